@@ -25,16 +25,22 @@ public struct CustomModel: Model {
     public init(modelID: String? = nil, toolNameKey: String = "name", toolArgumentsKey: String = "arguments",
                 _ generate: @escaping Generate) {
         self.init(modelID: modelID, toolNameKey: toolNameKey, toolArgumentsKey: toolArgumentsKey,
-                  generateWithOptions: { messages, options in try await generate(messages, options.stopSequences) })
+                  body: { messages, options in try await generate(messages, options.stopSequences) })
     }
 
-    /// A model that calls `generateWithOptions` with the messages and all the options.
-    public init(modelID: String? = nil, toolNameKey: String = "name", toolArgumentsKey: String = "arguments",
-                generateWithOptions: @escaping GenerateWithOptions) {
+    private init(modelID: String?, toolNameKey: String, toolArgumentsKey: String, body: @escaping GenerateWithOptions) {
         self.modelID = modelID
         self.toolNameKey = toolNameKey
         self.toolArgumentsKey = toolArgumentsKey
-        self.body = generateWithOptions
+        self.body = body
+    }
+
+    /// A model whose closure receives all the options: tools, tool choice, response format, parameters.
+    public static func withOptions(
+        modelID: String? = nil, toolNameKey: String = "name", toolArgumentsKey: String = "arguments",
+        _ generate: @escaping GenerateWithOptions
+    ) -> CustomModel {
+        CustomModel(modelID: modelID, toolNameKey: toolNameKey, toolArgumentsKey: toolArgumentsKey, body: generate)
     }
 
     public func generate(_ messages: [ChatMessage], options: GenerateOptions) async throws -> ChatMessage {
