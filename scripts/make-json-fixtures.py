@@ -77,8 +77,10 @@ def random_float_text(rng):
     elif roll < 0.8:
         value = rng.randrange(-10 ** 6, 10 ** 6) / 10 ** rng.randrange(0, 12)
     else:
-        digits = "".join(rng.choice("0123456789") for _ in range(rng.randrange(1, 30)))
-        return (rng.choice(["", "-"]) + digits.lstrip("0") or "0") + "." + digits + rng.choice(["", "e-7", "E+12", "e300"])
+        # Long decimal strings: more digits than a double holds, so they must be rounded correctly.
+        whole = "".join(rng.choice("0123456789") for _ in range(rng.randrange(1, 25))).lstrip("0") or "0"
+        fraction = "".join(rng.choice("0123456789") for _ in range(rng.randrange(1, 30)))
+        return rng.choice(["", "-"]) + whole + "." + fraction + rng.choice(["", "e-7", "E+12", "e300", "e-330"])
     if math.isinf(value):
         return "Infinity" if value > 0 else "-Infinity"
     spelling = rng.randrange(4)
@@ -88,7 +90,7 @@ def random_float_text(rng):
         return "%.17g" % value if "e" in "%.17g" % value or "." in "%.17g" % value else "%.17g.0" % value
     if spelling == 2:
         return "%.20e" % value
-    return repr(value).upper().replace("INF", "Inf")
+    return repr(value).upper()
 
 
 def string_literal(rng, text):

@@ -4,8 +4,17 @@
 /// closes the gap, exactly like `dict`. Lookups are O(1). Two objects are equal when they hold the same
 /// members, whatever their order, as JSON objects are.
 public struct JSONObject: Sendable {
+    /// A key compared by its exact code points, as Python compares `str` keys. Swift's `String`
+    /// equality is canonical equivalence, which would make `"\u{E9}"` and `"e\u{301}"` one key.
+    struct ExactKey: Hashable, Sendable {
+        let string: String
+        static func == (lhs: ExactKey, rhs: ExactKey) -> Bool { lhs.string.utf8.elementsEqual(rhs.string.utf8) }
+        // Byte-equal strings are canonically equal, so String's own hash stays consistent with `==`.
+        func hash(into hasher: inout Hasher) { hasher.combine(string) }
+    }
+
     private var orderedKeys: [String] = []
-    private var storage: [String: JSONValue] = [:]
+    private var storage: [ExactKey: JSONValue] = [:]
 
     /// An empty object.
     public init() {}
@@ -19,7 +28,7 @@ public struct JSONObject: Sendable {
     public var keys: [String] { orderedKeys }
 
     /// The values, in key order.
-    public var values: [JSONValue] { orderedKeys.map { storage[$0]! } }
+    public var values: [JSONValue] { orderedKeys.map { storage[ExactKey(string: $0)]! } }
 
     /// The number of members.
     public var count: Int { orderedKeys.count }
@@ -29,10 +38,10 @@ public struct JSONObject: Sendable {
 
     /// The value for `key`; setting `nil` removes the member.
     public subscript(key: String) -> JSONValue? {
-        get { storage[key] }
+        get { storage[ExactKey(string: key)] }
         set {
             if let newValue {
-                if storage.updateValue(newValue, forKey: key) == nil { orderedKeys.append(key) }
+                if storage.updateValue(newValue, forKey: ExactKey(string: key)) == nil { orderedKeys.append(key) }
             } else {
                 removeValue(forKey: key)
             }
@@ -40,13 +49,13 @@ public struct JSONObject: Sendable {
     }
 
     /// Whether the object has a member named `key`.
-    public func contains(_ key: String) -> Bool { storage[key] != nil }
+    public func contains(_ key: String) -> Bool { storage[ExactKey(string: key)] != nil }
 
     /// Removes the member named `key` and returns its value (Python's `dict.pop(key, None)`).
     @discardableResult
     public mutating func removeValue(forKey key: String) -> JSONValue? {
-        guard let old = storage.removeValue(forKey: key) else { return nil }
-        if let index = orderedKeys.firstIndex(of: key) { orderedKeys.remove(at: index) }
+        guard let old = storage.removeValue(forKey: ExactKey(string: key)) else { return nil }
+        if let index = orderedKeys.firstIndex(where: { $0.utf8.elementsEqual(key.utf8) }) { orderedKeys.remove(at: index) }
         return old
     }
 
@@ -64,7 +73,7 @@ extension JSONObject: Sequence {
             guard index < orderedKeys.count else { return nil }
             defer { index += 1 }
             let key = orderedKeys[index]
-            return (key, storage[key]!)
+            return (key, storage[ExactKey(string: key)]!)
         }
     }
 }

@@ -2,9 +2,10 @@
 ///
 /// Foundation's decoders do not promise to report object keys in document order, so a value decoded
 /// through `Decodable` may have its members reordered; `JSONValue.init(parsing:strict:)` keeps
-/// the order (and Python's number typing) and is the way to read JSON text. Some decoders also hand a
-/// float with an integral value, such as `1.0`, to `Int` when asked, so it may come back as
-/// ``JSONValue/int(_:)``; it still compares equal to the original.
+/// the order (and Python's number typing) and is the way to read JSON text. Decoders also hand a float
+/// literal with an integral value, such as `1.0` or `5.1903093092182554e+17`, to `Int` when asked, so it
+/// comes back as ``JSONValue/int(_:)`` holding the literal's decimal value; past 2^53 that can differ
+/// slightly from the `Double` that was encoded. The decoder's API gives no way to tell the two apart.
 extension JSONValue: Codable {
     /// Decodes whichever JSON type the decoder holds, trying the narrower types first.
     public init(from decoder: any Decoder) throws {

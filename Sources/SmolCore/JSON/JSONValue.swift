@@ -121,7 +121,8 @@ extension JSONValue: Equatable {
         case (.double(let a), .double(let b)): return a == b || (a.isNaN && b.isNaN)
         case (.int(let a), .double(let b)), (.double(let b), .int(let a)):
             return Double(exactly: a) == b
-        case (.string(let a), .string(let b)): return a == b
+        // Code point by code point, as Python compares strings (Swift's `==` is canonical equivalence).
+        case (.string(let a), .string(let b)): return a.utf8.elementsEqual(b.utf8)
         case (.array(let a), .array(let b)): return a == b
         case (.object(let a), .object(let b)): return a == b
         default: return false
