@@ -11,11 +11,23 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // Foundation only: every backend and every user stands on this target.
         .target(name: "SmolCore"),
-        .target(name: "SmolRemote", dependencies: ["SmolCore"]),
+        .target(
+            name: "SmolRemote",
+            dependencies: [
+                "SmolCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(name: "SmolLocal", dependencies: ["SmolCore"]),
         .target(name: "SmolModels", dependencies: ["SmolCore", "SmolRemote", "SmolLocal"]),
         .executableTarget(
@@ -28,6 +40,16 @@ let package = Package(
         .testTarget(
             name: "SmolCoreTests",
             dependencies: ["SmolCore"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "SmolRemoteTests",
+            dependencies: [
+                "SmolRemote",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             resources: [.copy("Fixtures")]
         ),
     ],

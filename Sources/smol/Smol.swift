@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SmolModels
 
 /// `smol`: the command-line face of swift-smolagents.
@@ -6,12 +7,34 @@ import SmolModels
 struct Smol: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smol",
-        abstract: "Talk to chat models through swift-smolagents: remote APIs and local engines.",
-        discussion: """
-            The model commands (generate, chat) arrive with the backends. Exit status: 0 on success, \
-            2 on a usage error, 1 on a model error.
-            """,
+        abstract: "Talk to chat models through swift-smolagents.",
+        discussion: "Exit status: 0 on success, 2 on a usage error, 1 on a model error (message on stderr).",
         version: SmolVersion.current,
-        subcommands: []
+        subcommands: [Generate.self, Chat.self]
     )
+
+    /// Runs the command with DESIGN.md's exit statuses: usage errors 2 (ArgumentParser's default is 64),
+    /// model errors 1 with the message on standard error.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as ModelError {
+            FileHandle.standardError.write(Data("smol: \(error)\n".utf8))
+            Foundation.exit(1)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                exit(withError: error)
+            }
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            if error is CancellationError { Foundation.exit(130) }
+            let isUsage = code == .validationFailure || code.rawValue == 64 || error is ValidationError
+            Foundation.exit(isUsage ? 2 : 1)
+        }
+    }
 }

@@ -76,8 +76,9 @@ extension JSONValue {
 /// It is iterative (containers live on an explicit stack) so that deeply nested input cannot overflow the
 /// thread's stack, which on background threads can be as small as 512 KiB.
 struct JSONParser {
-    /// Deeper nesting is rejected; Python gives up near its recursion limit of 1,000 anyway.
-    static let maximumDepth = 10_000
+    /// Deeper nesting is rejected, as Python gives up near its recursion limit of 1,000: the value types
+    /// (equality, hashing, Codable) recurse, so deeper values could exhaust a small thread stack.
+    static let maximumDepth = 1_000
 
     let input: UnsafeBufferPointer<UInt8>
     let strict: Bool

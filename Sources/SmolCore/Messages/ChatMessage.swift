@@ -15,16 +15,24 @@ public struct ChatMessage: Sendable, Hashable {
     public var tokenUsage: TokenUsage?
     /// Reasoning text that some providers return beside the content (`reasoning_content`).
     public var reasoningContent: String?
+    /// For a tool result (``MessageRole/toolResponse``): the id of the call it answers. APIs with native
+    /// tool messages then receive it as a `tool` message instead of smolagents' plain user text.
+    public var toolCallID: String?
+    /// Why generation stopped (`stop`, `length`, `tool_calls`, `content_filter`, …), when the provider says.
+    public var finishReason: String?
 
     /// Creates a message.
     public init(role: MessageRole, content: MessageContent? = nil, toolCalls: [ChatMessageToolCall]? = nil,
-                raw: JSONValue? = nil, tokenUsage: TokenUsage? = nil, reasoningContent: String? = nil) {
+                raw: JSONValue? = nil, tokenUsage: TokenUsage? = nil, reasoningContent: String? = nil,
+                toolCallID: String? = nil, finishReason: String? = nil) {
         self.role = role
         self.content = content
         self.toolCalls = toolCalls
         self.raw = raw
         self.tokenUsage = tokenUsage
         self.reasoningContent = reasoningContent
+        self.toolCallID = toolCallID
+        self.finishReason = finishReason
     }
 
     /// A message with one text block, as agents build them.
@@ -42,8 +50,8 @@ extension ChatMessage {
 
     /// smolagents' `dict()`; without `raw` it is the shape `model_dump_json()` prints.
     ///
-    /// `reasoning_content` is added only when the message has some, so messages without it keep
-    /// smolagents' exact shape.
+    /// `reasoning_content`, `tool_call_id` and `finish_reason` are added only when the message has them,
+    /// so messages without them keep smolagents' exact shape.
     public func json(includingRaw: Bool) -> JSONValue {
         var object: JSONObject = [
             "role": .string(role.rawValue),
@@ -53,6 +61,8 @@ extension ChatMessage {
         if includingRaw { object["raw"] = raw ?? .null }
         object["token_usage"] = tokenUsage?.json ?? .null
         if let reasoningContent { object["reasoning_content"] = .string(reasoningContent) }
+        if let toolCallID { object["tool_call_id"] = .string(toolCallID) }
+        if let finishReason { object["finish_reason"] = .string(finishReason) }
         return .object(object)
     }
 
@@ -102,7 +112,8 @@ extension ChatMessage {
         }
         let storedRaw = object["raw"].flatMap { $0.isNull ? nil : $0 }
         self.init(role: role, content: content, toolCalls: toolCalls, raw: raw ?? storedRaw, tokenUsage: usage,
-                  reasoningContent: object["reasoning_content"]?.stringValue)
+                  reasoningContent: object["reasoning_content"]?.stringValue,
+                  toolCallID: object["tool_call_id"]?.stringValue, finishReason: object["finish_reason"]?.stringValue)
     }
 
     /// smolagents' `render_as_markdown()`, without its quirk of printing `None` for empty content:

@@ -4,15 +4,36 @@ public struct CleanMessage: Sendable, Hashable {
     public var role: MessageRole
     /// A string (flattened, or plain-string content), a list of block objects, or `null`.
     public var content: JSONValue
+    /// Native tool calls, kept only in native-tool mode.
+    public var toolCalls: [ChatMessageToolCall]?
+    /// The call a native tool result answers, kept only in native-tool mode.
+    public var toolCallID: String?
 
     /// Creates a normalised message.
-    public init(role: MessageRole, content: JSONValue) {
+    public init(role: MessageRole, content: JSONValue, toolCalls: [ChatMessageToolCall]? = nil, toolCallID: String? = nil) {
         self.role = role
         self.content = content
+        self.toolCalls = toolCalls
+        self.toolCallID = toolCallID
     }
 
-    /// `{"role": …, "content": …}`, as smolagents' `get_clean_message_list` returns it.
-    public var json: JSONValue { ["role": .string(role.rawValue), "content": content] }
+    /// `{"role": …, "content": …}`, as smolagents' `get_clean_message_list` returns it; in native-tool
+    /// mode a tool result is `{"role": "tool", "tool_call_id", "content"}` and tool calls are added as
+    /// OpenAI's `tool_calls` (arguments as a JSON string).
+    public var json: JSONValue {
+        if let toolCallID {
+            return ["role": "tool", "tool_call_id": .string(toolCallID), "content": content]
+        }
+        var object: JSONObject = ["role": .string(role.rawValue), "content": content]
+        if let toolCalls, !toolCalls.isEmpty {
+            object["tool_calls"] = .array(toolCalls.map { call in
+                let arguments = call.function.arguments.stringValue ?? JSONEmitter().string(from: call.function.arguments)
+                return ["id": .string(call.id), "type": .string(call.type),
+                        "function": ["name": .string(call.function.name), "arguments": .string(arguments)]]
+            })
+        }
+        return .object(object)
+    }
 }
 
 /// smolagents' `get_clean_message_list`: converts roles, converts images, and merges consecutive
@@ -30,11 +51,17 @@ public struct CleanMessage: Sendable, Hashable {
 /// Where smolagents crashes, this gives a sensible merge or a typed error: plain-string content merges
 /// like a single text block (and two strings merge into one string, #1972); `nil` content adds nothing
 /// to a merge; an image with `flattenMessagesAsText` is ``ModelError/invalidInput(message:location:)``.
+///
+/// With `nativeToolMessages` (an extension for APIs with native tool messages), a message carrying
+/// tool calls keeps them and a tool result with a ``ChatMessage/toolCallID`` becomes a `tool` message;
+/// such messages are never merged with their neighbours. Without it, both are handled exactly as
+/// smolagents does (tool calls dropped, results sent as converted-role text).
 public func getCleanMessageList(
     _ messages: [ChatMessage],
     roleConversions: [MessageRole: MessageRole] = [:],
     convertImagesToImageURLs: Bool = false,
-    flattenMessagesAsText: Bool = false
+    flattenMessagesAsText: Bool = false,
+    nativeToolMessages: Bool = false
 ) throws(ModelError) -> [CleanMessage] {
     var output: [CleanMessage] = []
     output.reserveCapacity(messages.count)
@@ -43,7 +70,17 @@ public func getCleanMessageList(
         let location = "messages[\(index)].content"
         let content = try wireContent(of: message.content, convertImagesToImageURLs: convertImagesToImageURLs,
                                       flatten: flattenMessagesAsText, location: location)
-        if var last = output.last, last.role == role {
+        let native = nativeToolMessages
+            && (!(message.toolCalls?.isEmpty ?? true) || (message.role == .toolResponse && message.toolCallID != nil))
+        if native {
+            let reduced = flattenMessagesAsText
+                ? try firstText(of: content, location: location).map(JSONValue.string) ?? .null : content
+            output.append(CleanMessage(
+                role: role, content: reduced, toolCalls: message.toolCalls?.isEmpty == false ? message.toolCalls : nil,
+                toolCallID: message.role == .toolResponse ? message.toolCallID : nil))
+            continue
+        }
+        if var last = output.last, last.role == role, last.toolCalls == nil, last.toolCallID == nil {
             if flattenMessagesAsText {
                 if let text = try firstText(of: content, location: location) {
                     if case .string(let previous) = last.content {

@@ -12,6 +12,8 @@
 ///     non-empty mapping replaces the defaults rather than extending them, as in smolagents.
 ///   - flattenMessagesAsText: Flatten content to strings; a per-call boolean parameter
 ///     `flatten_messages_as_text` overrides it and is not sent.
+///   - nativeToolMessages: Send tool calls and tool results as native tool messages (see
+///     ``getCleanMessageList(_:roleConversions:convertImagesToImageURLs:flattenMessagesAsText:nativeToolMessages:)``).
 public func prepareCompletionParameters(
     messages: [ChatMessage],
     options: GenerateOptions = GenerateOptions(),
@@ -20,7 +22,8 @@ public func prepareCompletionParameters(
     extraParameters: JSONObject = [:],
     roleConversions: [MessageRole: MessageRole]? = nil,
     convertImagesToImageURLs: Bool = false,
-    flattenMessagesAsText: Bool = false
+    flattenMessagesAsText: Bool = false,
+    nativeToolMessages: Bool = false
 ) throws(ModelError) -> JSONObject {
     var callParameters = options.parameters
     var flatten = flattenMessagesAsText
@@ -34,7 +37,7 @@ public func prepareCompletionParameters(
     let conversions = (roleConversions?.isEmpty ?? true) ? MessageRole.toolRoleConversions : roleConversions!
     let clean = try getCleanMessageList(messages, roleConversions: conversions,
                                         convertImagesToImageURLs: convertImagesToImageURLs,
-                                        flattenMessagesAsText: flatten)
+                                        flattenMessagesAsText: flatten, nativeToolMessages: nativeToolMessages)
     var out: JSONObject = ["messages": .array(clean.map(\.json))]
     if let stops = options.stopSequences, supportsStopParameter(modelID ?? "") {
         out["stop"] = .array(stops.map(JSONValue.string))

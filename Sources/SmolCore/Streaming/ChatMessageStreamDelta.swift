@@ -42,20 +42,23 @@ public struct ChatMessageStreamDelta: Sendable, Hashable {
     public var tokenUsage: TokenUsage?
     /// New reasoning text, when the provider streams it separately.
     public var reasoningContent: String?
+    /// Why generation stopped, on the delta that says so.
+    public var finishReason: String?
 
     /// Creates a delta.
     public init(content: String? = nil, toolCalls: [ChatMessageToolCallStreamDelta]? = nil,
-                tokenUsage: TokenUsage? = nil, reasoningContent: String? = nil) {
+                tokenUsage: TokenUsage? = nil, reasoningContent: String? = nil, finishReason: String? = nil) {
         self.content = content
         self.toolCalls = toolCalls
         self.tokenUsage = tokenUsage
         self.reasoningContent = reasoningContent
+        self.finishReason = finishReason
     }
 }
 
 extension ChatMessageStreamDelta {
     /// The delta as JSON: `{"content", "tool_calls": [{"index", "id", "type", "function": {"name",
-    /// "arguments"}}], "token_usage"}` (`reasoning_content` only when present).
+    /// "arguments"}}], "token_usage"}` (`reasoning_content` and `finish_reason` only when present).
     public var json: JSONValue {
         var object: JSONObject = [
             "content": content.map(JSONValue.string) ?? .null,
@@ -63,6 +66,7 @@ extension ChatMessageStreamDelta {
             "token_usage": tokenUsage?.json ?? .null,
         ]
         if let reasoningContent { object["reasoning_content"] = .string(reasoningContent) }
+        if let finishReason { object["finish_reason"] = .string(finishReason) }
         return .object(object)
     }
 
@@ -73,6 +77,7 @@ extension ChatMessageStreamDelta {
         }
         content = try optionalString(object["content"], key: "content", location: location)
         reasoningContent = try optionalString(object["reasoning_content"], key: "reasoning_content", location: location)
+        finishReason = try optionalString(object["finish_reason"], key: "finish_reason", location: location)
         tokenUsage = try object["token_usage"].flatMap { $0.isNull ? nil : $0 }.map { value throws(ModelError) in
             try TokenUsage(json: value, location: "\(location).token_usage")
         }

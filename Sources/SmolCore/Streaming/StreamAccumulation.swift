@@ -25,6 +25,7 @@ public struct StreamAccumulator: Sendable {
 
     private var content = ""
     private var reasoning: String?
+    private var finishReason: String?
     private var usage = TokenUsage.zero
     private var calls: [Int: PendingCall] = [:]
     private var order: [Int] = []
@@ -37,6 +38,7 @@ public struct StreamAccumulator: Sendable {
         if let usage = delta.tokenUsage { self.usage += usage }
         if let text = delta.content, !text.isEmpty { content += text }
         if let text = delta.reasoningContent, !text.isEmpty { reasoning = (reasoning ?? "") + text }
+        if let reason = delta.finishReason { finishReason = reason }
         for fragment in delta.toolCalls ?? [] {
             guard let index = fragment.index else {
                 throw .invalidInput(message: "Tool call index is not provided in tool delta: \(fragment.json)",
@@ -64,7 +66,7 @@ public struct StreamAccumulator: Sendable {
                                 function: ChatMessageToolCallFunction(name: call.name, arguments: .string(call.arguments)))
         }
         return ChatMessage(role: role, content: .text(content), toolCalls: toolCalls, tokenUsage: usage,
-                           reasoningContent: reasoning)
+                           reasoningContent: reasoning, finishReason: finishReason)
     }
 }
 
@@ -83,6 +85,6 @@ extension ChatMessage {
                                         arguments: call.function.arguments.stringValue ?? call.function.arguments.description))
                 }
             },
-            tokenUsage: tokenUsage, reasoningContent: reasoningContent)
+            tokenUsage: tokenUsage, reasoningContent: reasoningContent, finishReason: finishReason)
     }
 }

@@ -1,0 +1,253 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import SmolCore
+
+/// The one HTTP engine every remote backend uses, over AsyncHTTPClient.
+///
+/// It pools connections (one pool per timeout/compression configuration, kept for the life of the
+/// process like `HTTPClient.shared`), applies connect/read/total timeouts, retries with the
+/// configured ``RetryPolicy`` on 408/409/429/5xx and connection errors (honouring `retry-after-ms` and
+/// `Retry-After`, never once a streamed body has started), follows redirects without forwarding
+/// credentials to another host, decompresses gzip, and turns every failure into a ``ModelError`` with
+/// secrets redacted. Cancelling the calling task cancels the request and frees its connection.
+public struct HTTPEngine: Sendable {
+    /// An HTTP request.
+    public struct Request: Sendable {
+        /// `GET`, `POST`, …
+        public var method: String
+        /// The absolute URL.
+        public var url: String
+        /// Header fields, in order.
+        public var headers: [(String, String)]
+        /// The body, if any.
+        public var body: [UInt8]?
+
+        /// Creates a request.
+        public init(method: String = "POST", url: String, headers: [(String, String)] = [], body: [UInt8]? = nil) {
+            self.method = method
+            self.url = url
+            self.headers = headers
+            self.body = body
+        }
+    }
+
+    /// A complete response.
+    public struct Response: Sendable {
+        /// The HTTP status.
+        public var status: Int
+        /// Header fields, in order.
+        public var headers: [(String, String)]
+        /// The (decompressed) body.
+        public var body: [UInt8]
+
+        /// The first value of a header, compared case-insensitively.
+        public func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
+    }
+
+    /// A response whose body is still arriving.
+    public struct StreamingResponse: Sendable {
+        /// The HTTP status (always 2xx: other statuses are thrown as errors).
+        public var status: Int
+        /// Header fields, in order.
+        public var headers: [(String, String)]
+        /// The body, chunk by chunk; errors are ``ModelError``s. Iterate it in the task that should own
+        /// the request: cancelling that task closes the connection.
+        public var body: ResponseBody
+    }
+
+    /// The largest non-streamed body accepted (a bigger one is a ``ModelError/decoding(message:payload:)``).
+    public static let maximumBodySize = 64 << 20
+
+    /// The configuration.
+    public let configuration: HTTPConfiguration
+    private let clock: SmolClock
+    private let random: @Sendable () -> Double
+
+    /// An engine with the default configuration.
+    public static let shared = HTTPEngine()
+
+    /// Creates an engine. `clock` and `random` drive retry waits (tests inject a ``ManualClock``).
+    public init(configuration: HTTPConfiguration = HTTPConfiguration(), clock: SmolClock = .system,
+                random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
+        self.configuration = configuration
+        self.clock = clock
+        self.random = random
+    }
+
+    /// Sends a request and reads the whole response; a non-2xx status is thrown as ``ModelError/http(status:message:retryAfter:body:)``.
+    public func send(_ request: Request, secrets: [Secret] = []) async throws -> Response {
+        try await withRetries(secrets: secrets) {
+            let deadline = configuration.totalTimeout.map { NIODeadline.now() + TimeAmount($0) } ?? .distantFuture
+            let response = try await execute(request, deadline: deadline, secrets: secrets)
+            let body = try await Self.collect(response.body, limit: Self.maximumBodySize, secrets: secrets)
+            guard (200..<300).contains(Int(response.status.code)) else {
+                throw HTTPFailure.error(status: Int(response.status.code), headers: response.headers, body: body,
+                                        secrets: secrets)
+            }
+            return Response(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
+                            body: body)
+        }
+    }
+
+    /// Sends a request and returns as soon as a 2xx response head arrives, with the body to stream.
+    /// Retries happen only before that point.
+    public func stream(_ request: Request, secrets: [Secret] = []) async throws -> StreamingResponse {
+        try await withRetries(secrets: secrets) {
+            let response = try await execute(request, deadline: .distantFuture, secrets: secrets)
+            let status = Int(response.status.code)
+            guard (200..<300).contains(status) else {
+                let body = try await Self.collect(response.body, limit: 1 << 20, secrets: secrets)
+                throw HTTPFailure.error(status: status, headers: response.headers, body: body, secrets: secrets)
+            }
+            return StreamingResponse(status: status, headers: response.headers.map { ($0.name, $0.value) },
+                                     body: ResponseBody(base: response.body, secrets: secrets))
+        }
+    }
+
+    // MARK: - Retries
+
+    private func withRetries<T: Sendable>(secrets: [Secret], _ operation: () async throws -> T) async throws -> T {
+        var retry = 0
+        var previous: Duration?
+        while true {
+            do {
+                try Task.checkCancellation()
+                return try await operation()
+            } catch {
+                let failure = HTTPFailure.modelError(from: error, secrets: secrets)
+                if failure == .cancelled || Task.isCancelled { throw ModelError.cancelled }
+                retry += 1
+                guard !HTTPFailure.serverForbidsRetry(error),
+                      let delay = configuration.retry.delay(forRetry: retry, after: failure, previous: previous,
+                                                            random: random)
+                else { throw failure }
+                previous = delay
+                do {
+                    try await clock.sleep(delay)
+                } catch {
+                    throw ModelError.cancelled
+                }
+            }
+        }
+    }
+
+    // MARK: - One exchange, redirects included
+
+    private func execute(_ original: Request, deadline: NIODeadline, secrets: [Secret]) async throws -> HTTPClientResponse {
+        let client = HTTPClientPool.client(for: configuration)
+        var request = original
+        guard let originalOrigin = Origin(request.url) else {
+            throw ModelError.invalidInput(message: "not an absolute http(s) URL: \(request.url)", location: "url")
+        }
+        var redirects = 0
+        while true {
+            if let hook = configuration.onRequest { try await hook(&request) }
+            var outgoing = HTTPClientRequest(url: request.url)
+            outgoing.method = HTTPMethod(rawValue: request.method)
+            for (name, value) in request.headers { outgoing.headers.add(name: name, value: value) }
+            if configuration.decompression, !outgoing.headers.contains(name: "accept-encoding") {
+                outgoing.headers.add(name: "accept-encoding", value: "gzip, deflate")
+            }
+            if let body = request.body {
+                outgoing.body = .bytes(ByteBuffer(bytes: body))
+                if !outgoing.headers.contains(name: "content-length") {
+                    outgoing.headers.replaceOrAdd(name: "content-length", value: String(body.count))
+                }
+            }
+            let response = try await client.execute(outgoing, deadline: deadline)
+            configuration.onResponse?(Int(response.status.code), response.headers.map { ($0.name, $0.value) })
+            let code = Int(response.status.code)
+            guard [301, 302, 303, 307, 308].contains(code), let location = response.headers.first(name: "location") else {
+                return response
+            }
+            redirects += 1
+            guard redirects <= configuration.maximumRedirects else {
+                throw ModelError.connection(message: "too many redirects (more than \(configuration.maximumRedirects))")
+            }
+            guard let next = URL(string: location, relativeTo: URL(string: request.url))?.absoluteString,
+                  let nextOrigin = Origin(next)
+            else {
+                throw ModelError.decoding(message: "a redirect to an invalid location",
+                                          payload: Secret.redact(location, secrets: secrets))
+            }
+            // Drain the redirect's body so the connection can be reused.
+            _ = try? await Self.collect(response.body, limit: 1 << 20, secrets: secrets)
+            if code == 303 || ((code == 301 || code == 302) && request.method == "POST") {
+                request.method = "GET"
+                request.body = nil
+                request.headers.removeAll { ["content-length", "content-type"].contains($0.0.lowercased()) }
+            }
+            if nextOrigin != originalOrigin {
+                request.headers.removeAll { name, value in
+                    Self.credentialHeaders.contains(name.lowercased())
+                        || secrets.contains { !$0.isEmpty && value.contains($0.revealed) }
+                }
+            }
+            request.url = next
+        }
+    }
+
+    /// Headers that carry credentials and never follow a redirect to another origin.
+    static let credentialHeaders: Set<String> = [
+        "authorization", "proxy-authorization", "api-key", "x-api-key", "x-goog-api-key", "cookie",
+        "x-amz-security-token",
+    ]
+
+    static func collect(_ body: HTTPClientResponse.Body, limit: Int, secrets: [Secret]) async throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        do {
+            for try await chunk in body {
+                guard bytes.count + chunk.readableBytes <= limit else {
+                    throw ModelError.decoding(message: "the response body exceeds \(limit) bytes",
+                                              payload: Secret.redact(String(decoding: bytes.prefix(2_000), as: UTF8.self), secrets: secrets))
+                }
+                bytes.append(contentsOf: chunk.readableBytesView)
+            }
+        } catch let error as ModelError {
+            throw error
+        } catch {
+            throw HTTPFailure.modelError(from: error, secrets: secrets, partial: bytes)
+        }
+        return bytes
+    }
+}
+
+/// Scheme, host and port: what decides whether credentials may follow a redirect.
+struct Origin: Equatable {
+    var scheme: String
+    var host: String
+    var port: Int
+
+    init?(_ url: String) {
+        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
+              scheme == "http" || scheme == "https", let host = components.host?.lowercased(), !host.isEmpty
+        else { return nil }
+        self.scheme = scheme
+        self.host = host
+        self.port = components.port ?? (scheme == "https" ? 443 : 80)
+    }
+}
+
+/// A streamed response body whose errors are ``ModelError``s.
+public struct ResponseBody: AsyncSequence, Sendable {
+    public typealias Element = ByteBuffer
+    let base: HTTPClientResponse.Body
+    let secrets: [Secret]
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        var base: HTTPClientResponse.Body.AsyncIterator
+        let secrets: [Secret]
+
+        public mutating func next() async throws -> ByteBuffer? {
+            do {
+                return try await base.next()
+            } catch {
+                throw HTTPFailure.modelError(from: error, secrets: secrets)
+            }
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: base.makeAsyncIterator(), secrets: secrets) }
+}

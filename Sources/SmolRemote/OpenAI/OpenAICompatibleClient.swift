@@ -1,0 +1,151 @@
+import Foundation
+import SmolCore
+
+/// How a backend authenticates.
+public enum Credential: Sendable {
+    /// No credential (local servers).
+    case none
+    /// `Authorization: Bearer <secret>`.
+    case bearer(Secret)
+    /// A named header holding the secret, e.g. Azure's `api-key`.
+    case header(name: String, Secret)
+    /// A bearer token fetched before each request (Azure Entra ID, short-lived tokens).
+    case bearerProvider(@Sendable () async throws -> Secret)
+
+    var staticSecret: Secret? {
+        switch self {
+        case .bearer(let secret), .header(_, let secret): return secret
+        case .none, .bearerProvider: return nil
+        }
+    }
+}
+
+/// The engine shared by every OpenAI-compatible model: builds the request from smolagents' prepared
+/// parameters, sends it through ``HTTPEngine``, and decodes the answer or the stream.
+///
+/// The model types (``OpenAIServerModel``, ``AzureOpenAIServerModel``, ``InferenceClientModel``,
+/// ``VLLMModel``) are presets of this: an endpoint, a credential, and a few hooks.
+struct OpenAICompatibleClient: Sendable {
+    /// Where the request goes and what model it names, resolved per call (HF may look up a mapping).
+    struct Target: Sendable {
+        var url: String
+        var model: String?
+    }
+
+    var modelID: String
+    var http: HTTPEngine
+    var credential: Credential
+    var headers: [(String, String)]
+    var parameters: ModelParameters
+    var flattenMessagesAsText: Bool
+    var roleConversions: [MessageRole: MessageRole]?
+    var rateLimiter: RateLimiter?
+    /// Sends `stream_options.include_usage` with streams.
+    var includeUsage = true
+    /// Resolves the URL and body `model` for a call.
+    var target: @Sendable () async throws -> Target
+    /// Rewrites the body before it is sent (provider quirks). Called after every other step.
+    var adjustBody: (@Sendable (inout JSONObject, _ stream: Bool) async throws -> Void)?
+
+    private var secrets: [Secret] { credential.staticSecret.map { [$0] } ?? [] }
+
+    /// Whether the provider accepts `stop` for this model; when not, stops are applied client side.
+    var supportsStop: Bool { supportsStopParameter(modelID) }
+
+    func generate(_ messages: [ChatMessage], options: GenerateOptions) async throws -> ChatMessage {
+        let (request, secrets) = try await makeRequest(messages, options: options, stream: false)
+        _ = try await rateLimiter?.throttle()
+        let response = try await http.send(request, secrets: secrets)
+        var message = try ChatCompletionsCodec.decodeResponse(response.body)
+        if let stops = options.stopSequences, !supportsStop, case .text(let text)? = message.content {
+            message.content = .text(removeContentAfterStopSequences(text, stopSequences: stops) ?? text)
+        }
+        return message
+    }
+
+    func generateStream(_ messages: [ChatMessage], options: GenerateOptions)
+        -> AsyncThrowingStream<ChatMessageStreamDelta, any Error>
+    {
+        let stream = AsyncThrowingStream<ChatMessageStreamDelta, any Error> { continuation in
+            let task = Task {
+                var received = ""
+                var started = false
+                do {
+                    let (request, secrets) = try await makeRequest(messages, options: options, stream: true)
+                    _ = try await rateLimiter?.throttle()
+                    let response = try await http.stream(request, secrets: secrets)
+                    var parser = SSEParser()
+                    var decoder = ChatCompletionsStreamDecoder()
+                    for try await chunk in response.body {
+                        started = true
+                        for event in parser.push(chunk.readableBytesView) {
+                            guard let delta = try decoder.decode(event) else { continue }
+                            if let text = delta.content { received += text }
+                            continuation.yield(delta)
+                        }
+                        // Keep reading after [DONE] until the body ends, so the connection is reused.
+                    }
+                    for event in parser.finish() {
+                        if let delta = try decoder.decode(event) { continuation.yield(delta) }
+                    }
+                    guard decoder.isDone else {
+                        throw ModelError.stream(
+                            message: parser.hasIncompleteEvent
+                                ? "the stream ended in the middle of an event, before [DONE]"
+                                : "the stream ended before [DONE]",
+                            payload: nil, partial: received)
+                    }
+                    continuation.finish()
+                } catch let error as ModelError {
+                    continuation.finish(throwing: started ? Self.midStream(error, partial: received) : error)
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+        if let stops = options.stopSequences, !supportsStop { return stream.stoppingAt(stops) }
+        return stream
+    }
+
+    /// After the first byte, transport failures become stream errors that keep the text received so far.
+    private static func midStream(_ error: ModelError, partial: String) -> ModelError {
+        switch error {
+        case .connection(let message), .timeout(let message):
+            return .stream(message: "the stream broke: \(message)", payload: nil, partial: partial)
+        case .stream(let message, let payload, nil):
+            return .stream(message: message, payload: payload, partial: partial)
+        default:
+            return error
+        }
+    }
+
+    private func makeRequest(_ messages: [ChatMessage], options: GenerateOptions, stream: Bool) async throws
+        -> (HTTPEngine.Request, [Secret])
+    {
+        let target = try await target()
+        var extra = JSONObject()
+        if let model = target.model { extra["model"] = .string(model) }
+        let prepared = try prepareCompletionParameters(
+            messages: messages, options: options, modelID: modelID, modelParameters: parameters,
+            extraParameters: extra, roleConversions: roleConversions, convertImagesToImageURLs: true,
+            flattenMessagesAsText: flattenMessagesAsText, nativeToolMessages: true)
+        var body = ChatCompletionsCodec.requestBody(prepared, stream: stream, includeUsage: includeUsage)
+        try await adjustBody?(&body, stream)
+        var headers = headers
+        var secrets = self.secrets
+        switch credential {
+        case .none: break
+        case .bearer(let secret): headers.append(("Authorization", "Bearer \(secret.revealed)"))
+        case .header(let name, let secret): headers.append((name, secret.revealed))
+        case .bearerProvider(let provider):
+            let secret = try await provider()
+            secrets.append(secret)
+            headers.append(("Authorization", "Bearer \(secret.revealed)"))
+        }
+        headers.append(("Content-Type", "application/json"))
+        headers.append(("Accept", "application/json"))
+        let bytes = JSONEmitter().bytes(from: .object(body))
+        return (HTTPEngine.Request(method: "POST", url: target.url, headers: headers, body: bytes), secrets)
+    }
+}

