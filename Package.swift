@@ -52,6 +52,7 @@ let package = Package(
             ],
             resources: [.copy("Fixtures")]
         ),
+        .executableTarget(name: "smol-bench", dependencies: ["SmolModels"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
 # The project's one test command (README and .ci/run both call it): every test, oracles included.
+# It installs the oracles (cached under ~/.cache/swift-smolagents: the first run builds llama.cpp
+# from PyPI's source package, ~10-15 min; later runs take seconds), starts the real servers the
+# end-to-end tests talk to, runs the whole Swift test suite, and stops the servers again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,6 +11,22 @@ if ! command -v python3 >/dev/null 2>&1; then
     echo "scripts/test.sh: python3 is required as the test oracle (apt-get install python3)" >&2
     exit 1
 fi
+if ! command -v curl >/dev/null 2>&1; then
+    echo "scripts/test.sh: curl is required to wait for the test servers (apt-get install curl)" >&2
+    exit 1
+fi
 
+# Build while the oracles install: both are slow on a fresh machine.
+bash scripts/oracles/setup.sh > .build-oracles.log 2>&1 &
+setup_pid=$!
 swift build --build-tests
+if ! wait "$setup_pid"; then
+    cat .build-oracles.log >&2
+    echo "scripts/test.sh: installing the test oracles failed (log above)" >&2
+    exit 1
+fi
+cat .build-oracles.log >&2
+
+trap 'bash scripts/oracles/servers.sh stop || true' EXIT
+bash scripts/oracles/servers.sh start
 swift test --skip-build "$@"

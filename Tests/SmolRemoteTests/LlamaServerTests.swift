@@ -164,7 +164,7 @@ struct LlamaServerTests {
         let answers = try await withThrowingTaskGroup(of: ChatMessage.self) { group in
             for index in 0..<50 {
                 group.addTask {
-                    try await model.generate([ChatMessage(role: .user, content: "Say \(index)")],
+                    try await model.generate([ChatMessage(role: .user, content: .text("Say \(index)"))],
                                              parameters: ["temperature": 0, "max_tokens": 3])
                 }
             }

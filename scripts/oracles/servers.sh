@@ -45,8 +45,11 @@ launch() {
     if curl -s -o /dev/null "http://127.0.0.1:$port/"; then
         log "port $port is taken by another process; set SMOL_${name^^}_PORT"; return 1
     fi
-    nohup "$@" >"$STATE/$name.log" 2>&1 </dev/null &
-    echo $! >"$STATE/$name.pid"
+    # A new session, so the server outlives the calling shell's process group; the child writes its
+    # own pid (setsid may fork) and then becomes the server through exec.
+    rm -f "$STATE/$name.pid"
+    setsid bash -c 'echo $$ >"$0"; exec "$@"' "$STATE/$name.pid" "$@" >"$STATE/$name.log" 2>&1 </dev/null &
+    for _ in $(seq 50); do [ -s "$STATE/$name.pid" ] && break; sleep 0.1; done
 }
 
 start() {

@@ -16,7 +16,7 @@ log() { echo "oracles: $*" >&2; }
 # make_venv NAME SPEC...: a venv at $CACHE/venv-NAME holding exactly SPEC, rebuilt when SPEC changes.
 make_venv() {
     local name=$1; shift
-    local dir="$CACHE/venv-$name" spec="$*"
+    local dir="$CACHE/venv-$name" spec="$*${CMAKE_ARGS:+ CMAKE_ARGS=$CMAKE_ARGS}"
     if [ -f "$dir/.spec" ] && [ "$(cat "$dir/.spec")" = "$spec" ]; then return 0; fi
     log "installing $name: $spec"
     local start=$SECONDS tmp="$dir.tmp.$$"
@@ -48,12 +48,19 @@ PYEOF
     rm -rf "$tmp"
 }
 
+# llama.cpp builds with -march=native by default. On this Firecracker VM /proc/cpuinfo lists AMX, so ggml
+# compiled its AMX kernels, and the first Q4_1 matmul died with SIGILL (`tilezero`, an invalid opcode here).
+# Build for a portable AVX2 baseline instead (the wheel then also runs on other x86-64 machines).
+# pip's wheel cache ignores CMAKE_ARGS, so llama gets its own pip cache directory.
+LLAMA_CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON"
+
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(sdk model llama litellm)
 for target in "${targets[@]}"; do
     case "$target" in
         sdk) make_venv sdk openai==3.57.0 huggingface_hub==2.4.0 smolagents==1.26.0 ;;
-        llama) make_venv llama 'llama-cpp-python[server]==0.3.36' ;;
+        llama) CMAKE_ARGS="$LLAMA_CMAKE_ARGS" PIP_CACHE_DIR="$CACHE/pip-llama" \
+                   make_venv llama 'llama-cpp-python[server]==0.3.36' ;;
         litellm) make_venv litellm 'litellm[proxy]==1.108.7' ;;
         model) model ;;
         *) echo "setup.sh: unknown target $target" >&2; exit 2 ;;

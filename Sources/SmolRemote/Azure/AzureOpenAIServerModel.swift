@@ -63,8 +63,8 @@ public struct AzureOpenAIServerModel: Model {
                                     location: "apiVersion")
             }
             var components = URLComponents(string: base + "/openai/deployments/")
-            components?.path += modelID.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? modelID
-            components?.path += "/chat/completions"
+            let deployment = modelID.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? modelID
+            components?.percentEncodedPath += deployment + "/chat/completions"
             components?.queryItems = [URLQueryItem(name: "api-version", value: version)]
             guard let built = components?.string else {
                 throw .invalidInput(message: "not a valid endpoint URL: \(base)", location: "azureEndpoint")

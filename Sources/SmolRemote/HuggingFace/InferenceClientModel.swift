@@ -89,7 +89,7 @@ public struct InferenceClientModel: Model {
             modelID: modelID, http: engine, credential: resolved.map { .bearer(Secret($0)) } ?? .none,
             headers: extraHeaders, parameters: parameters, flattenMessagesAsText: false,
             roleConversions: customRoleConversions, rateLimiter: try RateLimiter(requestsPerMinute: requestsPerMinute),
-            target: target,
+            accept: "*/*", target: target,
             adjustBody: { body, stream in Self.adjust(&body, stream: stream, provider: provider) })
     }
 
@@ -111,12 +111,19 @@ public struct InferenceClientModel: Model {
     ]
 
     /// `huggingface_hub`'s body: `model` first (so routers can read it from a short prefix), `stream`
-    /// always present, and `response_format` in the shape the provider expects.
+    /// always present, no `null` message fields, and `response_format` in the shape the provider expects.
     static func adjust(_ body: inout JSONObject, stream: Bool, provider: String?) {
         var ordered: JSONObject = [:]
         if let model = body["model"] { ordered["model"] = model }
         ordered.merge(body)
         ordered["stream"] = .bool(stream)
+        // huggingface_hub drops `None` fields, inside messages too (an assistant turn with only tool calls).
+        if case .array(let messages)? = ordered["messages"] {
+            ordered["messages"] = .array(messages.map { message in
+                guard case .object(let object) = message else { return message }
+                return .object(JSONObject(object.filter { !$0.value.isNull }.map { ($0.key, $0.value) }))
+            })
+        }
         if ordered["response_format"]?["type"] == "json_schema", let schema = ordered["response_format"]?["json_schema"]?["schema"] {
             switch provider {
             case "together"?: ordered["response_format"] = ["type": "json_schema", "schema": schema]

@@ -42,6 +42,8 @@ struct OpenAICompatibleClient: Sendable {
     var rateLimiter: RateLimiter?
     /// Sends `stream_options.include_usage` with streams.
     var includeUsage = true
+    /// The `Accept` header (`huggingface_hub` sends `*/*`, the OpenAI SDK `application/json`).
+    var accept = "application/json"
     /// Resolves the URL and body `model` for a call.
     var target: @Sendable () async throws -> Target
     /// Rewrites the body before it is sent (provider quirks). Called after every other step.
@@ -144,7 +146,7 @@ struct OpenAICompatibleClient: Sendable {
             headers.append(("Authorization", "Bearer \(secret.revealed)"))
         }
         headers.append(("Content-Type", "application/json"))
-        headers.append(("Accept", "application/json"))
+        headers.append(("Accept", accept))
         let bytes = JSONEmitter().bytes(from: .object(body))
         return (HTTPEngine.Request(method: "POST", url: target.url, headers: headers, body: bytes), secrets)
     }

@@ -1,0 +1,117 @@
+// smol-bench: the client side of scripts/bench/openai-client.sh.
+//
+//   smol-bench plain  N CONCURRENCY BASE_URL   N non-streamed requests, CONCURRENCY in flight
+//   smol-bench stream N BASE_URL               N streams, every delta consumed
+//
+// Prints one JSON line: wall seconds, requests, chunks, and CPU seconds (user+sys from
+// getrusage(RUSAGE_SELF)) measured around the loop only, after one warm-up request.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import SmolModels
+
+func cpuSeconds() -> (user: Double, system: Double) {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return (seconds(usage.ru_utime), seconds(usage.ru_stime))
+}
+
+func wallSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+}
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("smol-bench: \(message)\n".utf8))
+    exit(2)
+}
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+guard let mode = arguments.first else {
+    fail("usage: smol-bench plain N CONCURRENCY BASE_URL | smol-bench stream N BASE_URL")
+}
+
+let messages = [ChatMessage(role: .user, text: "Say hello.")]
+let options = GenerateOptions()
+
+func makeModel(_ base: String) -> OpenAIServerModel {
+    do {
+        return try OpenAIServerModel(modelID: "gpt-4o-mini", apiBase: base, apiKey: "sk-bench", environment: [:])
+    } catch {
+        fail("cannot build the model: \(error)")
+    }
+}
+
+/// Consumes one stream; returns the number of deltas.
+func drain(_ model: OpenAIServerModel) async throws -> Int {
+    var count = 0
+    for try await _ in model.generateStream(messages, options: options) { count += 1 }
+    return count
+}
+
+func report(mode: String, concurrency: Int, requests: Int, chunks: Int, wall: Double,
+            before: (user: Double, system: Double), after: (user: Double, system: Double)) {
+    let user = after.user - before.user
+    let system = after.system - before.system
+    print(#"{"client":"swift-smolagents","mode":"\#(mode)","concurrency":\#(concurrency),"requests":\#(requests),"chunks":\#(chunks),"wall_s":\#(wall),"user_s":\#(user),"sys_s":\#(system),"cpu_s":\#(user + system)}"#)
+}
+
+switch mode {
+case "plain":
+    guard arguments.count == 4, let n = Int(arguments[1]), let concurrency = Int(arguments[2]), n > 0,
+          concurrency > 0 else { fail("usage: smol-bench plain N CONCURRENCY BASE_URL") }
+    let model = makeModel(arguments[3])
+    do {
+        let warm = try await model.generate(messages, options: options)
+        guard warm.text?.isEmpty == false else { fail("warm-up response has no text") }
+        let before = cpuSeconds()
+        let start = wallSeconds()
+        let completed = try await withThrowingTaskGroup(of: Int.self) { group in
+            var issued = 0
+            var done = 0
+            let initial = min(concurrency, n)
+            for _ in 0..<initial {
+                group.addTask { _ = try await model.generate(messages, options: options); return 1 }
+            }
+            issued = initial
+            while let one = try await group.next() {
+                done += one
+                if issued < n {
+                    group.addTask { _ = try await model.generate(messages, options: options); return 1 }
+                    issued += 1
+                }
+            }
+            return done
+        }
+        let wall = wallSeconds() - start
+        report(mode: "plain", concurrency: concurrency, requests: completed, chunks: 0, wall: wall,
+               before: before, after: cpuSeconds())
+    } catch {
+        fail("request failed: \(error)")
+    }
+case "stream":
+    guard arguments.count == 3, let n = Int(arguments[1]), n > 0 else {
+        fail("usage: smol-bench stream N BASE_URL")
+    }
+    let model = makeModel(arguments[2])
+    do {
+        let warm = try await drain(model)
+        guard warm > 0 else { fail("warm-up stream has no deltas") }
+        let before = cpuSeconds()
+        let start = wallSeconds()
+        var chunks = 0
+        for _ in 0..<n { chunks += try await drain(model) }
+        let wall = wallSeconds() - start
+        report(mode: "stream", concurrency: 1, requests: n, chunks: chunks, wall: wall, before: before,
+               after: cpuSeconds())
+    } catch {
+        fail("stream failed: \(error)")
+    }
+default:
+    fail("unknown mode \(mode)")
+}
