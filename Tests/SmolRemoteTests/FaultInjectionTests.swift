@@ -127,6 +127,39 @@ struct FaultInjectionTests {
         }
     }
 
+    @Test("a Retry-After beyond maximumRetryAfter is not waited for: the 429 is thrown at once")
+    func retryAfterTooLong() async throws {
+        try await withTestServer({ _ in .json(["error": ["message": "quota"]], status: 429, headers: [("Retry-After", "3600")]) }) { server in
+            let manual = ManualClock()
+            let http = engine(manual)
+            let request = post(server)
+            let error = try await Faults.failure { _ = try await http.send(request) }
+            #expect(error.status == 429)
+            #expect(error.message == "quota")
+            #expect(error.retryAfter == .seconds(3600))
+            #expect(server.requests.count == 1)
+            #expect(manual.sleeps.isEmpty)
+        }
+    }
+
+    @Test("a stream is retried before its response head (429), never after")
+    func streamRetriedBeforeHead() async throws {
+        let calls = Counter()
+        try await withTestServer({ _ in
+            calls.next() == 1
+                ? TestResponse.json(["error": "slow down"], status: 429, headers: [("Retry-After", "1")])
+                : TestResponse.sse(["[DONE]"])
+        }) { server in
+            let manual = ManualClock()
+            let http = engine(manual)
+            let request = post(server)
+            let response = try await withWatchdog { try await http.stream(request) }
+            #expect(response.status == 200)
+            #expect(server.requests.count == 2)
+            #expect(manual.sleeps == [.seconds(1)])
+        }
+    }
+
     @Test("500 until the retry budget is spent ends in .http(500) after exactly maxAttempts requests")
     func retryBudget() async throws {
         try await withTestServer({ _ in .json(["error": ["message": "The server had an error"]], status: 500) }) { server in

@@ -1,4 +1,5 @@
 import Foundation
+import NIOHTTP1
 import SmolCore
 import Testing
 
@@ -167,6 +168,38 @@ struct GoldenRequestTests {
     func fixturesArePresent() throws {
         #expect(Self.scenarios.count >= 20, "found \(Self.scenarios)")
         _ = try GoldenFixtures.load("_responses")
+    }
+
+    @Test("the comparison reports every kind of mismatch, and none for an identical request")
+    func comparisonCatchesMismatches() throws {
+        let fixture = try GoldenFixtures.load("openai-org-project")
+        let want = try #require(fixture["requests"]?[0])
+        let body = try #require(want["body"])
+        var fields = HTTPHeaders()
+        for (name, value) in want["headers"]?.objectValue ?? [:] { fields.add(name: name.uppercased(), value: value.stringValue ?? "") }
+        let same = RecordedRequest(
+            head: HTTPRequestHead(version: .http1_1, method: .POST, uri: "/v1/chat/completions", headers: fields),
+            body: JSONEmitter().bytes(from: body), connection: 1)
+        #expect(GoldenFixtures.differences(expected: [want], actual: [same]) == [])
+
+        fields.replaceOrAdd(name: "authorization", value: "Bearer sk-other")
+        fields.remove(name: "openai-organization")
+        fields.add(name: "api-key", value: "leak")
+        var changed = try #require(body.objectValue)
+        changed["temperature"] = 1
+        changed["messages"] = []
+        let other = RecordedRequest(
+            head: HTTPRequestHead(version: .http1_1, method: .PUT, uri: "/v1/chat/completion?x=1", headers: fields),
+            body: JSONEmitter().bytes(from: .object(changed)), connection: 1)
+        let text = GoldenFixtures.differences(expected: [want], actual: [other, same]).joined(separator: "\n")
+        for expected in [
+            "expected 1 request(s), got 2", "requests[0].method", "requests[0].path", "requests[0].query",
+            "requests[0].headers.authorization: expected", "requests[0].headers.openai-organization: expected",
+            "requests[0].headers.api-key: unexpected", "requests[0].body.temperature: unexpected",
+            "requests[0].body.messages: expected 1 element(s), got 0", "requests[0].body.messages[0]: missing",
+        ] {
+            #expect(text.contains(expected), "missing \"\(expected)\" in:\n\(text)")
+        }
     }
 
     @Test("a scenario puts the SDK's requests on the wire and decodes the canned answer", arguments: scenarios)

@@ -34,7 +34,9 @@ final class ChildServer: Sendable {
         }
         let logPath = FileManager.default.temporaryDirectory
             .appendingPathComponent("smol-server-\(port)-\(UUID().uuidString.prefix(8)).log").path
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        guard FileManager.default.createFile(atPath: logPath, contents: nil) else {
+            throw ModelError.invalidInput(message: "cannot create the server log file", location: logPath)
+        }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
