@@ -114,6 +114,29 @@ struct FaultInjectionConnectionTests {
         }
     }
 
+    @Test("[DONE] completes the stream even when the server keeps the body open afterwards")
+    func doneWithoutEndOfBody() async throws {
+        let bytes = TestResponse.sseEvents([Faults.delta("All"), Faults.delta(" here"), "[DONE]"]).flatMap { $0 }
+        try await withTestServer({ _ in .stallAfter(bytes: bytes) }) { server in
+            let model = try Faults.openAI(server, retry: .none, readTimeout: .seconds(3))
+            let start = ContinuousClock.now
+            let outcome: Result<String, any Error> = try await withWatchdog {
+                do { return .success(try await Faults.drain(model.generateStream(Faults.ask, options: GenerateOptions()))) }
+                catch { return .failure(error) }
+            }
+            let elapsed = ContinuousClock.now - start
+            withKnownIssue("generateStream waits for the end of the body after [DONE] and fails if it never comes") {
+                switch outcome {
+                case .success(let text):
+                    #expect(text == "All here")
+                    #expect(elapsed < .seconds(2), "the caller waited \(elapsed) after [DONE]")
+                case .failure(let error):
+                    Issue.record("the stream failed after [DONE], \(elapsed) in: \(error)")
+                }
+            }
+        }
+    }
+
     // MARK: Connection reuse
 
     @Test("consecutive calls, streamed or not, reuse one keep-alive connection")

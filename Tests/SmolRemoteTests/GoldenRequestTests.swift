@@ -239,7 +239,7 @@ struct GoldenRequestTests {
         #expect(answer.content == parsed["content"]?.stringValue)
         #expect(answer.finishReason == parsed["finish_reason"]?.stringValue)
         let usage = parsed["usage"]?.arrayValue?.compactMap(\.intValue) ?? []
-        #expect([answer.usage?.inputTokens, answer.usage?.outputTokens, answer.usage?.totalTokens] == usage.map { $0 })
+        #expect([answer.usage?.inputTokens, answer.usage?.outputTokens, answer.usage?.totalTokens] == usage.map(Optional.some))
         if !(call["stream"] == .bool(true)) {
             let canned = responses["completion"]?["choices"]?[0]?["message"]?["content"]?.stringValue
             #expect(answer.content == canned)

@@ -68,7 +68,13 @@ private let greedy: JSONObject = ["temperature": 0, "seed": 1, "max_tokens": 24]
 private let weather = Tool(name: "get_weather", description: "Get the current weather for a city.",
                            inputs: ["city": ["type": "string", "description": "The city name."]], outputType: "string")
 
-@Suite("OpenAIServerModel against a real llama.cpp server", .serialized)
+/// One serialized parent: llama-cpp-python's server runs one generation at a time (a new streamed
+/// request interrupts the running one), so the real-server suites must never overlap.
+@Suite("Real servers", .serialized)
+enum RealServerTests {}
+
+extension RealServerTests {
+@Suite("OpenAIServerModel against a real llama.cpp server")
 struct LlamaServerTests {
     let env: RealServers.Environment
     let model: OpenAIServerModel
@@ -175,7 +181,7 @@ struct LlamaServerTests {
     }
 }
 
-@Suite("OpenAIServerModel through the LiteLLM proxy", .serialized)
+@Suite("OpenAIServerModel through the LiteLLM proxy")
 struct LiteLLMProxyTests {
     @Test("generate and stream work through the proxy, and the stream carries the usage chunk")
     func throughTheProxy() async throws {
@@ -206,4 +212,5 @@ struct LiteLLMProxyTests {
             if case .http(_, _, _, let body?) = error { #expect(!body.contains("sk-wrong-key-1234567")) }
         }
     }
+}
 }

@@ -25,7 +25,7 @@ ASK = [{"role": "user", "content": "What is the capital of France?"}]
 SCENARIOS = {
     "plain": {"messages": ASK, "max_tokens": 24, **GREEDY},
     "stream": {"messages": ASK, "max_tokens": 24, **GREEDY, "stream": True, "stream_options": {"include_usage": True}},
-    "stop": {"messages": ASK, "max_tokens": 24, **GREEDY, "stop": [","]},
+    "stop": {"messages": ASK, "max_tokens": 24, **GREEDY, "stop": [" is"]},
     "tool": {"messages": [{"role": "user", "content": "What is the weather in Paris?"}], "max_tokens": 48, **GREEDY,
              "tools": [WEATHER_TOOL], "tool_choice": {"type": "function", "function": {"name": "get_weather"}}},
 }
