@@ -374,13 +374,11 @@ struct FaultInjectionTests {
                 }
             }
             let elapsed = ContinuousClock.now - start
-            withKnownIssue("HTTPEngine.send: AsyncHTTPClient's deadline stops at the response head, so totalTimeout does not bound the body") {
-                guard case .failure(ModelError.timeout) = outcome else {
-                    Issue.record("expected .timeout, got \(outcome) after \(elapsed)")
-                    return
-                }
-                #expect(elapsed < .seconds(2))
+            guard case .failure(ModelError.timeout) = outcome else {
+                Issue.record("expected .timeout, got \(outcome) after \(elapsed)")
+                return
             }
+            #expect(elapsed < .seconds(2))
         }
     }
 }

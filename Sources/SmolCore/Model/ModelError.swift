@@ -132,3 +132,29 @@ extension ModelError: CustomStringConvertible {
         return String(text.prefix(limit)) + "… (\(text.count) characters)"
     }
 }
+
+extension ModelError {
+    /// This error with every occurrence of `secrets` removed from the text it carries.
+    ///
+    /// Transports apply it to errors built from provider payloads: a provider may echo the key it
+    /// received, even inside an otherwise successful response.
+    public func redacted(_ secrets: [Secret]) -> ModelError {
+        guard !secrets.isEmpty else { return self }
+        func clean(_ text: String) -> String { Secret.redact(text, secrets: secrets) }
+        switch self {
+        case .http(let status, let message, let retryAfter, let body):
+            return .http(status: status, message: clean(message), retryAfter: retryAfter, body: body.map(clean))
+        case .connection(let message): return .connection(message: clean(message))
+        case .timeout(let message): return .timeout(message: clean(message))
+        case .decoding(let message, let payload): return .decoding(message: clean(message), payload: clean(payload))
+        case .stream(let message, let payload, let partial):
+            return .stream(message: clean(message), payload: payload.map(clean), partial: partial)
+        case .invalidInput(let message, let location): return .invalidInput(message: clean(message), location: location)
+        case .unsupported(let message): return .unsupported(message: clean(message))
+        case .toolCallParsing(let message): return .toolCallParsing(message: clean(message))
+        case .authentication(let message): return .authentication(message: clean(message))
+        case .notInCassette(let message, let nearest): return .notInCassette(message: clean(message), nearest: nearest.map(clean))
+        case .cancelled: return .cancelled
+        }
+    }
+}

@@ -81,7 +81,9 @@ public struct HTTPEngine: Sendable {
         try await withRetries(secrets: secrets) {
             let deadline = configuration.totalTimeout.map { NIODeadline.now() + TimeAmount($0) } ?? .distantFuture
             let response = try await execute(request, deadline: deadline, secrets: secrets)
-            let body = try await Self.collect(response.body, limit: Self.maximumBodySize, secrets: secrets)
+            // AsyncHTTPClient's deadline stops applying once the head arrives: bound the body ourselves.
+            let body = try await Self.collect(response.body, limit: Self.maximumBodySize, deadline: deadline,
+                                              secrets: secrets)
             guard (200..<300).contains(Int(response.status.code)) else {
                 throw HTTPFailure.error(status: Int(response.status.code), headers: response.headers, body: body,
                                         secrets: secrets)
@@ -194,6 +196,25 @@ public struct HTTPEngine: Sendable {
         "authorization", "proxy-authorization", "api-key", "x-api-key", "x-goog-api-key", "cookie",
         "x-amz-security-token",
     ]
+
+    /// Reads a whole body, failing with ``ModelError/timeout(message:)`` if it is not complete by `deadline`.
+    static func collect(_ body: HTTPClientResponse.Body, limit: Int, deadline: NIODeadline,
+                        secrets: [Secret]) async throws -> [UInt8] {
+        guard deadline != .distantFuture else { return try await collect(body, limit: limit, secrets: secrets) }
+        return try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
+            group.addTask { try await collect(body, limit: limit, secrets: secrets) }
+            group.addTask {
+                let remaining = deadline - NIODeadline.now()
+                try await Task.sleep(for: .nanoseconds(max(0, remaining.nanoseconds)))
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let bytes = first else {
+                throw ModelError.timeout(message: "the request did not complete within the total timeout")
+            }
+            return bytes
+        }
+    }
 
     static func collect(_ body: HTTPClientResponse.Body, limit: Int, secrets: [Secret]) async throws -> [UInt8] {
         var bytes: [UInt8] = []

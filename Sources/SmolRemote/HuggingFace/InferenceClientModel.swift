@@ -111,19 +111,14 @@ public struct InferenceClientModel: Model {
     ]
 
     /// `huggingface_hub`'s body: `model` first (so routers can read it from a short prefix), `stream`
-    /// always present, no `null` message fields, and `response_format` in the shape the provider expects.
+    /// always present, no `null` members at any depth, and `response_format` in the shape the provider expects.
     static func adjust(_ body: inout JSONObject, stream: Bool, provider: String?) {
         var ordered: JSONObject = [:]
         if let model = body["model"] { ordered["model"] = model }
         ordered.merge(body)
         ordered["stream"] = .bool(stream)
-        // huggingface_hub drops `None` fields, inside messages too (an assistant turn with only tool calls).
-        if case .array(let messages)? = ordered["messages"] {
-            ordered["messages"] = .array(messages.map { message in
-                guard case .object(let object) = message else { return message }
-                return .object(JSONObject(object.filter { !$0.value.isNull }.map { ($0.key, $0.value) }))
-            })
-        }
+        // huggingface_hub's `filter_none` drops `None` members at every depth (messages, tool schemas…).
+        if case .object(let cleaned) = withoutNullMembers(.object(ordered)) { ordered = cleaned }
         if ordered["response_format"]?["type"] == "json_schema", let schema = ordered["response_format"]?["json_schema"]?["schema"] {
             switch provider {
             case "together"?: ordered["response_format"] = ["type": "json_schema", "schema": schema]
@@ -133,6 +128,19 @@ public struct InferenceClientModel: Model {
             }
         }
         body = ordered
+    }
+
+    /// `huggingface_hub`'s `filter_none`: object members whose value is `null` are removed, recursively
+    /// (array elements that are `null` are kept, as there).
+    static func withoutNullMembers(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .object(let object):
+            return .object(JSONObject(object.compactMap { $0.value.isNull ? nil : ($0.key, withoutNullMembers($0.value)) }))
+        case .array(let elements):
+            return .array(elements.map(withoutNullMembers))
+        default:
+            return value
+        }
     }
 
     /// The token the HF CLI tools would use: environment, then the token file.

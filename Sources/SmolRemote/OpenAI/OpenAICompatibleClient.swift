@@ -58,7 +58,12 @@ struct OpenAICompatibleClient: Sendable {
         let (request, secrets) = try await makeRequest(messages, options: options, stream: false)
         _ = try await rateLimiter?.throttle()
         let response = try await http.send(request, secrets: secrets)
-        var message = try ChatCompletionsCodec.decodeResponse(response.body)
+        var message: ChatMessage
+        do {
+            message = try ChatCompletionsCodec.decodeResponse(response.body)
+        } catch {
+            throw error.redacted(secrets)
+        }
         if let stops = options.stopSequences, !supportsStop, case .text(let text)? = message.content {
             message.content = .text(removeContentAfterStopSequences(text, stopSequences: stops) ?? text)
         }
@@ -72,23 +77,27 @@ struct OpenAICompatibleClient: Sendable {
             let task = Task {
                 var received = ""
                 var started = false
+                var secrets = self.secrets
                 do {
-                    let (request, secrets) = try await makeRequest(messages, options: options, stream: true)
+                    let (request, requestSecrets) = try await makeRequest(messages, options: options, stream: true)
+                    secrets = requestSecrets
                     _ = try await rateLimiter?.throttle()
                     let response = try await http.stream(request, secrets: secrets)
                     var parser = SSEParser()
                     var decoder = ChatCompletionsStreamDecoder()
-                    for try await chunk in response.body {
+                    var body = response.body.makeAsyncIterator()
+                    while !decoder.isDone, let chunk = try await body.next() {
                         started = true
                         for event in parser.push(chunk.readableBytesView) {
                             guard let delta = try decoder.decode(event) else { continue }
                             if let text = delta.content { received += text }
                             continuation.yield(delta)
                         }
-                        // Keep reading after [DONE] until the body ends, so the connection is reused.
                     }
-                    for event in parser.finish() {
-                        if let delta = try decoder.decode(event) { continuation.yield(delta) }
+                    if !decoder.isDone {
+                        for event in parser.finish() {
+                            if let delta = try decoder.decode(event) { continuation.yield(delta) }
+                        }
                     }
                     guard decoder.isDone else {
                         throw ModelError.stream(
@@ -97,14 +106,20 @@ struct OpenAICompatibleClient: Sendable {
                                 : "the stream ended before [DONE]",
                             payload: nil, partial: received)
                     }
+                    // The answer is complete at [DONE]: deliver it now, then drain what the server may
+                    // still send (usually nothing) so the connection can be reused; errors there don't matter.
                     continuation.finish()
+                    while (try? await body.next()) != nil {}
                 } catch let error as ModelError {
-                    continuation.finish(throwing: started ? Self.midStream(error, partial: received) : error)
+                    continuation.finish(throwing: (started ? Self.midStream(error, partial: received) : error).redacted(secrets))
                 } catch {
                     continuation.finish(throwing: error)
                 }
             }
-            continuation.onTermination = { _ in task.cancel() }
+            continuation.onTermination = { termination in
+                // Only a consumer that gave up cancels: after a normal finish the task may still be draining.
+                if case .cancelled = termination { task.cancel() }
+            }
         }
         if let stops = options.stopSequences, !supportsStop { return stream.stoppingAt(stops) }
         return stream
