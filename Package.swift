@@ -52,7 +52,14 @@ let package = Package(
             ],
             resources: [.copy("Fixtures")]
         ),
-        .executableTarget(name: "smol-bench", dependencies: ["SmolModels"]),
+        .executableTarget(
+            name: "smol-bench",
+            dependencies: [
+                "SmolModels",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -3,6 +3,13 @@
 //   smol-bench plain  N CONCURRENCY BASE_URL   N non-streamed requests, CONCURRENCY in flight
 //   smol-bench stream N BASE_URL               N streams, every delta consumed
 //
+// Diagnostics (not in the table; they split our cost into transport and decoding):
+//   smol-bench ahc-plain N CONCURRENCY BASE_URL  the same requests straight through AsyncHTTPClient, configured
+//                                                as HTTPEngine configures it, bodies collected but not decoded
+//   smol-bench ahc-stream N BASE_URL             the same streams through AsyncHTTPClient, bytes only
+//   smol-bench decode N SSE_FILE                 SSEParser + ChatCompletionsStreamDecoder over a file held in
+//                                                memory, N times (no network, no tasks)
+//
 // Prints one JSON line: wall seconds, requests, chunks, and CPU seconds (user+sys from
 // getrusage(RUSAGE_SELF)) measured around the loop only, after one warm-up request.
 #if canImport(Glibc)
@@ -10,7 +17,9 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import AsyncHTTPClient
 import Foundation
+import NIOCore
 import SmolModels
 
 func cpuSeconds() -> (user: Double, system: Double) {
@@ -54,11 +63,11 @@ func drain(_ model: OpenAIServerModel) async throws -> Int {
     return count
 }
 
-func report(mode: String, concurrency: Int, requests: Int, chunks: Int, wall: Double,
+func report(client: String = "swift-smolagents", mode: String, concurrency: Int, requests: Int, chunks: Int, wall: Double,
             before: (user: Double, system: Double), after: (user: Double, system: Double)) {
     let user = after.user - before.user
     let system = after.system - before.system
-    print(#"{"client":"swift-smolagents","mode":"\#(mode)","concurrency":\#(concurrency),"requests":\#(requests),"chunks":\#(chunks),"wall_s":\#(wall),"user_s":\#(user),"sys_s":\#(system),"cpu_s":\#(user + system)}"#)
+    print(#"{"client":"\#(client)","mode":"\#(mode)","concurrency":\#(concurrency),"requests":\#(requests),"chunks":\#(chunks),"wall_s":\#(wall),"user_s":\#(user),"sys_s":\#(system),"cpu_s":\#(user + system)}"#)
 }
 
 switch mode {
@@ -112,6 +121,84 @@ case "stream":
     } catch {
         fail("stream failed: \(error)")
     }
+case "ahc-plain", "ahc-stream":
+    let streaming = mode == "ahc-stream"
+    guard arguments.count == (streaming ? 3 : 4), let n = Int(arguments[1]), n > 0 else {
+        fail("usage: smol-bench ahc-plain N CONCURRENCY BASE_URL | smol-bench ahc-stream N BASE_URL")
+    }
+    let concurrency = streaming ? 1 : (Int(arguments[2]) ?? 0)
+    guard concurrency > 0 else { fail("bad concurrency") }
+    let url = arguments.last! + "/chat/completions"
+    // HTTPClientPool's configuration (Sources/SmolRemote/HTTP/HTTPFailure.swift).
+    var config = HTTPClient.Configuration(
+        redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10), read: .seconds(600)),
+        decompression: .enabled(limit: .ratio(100)))
+    config.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
+    let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: config)
+    let body: [UInt8] = Array((streaming
+        ? #"{"messages":[{"role":"user","content":[{"type":"text","text":"Say hello."}]}],"model":"gpt-4o-mini","stream":true,"stream_options":{"include_usage":true}}"#
+        : #"{"messages":[{"role":"user","content":[{"type":"text","text":"Say hello."}]}],"model":"gpt-4o-mini"}"#).utf8)
+    @Sendable func one() async throws -> Int {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "User-Agent", value: "swift-smolagents/bench")
+        request.headers.add(name: "Authorization", value: "Bearer sk-bench")
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "accept-encoding", value: "gzip, deflate")
+        request.headers.add(name: "content-length", value: String(body.count))
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let response = try await client.execute(request, deadline: .now() + .seconds(600))
+        guard response.status == .ok else { fail("status \(response.status)") }
+        var bytes = 0
+        for try await chunk in response.body { bytes += chunk.readableBytes }
+        return bytes
+    }
+    do {
+        _ = try await one()
+        let before = cpuSeconds()
+        let start = wallSeconds()
+        let completed = try await withThrowingTaskGroup(of: Int.self) { group in
+            var issued = min(concurrency, n)
+            var done = 0
+            for _ in 0..<issued { group.addTask { _ = try await one(); return 1 } }
+            while let one1 = try await group.next() {
+                done += one1
+                if issued < n { group.addTask { _ = try await one(); return 1 }; issued += 1 }
+            }
+            return done
+        }
+        let wall = wallSeconds() - start
+        report(client: "asynchttpclient", mode: streaming ? "stream" : "plain", concurrency: concurrency,
+               requests: completed, chunks: 0, wall: wall, before: before, after: cpuSeconds())
+    } catch {
+        fail("request failed: \(error)")
+    }
+case "decode":
+    guard arguments.count == 3, let n = Int(arguments[1]), n > 0,
+          let file = FileManager.default.contents(atPath: arguments[2]) else {
+        fail("usage: smol-bench decode N SSE_FILE")
+    }
+    let bytes = [UInt8](file)
+    // Feed it in 16 KiB slices, as reads from a socket would arrive.
+    let slices = stride(from: 0, to: bytes.count, by: 16_384).map { Array(bytes[$0..<min($0 + 16_384, bytes.count)]) }
+    var deltas = 0
+    let before = cpuSeconds()
+    let start = wallSeconds()
+    do {
+        for _ in 0..<n {
+            var parser = SSEParser()
+            var decoder = ChatCompletionsStreamDecoder()
+            for slice in slices {
+                for event in parser.push(slice) where try decoder.decode(event) != nil { deltas += 1 }
+            }
+        }
+    } catch {
+        fail("decode failed: \(error)")
+    }
+    let wall = wallSeconds() - start
+    report(client: "decode-only", mode: "stream", concurrency: 1, requests: n, chunks: deltas, wall: wall,
+           before: before, after: cpuSeconds())
 default:
     fail("unknown mode \(mode)")
 }

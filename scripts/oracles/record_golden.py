@@ -16,6 +16,7 @@ Run: ~/.cache/swift-smolagents/venv-sdk/bin/python scripts/oracles/record_golden
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -207,6 +208,7 @@ def main():
     finally:
         server.kill()
         server.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -69,11 +69,22 @@ def main():
     ap.add_argument("--api-key", default="none")
     ap.add_argument("--model", default="smollm2")
     args = ap.parse_args()
-    client = openai.OpenAI(base_url=args.base_url, api_key=args.api_key, max_retries=0)
+    # llama-cpp-python 0.3.36 sometimes ends a stream after its first chunk, without [DONE], when the
+    # connection is kept alive across a non-stream request ("Disconnected from client (via refresh/close)"
+    # in its log), and the SDK ends the iteration silently. A fresh connection per request avoids it;
+    # a stream without finish_reason is retried anyway.
+    client = openai.OpenAI(base_url=args.base_url, api_key=args.api_key, max_retries=0,
+                           default_headers={"Connection": "close"})
     out = {}
     for name, kwargs in SCENARIOS.items():
         kwargs = {"model": args.model, **kwargs}
-        out[name] = {"request": kwargs, **collect(client.chat.completions.create(**kwargs), kwargs.get("stream", False))}
+        for _attempt in range(3):
+            result = collect(client.chat.completions.create(**kwargs), kwargs.get("stream", False))
+            if result["finish_reason"] is not None:
+                break
+        else:
+            raise SystemExit(f"{name}: no finish_reason in 3 attempts")
+        out[name] = {"request": kwargs, **result}
     print(json.dumps(out, indent=2, ensure_ascii=False))
 
 

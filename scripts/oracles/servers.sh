@@ -69,8 +69,9 @@ EOF
     LITELLM_MASTER_KEY="$(cat "$STATE/litellm.key")" LITELLM_LOCAL_MODEL_COST_MAP=True \
         launch litellm "$LITELLM_PORT" "$CACHE/venv-litellm/bin/litellm" --config "$STATE/litellm.yaml" \
         --host 127.0.0.1 --port "$LITELLM_PORT"
-    wait_ready llama "$LLAMA_BASE/models"
-    wait_ready litellm "http://127.0.0.1:$LITELLM_PORT/health/liveliness"
+    if ! wait_ready llama "$LLAMA_BASE/models" || ! wait_ready litellm "http://127.0.0.1:$LITELLM_PORT/health/liveliness"; then
+        stop; exit 1
+    fi
     printf 'SMOL_LLAMA_BASE=%s\nSMOL_LITELLM_BASE=%s\nSMOL_LITELLM_KEY=%s\n' \
         "$LLAMA_BASE" "$LITELLM_BASE" "$(cat "$STATE/litellm.key")" >"$STATE/servers.env"
     log "wrote $STATE/servers.env"
