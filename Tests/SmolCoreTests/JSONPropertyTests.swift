@@ -158,7 +158,7 @@ struct JSONPropertyTests {
     }
 
     @Test("Python's json.dumps prints exactly what we print, for a batch of random values")
-    func matchesPythonOracle() throws {
+    func matchesPythonOracle() async throws {
         guard let python = executableOnPath("python3") else {
             Issue.record("python3 was not found on PATH; this test needs it as the json.dumps oracle")
             return
@@ -195,8 +195,8 @@ struct JSONPropertyTests {
         let errors = Pipe()
         process.standardError = errors
         try process.run()
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let errorText = String(decoding: await ProcessIO.readToEnd(errors.fileHandleForReading), as: UTF8.self)
+        await ProcessIO.waitForExit(process)
         try #require(process.terminationStatus == 0, "python3 failed: \(errorText)")
 
         let records = try Data(contentsOf: output).split(separator: 0, omittingEmptySubsequences: false).dropLast()

@@ -140,7 +140,7 @@ struct ModelTests {
     }
 
     @Test("the stop-support port agrees with Python's re on generated names")
-    func stopSupportAgainstPython() throws {
+    func stopSupportAgainstPython() async throws {
         var rng = SplitMix(seed: 42)
         let pieces = ["o3", "o4", "gpt-5", "grok-", "xai.", "-", ".", "_", "mini", "a", "Z", "9", "/", "\n", "é", "o1"]
         var names = Set<String>()
@@ -159,14 +159,14 @@ struct ModelTests {
                 return not re.match(pattern, name)
             print(json.dumps([supports(m) for m in json.loads(sys.stdin.read())]))
             """
-        let output = try runPython(script, input: input)
+        let output = try await runPython(script, input: input)
         let expected = try JSONValue(parsing: output)
         #expect(expected == .array(ordered.map { .bool(supportsStopParameter($0)) }))
     }
 }
 
 /// Runs a Python snippet (the oracle) with `input` on standard input and returns its standard output.
-func runPython(_ script: String, input: String) throws -> String {
+func runPython(_ script: String, input: String) async throws -> String {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = ["python3", "-c", script]
@@ -177,9 +177,10 @@ func runPython(_ script: String, input: String) throws -> String {
     try process.run()
     stdin.fileHandleForWriting.write(Data(input.utf8))
     try stdin.fileHandleForWriting.close()
-    let output = stdout.fileHandleForReading.readDataToEndOfFile()
-    let errors = stderr.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
+    async let out = ProcessIO.readToEnd(stdout.fileHandleForReading)
+    async let err = ProcessIO.readToEnd(stderr.fileHandleForReading)
+    let (output, errors) = await (out, err)
+    await ProcessIO.waitForExit(process)
     guard process.terminationStatus == 0 else {
         throw ConformanceFailure("python3 failed (\(process.terminationStatus)): \(String(decoding: errors, as: UTF8.self))")
     }

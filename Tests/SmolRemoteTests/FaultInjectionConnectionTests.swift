@@ -84,8 +84,8 @@ struct FaultInjectionConnectionTests {
                 return nil
             }
             #expect(first == "Hello")
-            #expect(await server.waitForClosedConnections(1, within: .seconds(3)), "the server still has the connection open")
-            #expect(ContinuousClock.now - start < .seconds(5))
+            #expect(await server.waitForClosedConnections(1, within: .seconds(10)), "the server still has the connection open")
+            #expect(ContinuousClock.now - start < .seconds(15))  // the stream would last 20 s
         }
     }
 
@@ -108,9 +108,9 @@ struct FaultInjectionConnectionTests {
             }
             for await _ in firstDelta { break }
             consumer.cancel()
-            let received = try await withWatchdog(.seconds(5)) { await consumer.value }
+            let received = try await withWatchdog(.seconds(15)) { await consumer.value }
             #expect(received < 10, "the stream kept going after cancellation")
-            #expect(await server.waitForClosedConnections(1, within: .seconds(3)), "the server still has the connection open")
+            #expect(await server.waitForClosedConnections(1, within: .seconds(10)), "the server still has the connection open")
         }
     }
 
@@ -118,7 +118,7 @@ struct FaultInjectionConnectionTests {
     func doneWithoutEndOfBody() async throws {
         let bytes = TestResponse.sseEvents([Faults.delta("All"), Faults.delta(" here"), "[DONE]"]).flatMap { $0 }
         try await withTestServer({ _ in .stallAfter(bytes: bytes) }) { server in
-            let model = try Faults.openAI(server, retry: .none, readTimeout: .seconds(3))
+            let model = try Faults.openAI(server, retry: .none, readTimeout: .seconds(30))
             let start = ContinuousClock.now
             let outcome: Result<String, any Error> = try await withWatchdog {
                 do { return .success(try await Faults.drain(model.generateStream(Faults.ask, options: GenerateOptions()))) }
@@ -128,7 +128,7 @@ struct FaultInjectionConnectionTests {
             switch outcome {
             case .success(let text):
                 #expect(text == "All here")
-                #expect(elapsed < .seconds(2), "the caller waited \(elapsed) after [DONE]")
+                #expect(elapsed < .seconds(15), "the caller waited \(elapsed) after [DONE]")
             case .failure(let error):
                 Issue.record("the stream failed after [DONE], \(elapsed) in: \(error)")
             }

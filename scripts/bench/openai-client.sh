@@ -13,7 +13,7 @@
 #   SMOL_BENCH_PORT    the server port (18090)
 #   SMOL_BENCH_REPEAT  runs of every measurement; the table shows each metric's median (3)
 #   SMOL_BENCH_CHUNKS  content chunks in the SSE stream (2000)
-#   N_OURS_PLAIN N_OURS_C64 N_PY_PLAIN N_PY_C64 STREAMS   request and stream counts (see below)
+#   N_OURS_PLAIN N_OURS_C64 N_PY_PLAIN N_PY_C64 STREAMS_OURS STREAMS_PY   request and stream counts (below)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -21,11 +21,12 @@ ROOT=$PWD
 PORT=${SMOL_BENCH_PORT:-18090}
 REPEAT=${SMOL_BENCH_REPEAT:-3}
 CHUNKS=${SMOL_BENCH_CHUNKS:-2000}
-N_OURS_PLAIN=${N_OURS_PLAIN:-4000}   # non-streamed requests, concurrency 1, this library
+N_OURS_PLAIN=${N_OURS_PLAIN:-8000}   # non-streamed requests, concurrency 1, this library
 N_OURS_C64=${N_OURS_C64:-20000}      # non-streamed requests, concurrency 64, this library
 N_PY_PLAIN=${N_PY_PLAIN:-1000}       # non-streamed requests, concurrency 1, each Python client
 N_PY_C64=${N_PY_C64:-2000}           # non-streamed requests, concurrency 64, each Python client
-STREAMS=${STREAMS:-20}               # streams of $CHUNKS chunks, every client
+STREAMS_OURS=${STREAMS_OURS:-100}    # streams of $CHUNKS chunks, this library
+STREAMS_PY=${STREAMS_PY:-20}         # streams of $CHUNKS chunks, each Python client
 CACHE="${SMOL_CACHE:-$HOME/.cache/swift-smolagents}"
 PY="$CACHE/venv-sdk/bin/python"
 PREFIX=/tmp/smol-bench-nginx.$PORT    # private nginx prefix: config, pid, logs, temp dirs, static files
@@ -147,14 +148,18 @@ SB="$BIN/smol-bench"
 PC=(env -u OPENAI_BASE_URL -u OPENAI_API_KEY "$PY" scripts/bench/python_client.py)
 measure ours-plain-c1    "$SB" plain "$N_OURS_PLAIN" 1 "$BASE/plain/v1"
 measure ours-plain-c64   "$SB" plain "$N_OURS_C64" 64 "$BASE/plain/v1"
-measure ours-stream      "$SB" stream "$STREAMS" "$BASE/stream/v1"
+measure ours-stream      "$SB" stream "$STREAMS_OURS" "$BASE/stream/v1"
 measure sdk-plain-c1     "${PC[@]}" sdk plain "$N_PY_PLAIN" 1 "$BASE/plain/v1"
 measure sdk-plain-c64-asyncio "${PC[@]}" sdk plain "$N_PY_C64" 64 "$BASE/plain/v1" asyncio
 measure sdk-plain-c64-threads "${PC[@]}" sdk plain "$N_PY_C64" 64 "$BASE/plain/v1" threads
-measure sdk-stream       "${PC[@]}" sdk stream "$STREAMS" "$BASE/stream/v1"
+measure sdk-stream       "${PC[@]}" sdk stream "$STREAMS_PY" "$BASE/stream/v1"
 measure smol-plain-c1    "${PC[@]}" smolagents plain "$N_PY_PLAIN" 1 "$BASE/plain/v1"
 measure smol-plain-c64   "${PC[@]}" smolagents plain "$N_PY_C64" 64 "$BASE/plain/v1"
-measure smol-stream      "${PC[@]}" smolagents stream "$STREAMS" "$BASE/stream/v1"
+measure smol-stream      "${PC[@]}" smolagents stream "$STREAMS_PY" "$BASE/stream/v1"
+# Where our time goes (a footnote, not in the table): the transport alone (AsyncHTTPClient configured as
+# HTTPEngine configures it, body collected, nothing decoded) and SSE parsing + delta decoding alone.
+measure floor-ahc-plain-c1 "$SB" ahc-plain "$N_OURS_PLAIN" 1 "$BASE/plain/v1"
+measure floor-decode       "$SB" decode "$STREAMS_OURS" "$PREFIX/www/stream/v1/chat/completions"
 
 # Start-up: no server involved.
 "$BIN/smol" generate --help > /dev/null
@@ -225,6 +230,9 @@ print(f"CPU = user+sys of the client process (getrusage), loop only, after one w
 print(f"openai SDK: sync OpenAI client at concurrency 1; at 64 the better of AsyncOpenAI+asyncio "
       f"({c64['asyncio']:,.0f} req/s) and 64 threads on one OpenAI client ({c64['threads']:,.0f} req/s): "
       f"{sdk64.rsplit('-', 1)[1]}. smolagents: sync generate, 64 threads on one model at 64.")
+print(f"Breakdown of ours: AsyncHTTPClient alone (same configuration, body collected, not decoded) "
+      f"{cpu_req('floor-ahc-plain-c1'):,.1f} µs CPU per request at concurrency 1; SSEParser + "
+      f"ChatCompletionsStreamDecoder alone (in memory, no network, no tasks) {cpu_chunk('floor-decode'):.2f} µs per chunk.")
 print(f"Deltas yielded per stream: ours {deltas('ours-stream'):.0f}, SDK {deltas('sdk-stream'):.0f}, "
       f"smolagents {deltas('smol-stream'):.0f}. Start-up: {how}, min {float(fastest):.1f} ms.")
 PYEOF
