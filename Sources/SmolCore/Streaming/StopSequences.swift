@@ -103,38 +103,68 @@ extension AsyncThrowingStream where Element == ChatMessageStreamDelta, Failure =
     /// This stream with its text cut at the earliest stop sequence, never showing any of it.
     ///
     /// Content is filtered through a ``StopSequenceMatcher``; tool-call fragments and usage pass through.
-    /// When a stop sequence completes, the text before it is delivered and the stream ends, cancelling
-    /// the upstream stream. Cancelling the returned stream cancels the upstream one.
+    /// When a stop sequence completes, the text before it is delivered and the stream ends, releasing
+    /// (and so cancelling) the upstream stream. The filter runs in the consumer's own `next()` calls, so
+    /// it adds no task hand-off; cancelling the consumer cancels the upstream read.
     public func stoppingAt(_ stopSequences: [String]?) -> AsyncThrowingStream<ChatMessageStreamDelta, any Error> {
         guard let stopSequences, stopSequences.contains(where: { !$0.isEmpty }) else { return self }
-        let upstream = self
-        return AsyncThrowingStream { continuation in
-            let task = Task {
-                var matcher = StopSequenceMatcher(stopSequences: stopSequences)
-                do {
-                    for try await delta in upstream {
-                        var delta = delta
-                        if let content = delta.content {
-                            let shown = matcher.process(content)
-                            delta.content = shown.isEmpty ? nil : shown
-                        }
-                        if delta.content != nil || delta.toolCalls != nil || delta.tokenUsage != nil
-                            || delta.reasoningContent != nil
-                        {
-                            continuation.yield(delta)
-                        }
-                        if matcher.isStopped { break }
-                    }
-                    let rest = matcher.finish()
-                    if !rest.isEmpty { continuation.yield(ChatMessageStreamDelta(content: rest)) }
-                    continuation.finish()
-                } catch {
-                    let rest = matcher.finish()
-                    if !rest.isEmpty { continuation.yield(ChatMessageStreamDelta(content: rest)) }
-                    continuation.finish(throwing: error)
-                }
-            }
-            continuation.onTermination = { _ in task.cancel() }
-        }
+        let filter = StopFilter(upstream: makeAsyncIterator(), matcher: StopSequenceMatcher(stopSequences: stopSequences))
+        return AsyncThrowingStream(unfolding: { try await filter.next() })
     }
+}
+
+/// The state behind ``AsyncThrowingStream/stoppingAt(_:)``.
+///
+/// `@unchecked Sendable` is sound: one instance serves one `AsyncThrowingStream(unfolding:)`, whose
+/// closure is called by a single consumer one call at a time, so the iterator and matcher are never
+/// used by two tasks at once.
+private final class StopFilter: @unchecked Sendable {
+    private var upstream: AsyncThrowingStream<ChatMessageStreamDelta, any Error>.AsyncIterator?
+    private var matcher: StopSequenceMatcher
+
+    init(upstream: AsyncThrowingStream<ChatMessageStreamDelta, any Error>.AsyncIterator, matcher: StopSequenceMatcher) {
+        self.upstream = upstream
+        self.matcher = matcher
+    }
+
+    func next() async throws -> ChatMessageStreamDelta? {
+        while var iterator = upstream {
+            let delta: ChatMessageStreamDelta?
+            do {
+                delta = try await iterator.next()
+                upstream = iterator
+            } catch {
+                // Keep the partial text: release what was held back, then report the failure.
+                upstream = nil
+                let rest = matcher.finish()
+                if !rest.isEmpty {
+                    pendingError = error
+                    return ChatMessageStreamDelta(content: rest)
+                }
+                throw error
+            }
+            guard var delta else {
+                upstream = nil
+                let rest = matcher.finish()
+                return rest.isEmpty ? nil : ChatMessageStreamDelta(content: rest)
+            }
+            if let content = delta.content {
+                let shown = matcher.process(content)
+                delta.content = shown.isEmpty ? nil : shown
+            }
+            if matcher.isStopped { upstream = nil }
+            if delta.content != nil || delta.toolCalls != nil || delta.tokenUsage != nil || delta.reasoningContent != nil
+                || delta.finishReason != nil
+            {
+                return delta
+            }
+        }
+        if let error = pendingError {
+            pendingError = nil
+            throw error
+        }
+        return nil
+    }
+
+    private var pendingError: (any Error)?
 }

@@ -197,29 +197,16 @@ public struct HTTPEngine: Sendable {
         "x-amz-security-token",
     ]
 
-    /// Reads a whole body, failing with ``ModelError/timeout(message:)`` if it is not complete by `deadline`.
-    static func collect(_ body: HTTPClientResponse.Body, limit: Int, deadline: NIODeadline,
+    /// Reads a whole body. Past `deadline` the next chunk fails it with ``ModelError/timeout(message:)``; a
+    /// body that stops arriving altogether is ended by the read timeout, so no timer task is needed.
+    static func collect(_ body: HTTPClientResponse.Body, limit: Int, deadline: NIODeadline = .distantFuture,
                         secrets: [Secret]) async throws -> [UInt8] {
-        guard deadline != .distantFuture else { return try await collect(body, limit: limit, secrets: secrets) }
-        return try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
-            group.addTask { try await collect(body, limit: limit, secrets: secrets) }
-            group.addTask {
-                let remaining = deadline - NIODeadline.now()
-                try await Task.sleep(for: .nanoseconds(max(0, remaining.nanoseconds)))
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let bytes = first else {
-                throw ModelError.timeout(message: "the request did not complete within the total timeout")
-            }
-            return bytes
-        }
-    }
-
-    static func collect(_ body: HTTPClientResponse.Body, limit: Int, secrets: [Secret]) async throws -> [UInt8] {
         var bytes: [UInt8] = []
         do {
             for try await chunk in body {
+                if deadline != .distantFuture, NIODeadline.now() > deadline {
+                    throw ModelError.timeout(message: "the request did not complete within the total timeout")
+                }
                 guard bytes.count + chunk.readableBytes <= limit else {
                     throw ModelError.decoding(message: "the response body exceeds \(limit) bytes",
                                               payload: Secret.redact(String(decoding: bytes.prefix(2_000), as: UTF8.self), secrets: secrets))

@@ -73,71 +73,17 @@ struct OpenAICompatibleClient: Sendable {
     func generateStream(_ messages: [ChatMessage], options: GenerateOptions)
         -> AsyncThrowingStream<ChatMessageStreamDelta, any Error>
     {
-        let stream = AsyncThrowingStream<ChatMessageStreamDelta, any Error> { continuation in
-            let task = Task {
-                var received = ""
-                var started = false
-                var secrets = self.secrets
-                do {
-                    let (request, requestSecrets) = try await makeRequest(messages, options: options, stream: true)
-                    secrets = requestSecrets
-                    _ = try await rateLimiter?.throttle()
-                    let response = try await http.stream(request, secrets: secrets)
-                    var parser = SSEParser()
-                    var decoder = ChatCompletionsStreamDecoder()
-                    var body = response.body.makeAsyncIterator()
-                    while !decoder.isDone, let chunk = try await body.next() {
-                        started = true
-                        for event in parser.push(chunk.readableBytesView) {
-                            guard let delta = try decoder.decode(event) else { continue }
-                            if let text = delta.content { received += text }
-                            continuation.yield(delta)
-                        }
-                    }
-                    if !decoder.isDone {
-                        for event in parser.finish() {
-                            if let delta = try decoder.decode(event) { continuation.yield(delta) }
-                        }
-                    }
-                    guard decoder.isDone else {
-                        throw ModelError.stream(
-                            message: parser.hasIncompleteEvent
-                                ? "the stream ended in the middle of an event, before [DONE]"
-                                : "the stream ended before [DONE]",
-                            payload: nil, partial: received)
-                    }
-                    // The answer is complete at [DONE]: deliver it now, then drain what the server may
-                    // still send (usually nothing) so the connection can be reused; errors there don't matter.
-                    continuation.finish()
-                    while (try? await body.next()) != nil {}
-                } catch let error as ModelError {
-                    continuation.finish(throwing: (started ? Self.midStream(error, partial: received) : error).redacted(secrets))
-                } catch {
-                    continuation.finish(throwing: error)
-                }
-            }
-            continuation.onTermination = { termination in
-                // Only a consumer that gave up cancels: after a normal finish the task may still be draining.
-                if case .cancelled = termination { task.cancel() }
-            }
-        }
+        let client = self
+        let stream = ChatCompletionStreamSource(open: {
+            let (request, secrets) = try await client.makeRequest(messages, options: options, stream: true)
+            _ = try await client.rateLimiter?.throttle()
+            return (try await client.http.stream(request, secrets: secrets), secrets)
+        }).stream
         if let stops = options.stopSequences, !supportsStop { return stream.stoppingAt(stops) }
         return stream
     }
 
-    /// After the first byte, transport failures become stream errors that keep the text received so far.
-    private static func midStream(_ error: ModelError, partial: String) -> ModelError {
-        switch error {
-        case .connection(let message), .timeout(let message):
-            return .stream(message: "the stream broke: \(message)", payload: nil, partial: partial)
-        case .stream(let message, let payload, nil):
-            return .stream(message: message, payload: payload, partial: partial)
-        default:
-            return error
-        }
-    }
-
-    private func makeRequest(_ messages: [ChatMessage], options: GenerateOptions, stream: Bool) async throws
+    fileprivate func makeRequest(_ messages: [ChatMessage], options: GenerateOptions, stream: Bool) async throws
         -> (HTTPEngine.Request, [Secret])
     {
         let target = try await target()
