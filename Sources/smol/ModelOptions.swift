@@ -4,7 +4,7 @@ import SmolModels
 
 /// The flags that choose and configure a model, shared by every model command.
 struct ModelOptions: ParsableArguments {
-    @Option(help: "The backend class: OpenAIServerModel, AzureOpenAIServerModel, InferenceClientModel, VLLMModel (smolagents' aliases OpenAIModel and AzureOpenAIModel work too).")
+    @Option(help: "The backend class: OpenAIServerModel, AzureOpenAIServerModel, InferenceClientModel, VLLMModel, AmazonBedrockServerModel (smolagents' aliases OpenAIModel, AzureOpenAIModel and AmazonBedrockModel work too).")
     var modelType: String = "OpenAIServerModel"
 
     @Option(help: "The model: a provider model name, an Azure deployment, or a Hub id.")
@@ -22,6 +22,12 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "The Azure OpenAI API version (default: OPENAI_API_VERSION).")
     var apiVersion: String?
 
+    @Option(help: "The AWS region for AmazonBedrockServerModel (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's).")
+    var region: String?
+
+    @Option(help: "The AWS profile for AmazonBedrockServerModel (default: AWS_PROFILE, then default).")
+    var profile: String?
+
     @Option(help: "Request timeout in seconds.")
     var timeout: Double = 600
 
@@ -34,6 +40,7 @@ struct ModelOptions: ParsableArguments {
 
     static let modelTypes: Set<String> = [
         "OpenAIServerModel", "OpenAIModel", "AzureOpenAIServerModel", "AzureOpenAIModel", "InferenceClientModel", "VLLMModel",
+        "AmazonBedrockServerModel", "AmazonBedrockModel",
     ]
 
     /// Builds the chosen model; configuration problems are ``ModelError``s (exit status 1).
@@ -49,6 +56,9 @@ struct ModelOptions: ParsableArguments {
             return try InferenceClientModel(modelID: modelID ?? "Qwen/Qwen3-Next-80B-A3B-Thinking", provider: provider,
                                             token: apiKey, timeout: .milliseconds(Int64(timeout * 1000)), baseURL: apiBase,
                                             http: http)
+        case "AmazonBedrockServerModel", "AmazonBedrockModel":
+            return try AmazonBedrockServerModel(modelID: try required(modelID, "--model-id"), region: region, profile: profile,
+                                                apiKey: apiKey, endpointURL: apiBase, http: http)
         default:
             return VLLMModel(modelID: try required(modelID, "--model-id"),
                              apiBase: try required(apiBase, "--api-base (the vLLM server's …/v1 URL)"), apiKey: apiKey, http: http)

@@ -11,13 +11,17 @@ public struct TokenUsage: Sendable, Hashable {
     public var cachedInputTokens: Int?
     /// Generated tokens spent on hidden reasoning, when reported (included in ``outputTokens``).
     public var reasoningTokens: Int?
+    /// Prompt tokens written to the provider's cache, when reported (Bedrock, Anthropic).
+    public var cacheWriteInputTokens: Int?
 
     /// Creates a usage record.
-    public init(inputTokens: Int, outputTokens: Int, cachedInputTokens: Int? = nil, reasoningTokens: Int? = nil) {
+    public init(inputTokens: Int, outputTokens: Int, cachedInputTokens: Int? = nil, reasoningTokens: Int? = nil,
+                cacheWriteInputTokens: Int? = nil) {
         self.inputTokens = inputTokens
         self.outputTokens = outputTokens
         self.cachedInputTokens = cachedInputTokens
         self.reasoningTokens = reasoningTokens
+        self.cacheWriteInputTokens = cacheWriteInputTokens
     }
 
     /// Input plus output tokens.
@@ -27,13 +31,14 @@ public struct TokenUsage: Sendable, Hashable {
     public static let zero = TokenUsage(inputTokens: 0, outputTokens: 0)
 
     /// smolagents' `dict()`: `{"input_tokens", "output_tokens", "total_tokens"}`, plus
-    /// `cached_input_tokens` / `reasoning_tokens` when known.
+    /// `cached_input_tokens` / `reasoning_tokens` / `cache_write_input_tokens` when known.
     public var json: JSONValue {
         var object: JSONObject = [
             "input_tokens": .int(inputTokens), "output_tokens": .int(outputTokens), "total_tokens": .int(totalTokens),
         ]
         if let cachedInputTokens { object["cached_input_tokens"] = .int(cachedInputTokens) }
         if let reasoningTokens { object["reasoning_tokens"] = .int(reasoningTokens) }
+        if let cacheWriteInputTokens { object["cache_write_input_tokens"] = .int(cacheWriteInputTokens) }
         return .object(object)
     }
 
@@ -54,7 +59,8 @@ public struct TokenUsage: Sendable, Hashable {
             }
         }
         self.init(inputTokens: try count("input_tokens") ?? 0, outputTokens: try count("output_tokens") ?? 0,
-                  cachedInputTokens: try count("cached_input_tokens"), reasoningTokens: try count("reasoning_tokens"))
+                  cachedInputTokens: try count("cached_input_tokens"), reasoningTokens: try count("reasoning_tokens"),
+                  cacheWriteInputTokens: try count("cache_write_input_tokens"))
     }
 
     /// Adds two usages; an optional count is kept when either side has it.
@@ -62,7 +68,8 @@ public struct TokenUsage: Sendable, Hashable {
         func sum(_ a: Int?, _ b: Int?) -> Int? { a == nil && b == nil ? nil : (a ?? 0) + (b ?? 0) }
         return TokenUsage(inputTokens: lhs.inputTokens + rhs.inputTokens, outputTokens: lhs.outputTokens + rhs.outputTokens,
                           cachedInputTokens: sum(lhs.cachedInputTokens, rhs.cachedInputTokens),
-                          reasoningTokens: sum(lhs.reasoningTokens, rhs.reasoningTokens))
+                          reasoningTokens: sum(lhs.reasoningTokens, rhs.reasoningTokens),
+                          cacheWriteInputTokens: sum(lhs.cacheWriteInputTokens, rhs.cacheWriteInputTokens))
     }
 
     /// Adds `other` to this usage.

@@ -1,3 +1,4 @@
+import NIOCore
 import SmolCore
 
 /// The OpenAI chat-completions wire format: request bodies out, messages and deltas in.
@@ -140,5 +141,37 @@ public struct ChatCompletionsStreamDecoder: Sendable {
         let empty = delta.content == nil && delta.toolCalls == nil && delta.tokenUsage == nil
             && delta.reasoningContent == nil && delta.finishReason == nil
         return empty ? nil : delta
+    }
+}
+
+/// Chat-completion chunks over Server-Sent Events, ending at `data: [DONE]`.
+struct ChatCompletionsFraming: DeltaFraming {
+    private var parser = SSEParser()
+    private var decoder = ChatCompletionsStreamDecoder()
+
+    init() {}
+
+    var isDone: Bool { decoder.isDone }
+
+    mutating func push(_ bytes: ByteBufferView) throws(ModelError) -> [ChatMessageStreamDelta] {
+        var deltas: [ChatMessageStreamDelta] = []
+        for event in parser.push(bytes) {
+            if let delta = try decoder.decode(event) { deltas.append(delta) }
+            if decoder.isDone { break }
+        }
+        return deltas
+    }
+
+    mutating func finish() throws(ModelError) -> [ChatMessageStreamDelta] {
+        var deltas: [ChatMessageStreamDelta] = []
+        for event in parser.finish() {
+            if let delta = try decoder.decode(event) { deltas.append(delta) }
+        }
+        guard decoder.isDone else {
+            throw .stream(message: parser.hasIncompleteEvent
+                              ? "the stream ended in the middle of an event, before [DONE]"
+                              : "the stream ended before [DONE]")
+        }
+        return deltas
     }
 }

@@ -74,7 +74,7 @@ struct OpenAICompatibleClient: Sendable {
         -> AsyncThrowingStream<ChatMessageStreamDelta, any Error>
     {
         let client = self
-        let stream = ChatCompletionStreamSource(open: {
+        let stream = DeltaStreamSource<ChatCompletionsFraming>(open: {
             let (request, secrets) = try await client.makeRequest(messages, options: options, stream: true)
             _ = try await client.rateLimiter?.throttle()
             return (try await client.http.stream(request, secrets: secrets), secrets)

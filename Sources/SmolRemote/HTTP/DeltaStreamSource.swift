@@ -1,7 +1,19 @@
 import NIOCore
 import SmolCore
 
-/// One streamed chat completion, advanced by the consumer's own `next()` calls.
+/// A wire framing of streamed deltas: SSE chat-completion chunks, AWS event-stream frames, …
+protocol DeltaFraming: Sendable {
+    init()
+    /// Whether the protocol's own end marker (`[DONE]`) has arrived; framings without one stay `false`
+    /// and end with the body.
+    var isDone: Bool { get }
+    /// The deltas these bytes complete.
+    mutating func push(_ bytes: ByteBufferView) throws(ModelError) -> [ChatMessageStreamDelta]
+    /// The body ended: the last deltas, or an error if the stream is incomplete.
+    mutating func finish() throws(ModelError) -> [ChatMessageStreamDelta]
+}
+
+/// One streamed answer, advanced by the consumer's own `next()` calls.
 ///
 /// Pull-based on purpose: reading, SSE parsing and decoding run in the consuming task, so a delta
 /// costs no task hand-off (a producer task plus a continuation cost ~7 µs of wake-ups per delta on
@@ -13,12 +25,11 @@ import SmolCore
 /// (an `AsyncIterator` is not shared and `next()` is not re-entered), so the mutable state below is
 /// never touched by two tasks at once. After `[DONE]` the body iterator is moved into a draining task
 /// and this object never touches it again.
-final class ChatCompletionStreamSource: @unchecked Sendable {
+final class DeltaStreamSource<Framing: DeltaFraming>: @unchecked Sendable {
     private let open: @Sendable () async throws -> (HTTPEngine.StreamingResponse, [Secret])
     private var body: ResponseBody.AsyncIterator?
     private var secrets: [Secret] = []
-    private var parser = SSEParser()
-    private var decoder = ChatCompletionsStreamDecoder()
+    private var framing = Framing()
     private var pending: [ChatMessageStreamDelta] = []
     private var pendingIndex = 0
     private var received = ""
@@ -57,7 +68,7 @@ final class ChatCompletionStreamSource: @unchecked Sendable {
             pending.removeAll(keepingCapacity: true)
             pendingIndex = 0
             if finished { return nil }
-            if decoder.isDone {
+            if framing.isDone {
                 finish()
                 return nil
             }
@@ -67,24 +78,13 @@ final class ChatCompletionStreamSource: @unchecked Sendable {
                 body = response.body.makeAsyncIterator()
             }
             guard let chunk = try await body?.next() else {
-                for event in parser.finish() {
-                    if let delta = try decoder.decode(event) { append(delta) }
-                }
-                guard decoder.isDone else {
-                    throw ModelError.stream(
-                        message: parser.hasIncompleteEvent
-                            ? "the stream ended in the middle of an event, before [DONE]"
-                            : "the stream ended before [DONE]",
-                        payload: nil, partial: received)
-                }
                 body = nil
+                for delta in try framing.finish() { append(delta) }
+                finished = true
                 continue
             }
             started = true
-            for event in parser.push(chunk.readableBytesView) {
-                if let delta = try decoder.decode(event) { append(delta) }
-                if decoder.isDone { break }
-            }
+            for delta in try framing.push(chunk.readableBytesView) { append(delta) }
         }
     }
 
