@@ -5,7 +5,7 @@ import Testing
 @testable import SmolRemote
 
 /// The committed fixtures (scripts/oracles/make_eventstream_fixtures.py) and botocore as a live oracle.
-enum EventStreamFixtures {
+private enum EventStreamFixtures {
     static let directory = Bundle.module.resourceURL!.appendingPathComponent("Fixtures/bedrock/eventstream")
 
     static func bytes(_ file: String) throws -> [UInt8] {
@@ -80,8 +80,8 @@ enum EventStreamFixtures {
     }
 }
 
-/// A small deterministic generator, so random chunkings and fuzz inputs are reproducible.
-struct SplitMix64: RandomNumberGenerator {
+/// SplitMix64: a small seeded generator, so random chunkings and fuzz inputs are reproducible.
+private struct EventStreamRandom: RandomNumberGenerator {
     var state: UInt64
     mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
@@ -94,13 +94,13 @@ struct SplitMix64: RandomNumberGenerator {
 
 @Suite("AWS event-stream framing")
 struct EventStreamTests {
-    typealias F = EventStreamFixtures
+    private typealias F = EventStreamFixtures
 
     @Test("CRC32 matches zlib: the check value, empty input, continuation and a bitwise reference")
     func crc32MatchesZlib() {
         #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
         #expect(CRC32.checksum([UInt8]()) == 0)
-        var random = SplitMix64(state: 7)
+        var random = EventStreamRandom(state: 7)
         for length in 0..<70 {
             let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &random) }
             var reference: UInt32 = 0xFFFF_FFFF
@@ -121,13 +121,13 @@ struct EventStreamTests {
             let bytes = try F.bytes(file)
             let messages = try F.decode(bytes, chunks: [bytes.count])
             #expect(messages.map(F.json) == frames.map(F.reduced), "\(file)")
-            #expect(EventStreamEncoder.encode(messages) == bytes, "\(file)")
+            #expect(try EventStreamEncoder.encode(messages) == bytes, "\(file)")
         }
     }
 
     @Test("Chunking never changes the messages: whole, 1-byte, 37-byte and random chunks")
     func chunkingNeverChangesTheMessages() throws {
-        var random = SplitMix64(state: 42)
+        var random = EventStreamRandom(state: 42)
         for (file, _) in F.positive {
             let bytes = try F.bytes(file)
             let whole = try F.decode(bytes, chunks: [bytes.count])
@@ -312,7 +312,7 @@ struct EventStreamTests {
 
     @Test("Garbage and mutated frames only ever give messages or typed errors")
     func fuzz() throws {
-        var random = SplitMix64(state: 2026)
+        var random = EventStreamRandom(state: 2026)
         let seeds = try ["converse_stream.bin", "all_header_types.bin", "converse_stream_throttled.bin"].map(F.bytes)
         for round in 0..<3000 {
             var bytes: [UInt8]
@@ -364,7 +364,7 @@ struct EventStreamTests {
             EventStreamMessage(headers: [":exception-type": .string("throttlingException"), ":content-type": .string("application/json"),
                                          ":message-type": .string("exception")], payload: Array(#"{"message":"slow down"}"#.utf8)),
         ]
-        let decoded = try await BotocoreOracle.decode(EventStreamEncoder.encode(messages))
+        let decoded = try await EventStreamBotocoreOracle.decode(try EventStreamEncoder.encode(messages))
         #expect(decoded["frames"]?.arrayValue?.map(F.reduced) == messages.map(F.json))
         let events = try messages.dropFirst().dropLast().map(BedrockStreamEvent.interpret)
         #expect(decoded["events"] == .array(events.map { ["type": .string($0.type), "payload": $0.payload] }))
@@ -375,7 +375,7 @@ struct EventStreamTests {
 }
 
 /// Runs `scripts/oracles/make_eventstream_fixtures.py --decode` (botocore) on bytes written to a temp file.
-enum BotocoreOracle {
+private enum EventStreamBotocoreOracle {
     static func decode(_ bytes: [UInt8]) async throws -> JSONValue {
         let cache = ProcessInfo.processInfo.environment["SMOL_CACHE"]
             ?? FileManager.default.homeDirectoryForCurrentUser.path + "/.cache/swift-smolagents"
@@ -388,12 +388,9 @@ enum BotocoreOracle {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("eventstream-\(UUID().uuidString).bin")
         try Data(bytes).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script, "--decode", file.path]
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
+        let process = Process(), output = Pipe(), errors = Pipe()
+        (process.executableURL, process.arguments) = (URL(fileURLWithPath: python), [script, "--decode", file.path])
+        (process.standardOutput, process.standardError) = (output, errors)
         try process.run()
         // Blocking reads and the wait run on Dispatch threads, never on the cooperative pool.
         async let out = read(output.fileHandleForReading)

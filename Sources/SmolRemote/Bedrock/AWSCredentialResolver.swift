@@ -130,6 +130,8 @@ public struct AWSCredentialResolver: Sendable {
                         .environment)
             }
             searched.append("environment variables AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+        } else {
+            searched.append("environment variables (skipped: a profile was passed explicitly)")
         }
 
         // 3. and 4. The shared credentials file, then the config file.
@@ -159,11 +161,15 @@ public struct AWSCredentialResolver: Sendable {
                 return (AWSCredentials(accessKeyID: key, secretAccessKey: Secret(secret), sessionToken: token.map { Secret($0) }),
                         file.source)
             }
-            searched.append("\(label) \(file.path) (section \(file.section) has no aws_access_key_id)")
+            let unsupported = ["role_arn", "sso_session", "sso_start_url", "credential_process", "web_identity_token_file"]
+                .filter { settings[$0] != nil }
+            let note = unsupported.isEmpty ? "" : "; it uses \(unsupported.joined(separator: ", ")), which is not supported"
+            searched.append("\(label) \(file.path) (section \(file.section) has no aws_access_key_id\(note))")
         }
         var message = "Unable to locate AWS credentials for profile '\(name)'."
         if !profileExists && name != "default" { message += " The profile '\(name)' was not found in either file." }
-        message += " Searched: " + searched.joined(separator: "; ") + "."
+        message += " Searched: " + searched.joined(separator: "; ") + ". Pass credentials explicitly, set "
+            + "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or add the keys to the profile."
         throw .authentication(message: message)
     }
 

@@ -103,15 +103,24 @@ public enum ConverseCodec {
         }
         if !inference.isEmpty { body["inferenceConfig"] = .object(inference) }
         if !additional.isEmpty { body["additionalModelRequestFields"] = .object(additional) }
-        if let toolConfig = try toolConfiguration(options) { body["toolConfig"] = .object(toolConfig) }
+        let history = turns.contains { turn in turn.content.contains { $0["toolUse"] != nil || $0["toolResult"] != nil } }
+        if let toolConfig = try toolConfiguration(options, historyHasToolBlocks: history) {
+            body["toolConfig"] = .object(toolConfig)
+        }
         return body
     }
 
     /// `toolConfig` from the tools, the tool choice and a response format.
-    static func toolConfiguration(_ options: GenerateOptions) throws(ModelError) -> JSONObject? {
+    ///
+    /// Converse has no "none" choice: with ``ToolChoice/none`` the tools are left out, unless the
+    /// history holds `toolUse`/`toolResult` blocks, which Bedrock only accepts with a `toolConfig`; then
+    /// the tools are sent without a `toolChoice`.
+    static func toolConfiguration(_ options: GenerateOptions, historyHasToolBlocks: Bool = false) throws(ModelError)
+        -> JSONObject?
+    {
         var specs: [JSONValue] = []
         var choice: JSONValue?
-        if let tools = options.tools, !tools.isEmpty, options.toolChoice != ToolChoice.none {
+        if let tools = options.tools, !tools.isEmpty, options.toolChoice != ToolChoice.none || historyHasToolBlocks {
             for tool in tools {
                 let function = tool.jsonSchema["function"]
                 specs.append(["toolSpec": ["name": .string(tool.name), "description": .string(tool.description),

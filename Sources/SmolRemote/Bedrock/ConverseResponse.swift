@@ -42,11 +42,17 @@ extension ConverseCodec {
     }
 
     /// Converse's `usage`, cache read and write counts included.
+    ///
+    /// Bedrock's `inputTokens` leaves out the tokens read from or written to the prompt cache (its
+    /// `totalTokens` counts them); ``TokenUsage/inputTokens`` follows OpenAI's meaning, where cached
+    /// tokens are part of the input, so they are added back and ``TokenUsage/totalTokens`` matches Bedrock's.
     static func usage(_ value: JSONValue?) -> TokenUsage {
         guard let value, !value.isNull else { return .zero }
-        return TokenUsage(inputTokens: value["inputTokens"]?.intValue ?? 0, outputTokens: value["outputTokens"]?.intValue ?? 0,
-                          cachedInputTokens: value["cacheReadInputTokens"]?.intValue,
-                          cacheWriteInputTokens: value["cacheWriteInputTokens"]?.intValue)
+        let read = value["cacheReadInputTokens"]?.intValue
+        let write = value["cacheWriteInputTokens"]?.intValue
+        return TokenUsage(inputTokens: (value["inputTokens"]?.intValue ?? 0) + (read ?? 0) + (write ?? 0),
+                          outputTokens: value["outputTokens"]?.intValue ?? 0,
+                          cachedInputTokens: read, cacheWriteInputTokens: write)
     }
 }
 

@@ -106,16 +106,16 @@ public struct EventStreamMessage: Sendable, Hashable {
 public enum EventStreamEncoder {
     /// The frame for `message`: prelude, headers in the message's order, payload and both CRCs.
     ///
-    /// - Precondition: every header name is at most 255 UTF-8 bytes, every `.bytes`/`.string` value at
-    ///   most 65,535 bytes, every `.uuid` exactly 16 bytes, and the frame fits a `UInt32` length. These
-    ///   are programmer errors (the wire format cannot express anything else), so they trap.
-    public static func encode(_ message: EventStreamMessage) -> [UInt8] {
+    /// - Throws: ``ModelError/invalidInput(message:location:)`` when the wire format cannot express the
+    ///   message: a header name over 255 UTF-8 bytes, a `.bytes`/`.string` value over 65,535 bytes, a
+    ///   `.uuid` that is not 16 bytes, or a frame larger than a `UInt32` length.
+    public static func encode(_ message: EventStreamMessage) throws(ModelError) -> [UInt8] {
         var headersLength = 0
         for header in message.headers {
             headersLength += 2 + header.name.utf8.count + valueLength(header.value)
         }
         let total = 16 + headersLength + message.payload.count
-        precondition(total <= Int(UInt32.max), "event-stream frame of \(total) bytes exceeds the u32 length field")
+        guard total <= Int(UInt32.max) else { throw .invalidInput(message: "event-stream frame of \(total) bytes exceeds the u32 length field", location: "event-stream header") }
         var frame: [UInt8] = []
         frame.reserveCapacity(total)
         append(UInt32(total), to: &frame)
@@ -123,7 +123,7 @@ public enum EventStreamEncoder {
         append(CRC32.checksum(frame), to: &frame)
         for header in message.headers {
             let nameLength = header.name.utf8.count
-            precondition(nameLength <= 255, "event-stream header name \"\(header.name)\" is longer than 255 bytes")
+            guard nameLength <= 255 else { throw .invalidInput(message: "event-stream header name \"\(header.name)\" is longer than 255 bytes", location: "event-stream header") }
             frame.append(UInt8(nameLength))
             frame.append(contentsOf: header.name.utf8)
             frame.append(header.value.wireType)
@@ -134,16 +134,16 @@ public enum EventStreamEncoder {
             case .int(let value): append(UInt32(bitPattern: value), to: &frame)
             case .long(let value), .timestamp(let value): append(UInt64(bitPattern: value), to: &frame)
             case .bytes(let value):
-                precondition(value.count <= 0xFFFF, "event-stream bytes header \"\(header.name)\" is longer than 65,535 bytes")
+                guard value.count <= 0xFFFF else { throw .invalidInput(message: "event-stream bytes header \"\(header.name)\" is longer than 65,535 bytes", location: "event-stream header") }
                 append(UInt16(value.count), to: &frame)
                 frame.append(contentsOf: value)
             case .string(let value):
                 let count = value.utf8.count
-                precondition(count <= 0xFFFF, "event-stream string header \"\(header.name)\" is longer than 65,535 bytes")
+                guard count <= 0xFFFF else { throw .invalidInput(message: "event-stream string header \"\(header.name)\" is longer than 65,535 bytes", location: "event-stream header") }
                 append(UInt16(count), to: &frame)
                 frame.append(contentsOf: value.utf8)
             case .uuid(let value):
-                precondition(value.count == 16, "event-stream uuid header \"\(header.name)\" must be 16 bytes, not \(value.count)")
+                guard value.count == 16 else { throw .invalidInput(message: "event-stream uuid header \"\(header.name)\" must be 16 bytes, not \(value.count)", location: "event-stream header") }
                 frame.append(contentsOf: value)
             }
         }
@@ -153,9 +153,9 @@ public enum EventStreamEncoder {
     }
 
     /// The frames for `messages`, concatenated: a whole event-stream body.
-    public static func encode(_ messages: some Sequence<EventStreamMessage>) -> [UInt8] {
+    public static func encode(_ messages: some Sequence<EventStreamMessage>) throws(ModelError) -> [UInt8] {
         var body: [UInt8] = []
-        for message in messages { body.append(contentsOf: encode(message)) }
+        for message in messages { body.append(contentsOf: try encode(message)) }
         return body
     }
 

@@ -167,6 +167,7 @@ public struct EventStreamDecoder: Sendable {
         -> Result<[EventStreamHeader], ModelError>
     {
         var headers: [EventStreamHeader] = []
+        headers.reserveCapacity(4)
         var index = from
         func fail(_ problem: String, _ at: Int) -> Result<[EventStreamHeader], ModelError> {
             .failure(error(problem, frame: offset, at: at, bytes: frame))
@@ -178,7 +179,7 @@ public struct EventStreamDecoder: Sendable {
             guard nameLength <= end - index else {
                 return fail("header name of \(nameLength) bytes runs past the end of the headers section", headerStart)
             }
-            guard let name = String(validating: UnsafeRawBufferPointer(rebasing: frame[index..<(index + nameLength)]), as: UTF8.self) else {
+            guard let name = string(UnsafeRawBufferPointer(rebasing: frame[index..<(index + nameLength)])) else {
                 return fail("header name is not valid UTF-8", index)
             }
             index += nameLength
@@ -218,7 +219,7 @@ public struct EventStreamDecoder: Sendable {
                 if type == 6 {
                     value = .bytes([UInt8](bytes))
                 } else {
-                    guard let text = String(validating: bytes, as: UTF8.self) else {
+                    guard let text = string(bytes) else {
                         return fail("header \"\(name)\" has a string value that is not valid UTF-8", index + 2)
                     }
                     value = .string(text)
@@ -232,6 +233,34 @@ public struct EventStreamDecoder: Sendable {
             headers.append(EventStreamHeader(name, value))
         }
         return .success(headers)
+    }
+
+    /// Header names and values nearly every Bedrock frame repeats, shared instead of decoded (and, past
+    /// 15 bytes, allocated) again for each frame: their UTF-8 bytes back to back, and where each one is.
+    static let common: (bytes: [UInt8], ranges: [Range<Int>], strings: [String]) = {
+        let strings = [":message-type", ":event-type", ":content-type", ":exception-type", "event", "exception",
+                       "error", "application/json", "messageStart", "contentBlockStart", "contentBlockDelta",
+                       "contentBlockStop", "messageStop", "metadata"]
+        var bytes: [UInt8] = [], ranges: [Range<Int>] = []
+        for string in strings {
+            ranges.append(bytes.count..<(bytes.count + string.utf8.count))
+            bytes += string.utf8
+        }
+        return (bytes, ranges, strings)
+    }()
+
+    /// The UTF-8 text of `bytes`, or `nil` if they are not valid UTF-8.
+    static func string(_ bytes: UnsafeRawBufferPointer) -> String? {
+        let common = Self.common
+        let match = common.bytes.withUnsafeBytes { all -> Int? in
+            for (index, range) in common.ranges.enumerated()
+            where range.count == bytes.count && UnsafeRawBufferPointer(rebasing: all[range]).elementsEqual(bytes) {
+                return index
+            }
+            return nil
+        }
+        if let match { return common.strings[match] }
+        return String(validating: bytes, as: UTF8.self)
     }
 
     // MARK: - Errors

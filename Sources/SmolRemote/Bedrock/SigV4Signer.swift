@@ -78,10 +78,7 @@ public struct SigV4Signer: Sendable {
     /// Every intermediate value of one signature, for tests and diagnostics.
     struct Signing {
         var headers: [(String, String)]
-        var canonicalRequest: String
-        var stringToSign: String
-        var signature: String
-        var authorization: String
+        var canonicalRequest, stringToSign, signature, authorization: String
     }
 
     /// Signs a request and returns every intermediate value (see ``sign(method:url:headers:body:date:)``).
@@ -152,8 +149,6 @@ public struct SigV4Signer: Sendable {
         "\(timestamp.prefix(8))/\(region)/\(service)/aws4_request"
     }
 
-    // MARK: - Pieces of the canonical request
-
     /// Header names botocore never signs: hop-by-hop headers and ones that proxies rewrite.
     static let unsignedHeaders: Set<String> = [
         "connection", "expect", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
@@ -177,18 +172,8 @@ public struct SigV4Signer: Sendable {
     /// The value with leading and trailing whitespace removed and inner runs collapsed to one space
     /// (Python's `' '.join(value.split())`).
     static func trimAll(_ value: String) -> String {
-        var words: [Substring.UnicodeScalarView] = []
-        var current = Substring.UnicodeScalarView()
-        for scalar in value.unicodeScalars {
-            if scalar.properties.isWhitespace || (0x1C...0x1F).contains(scalar.value) {
-                if !current.isEmpty { words.append(current) }
-                current = Substring.UnicodeScalarView()
-            } else {
-                current.append(scalar)
-            }
-        }
-        if !current.isEmpty { words.append(current) }
-        return words.map { String($0) }.joined(separator: " ")
+        value.unicodeScalars.split { $0.properties.isWhitespace || (0x1C...0x1F).contains($0.value) }
+            .map { String(Substring($0)) }.joined(separator: " ")
     }
 
     /// RFC 3986 "remove dot segments", also collapsing runs of `/` (botocore's `normalize_url_path`).
@@ -233,8 +218,6 @@ public struct SigV4Signer: Sendable {
     static func removing(_ name: String, from headers: [(String, String)]) -> [(String, String)] {
         headers.filter { $0.0.lowercased() != name }
     }
-
-    // MARK: - Time and hashing
 
     /// `YYYYMMDDTHHMMSSZ` in UTC, whole seconds.
     static func timestamp(_ date: Date) -> String {

@@ -16,7 +16,12 @@ enum HTTPFailure {
     /// The error for a non-2xx response: the provider's own message, `Retry-After`, the body; redacted.
     static func error(status: Int, headers: HTTPHeaders, body: [UInt8], secrets: [Secret]) -> Status {
         let text = Secret.redact(String(decoding: body, as: UTF8.self), secrets: secrets)
-        let message = providerMessage(in: text) ?? (text.isEmpty ? HTTPResponseStatus(statusCode: status).reasonPhrase : text)
+        var message = providerMessage(in: text) ?? (text.isEmpty ? HTTPResponseStatus(statusCode: status).reasonPhrase : text)
+        // AWS names the error in a header (`ThrottlingException:http://internal.amazon.com/…`); botocore
+        // reports the part before the colon as the code.
+        if let type = headers.first(name: "x-amzn-errortype")?.split(separator: ":").first, !type.isEmpty {
+            message = "\(type): \(message)"
+        }
         let shouldRetry = headers.first(name: "x-should-retry").map { $0.lowercased() == "true" }
         return Status(
             error: .http(status: status, message: ModelError.excerptForMessage(message), retryAfter: retryAfter(headers),
