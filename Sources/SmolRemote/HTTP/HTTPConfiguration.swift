@@ -1,3 +1,4 @@
+import NIOSSL
 import SmolCore
 
 /// How an ``HTTPEngine`` talks to a provider: timeouts, retries, redirects, compression, hooks.
@@ -22,6 +23,14 @@ public struct HTTPConfiguration: Sendable {
     public var onRequest: (@Sendable (inout HTTPEngine.Request) async throws -> Void)?
     /// Called with the status and headers of every response, e.g. to read rate-limit headers.
     public var onResponse: (@Sendable (_ status: Int, _ headers: [(String, String)]) -> Void)?
+    /// Extra PEM root certificates to trust, e.g. a corporate CA or a test server's self-signed
+    /// certificate, on top of the system's roots. One or more `-----BEGIN CERTIFICATE-----` blocks.
+    ///
+    /// Text that holds no valid certificate fails closed: no root at all is then trusted, so every HTTPS
+    /// request fails certificate verification with a ``ModelError/connection(message:)`` (never a crash,
+    /// never a silent fall-back to the system roots). Call ``validateTrustedRootCertificates()`` to get a
+    /// precise ``ModelError/invalidInput(message:location:)`` up front.
+    public var trustedRootCertificatesPEM: String?
 
     /// Creates a configuration; the defaults follow the official OpenAI SDK (10 min timeout, 3 attempts).
     public init(
@@ -29,7 +38,8 @@ public struct HTTPConfiguration: Sendable {
         totalTimeout: Duration? = .seconds(600), retry: RetryPolicy = .default, maximumRedirects: Int = 5,
         decompression: Bool = true, maximumConnectionsPerHost: Int = 64,
         onRequest: (@Sendable (inout HTTPEngine.Request) async throws -> Void)? = nil,
-        onResponse: (@Sendable (_ status: Int, _ headers: [(String, String)]) -> Void)? = nil
+        onResponse: (@Sendable (_ status: Int, _ headers: [(String, String)]) -> Void)? = nil,
+        trustedRootCertificatesPEM: String? = nil
     ) {
         self.connectTimeout = connectTimeout
         self.readTimeout = readTimeout
@@ -40,12 +50,31 @@ public struct HTTPConfiguration: Sendable {
         self.maximumConnectionsPerHost = maximumConnectionsPerHost
         self.onRequest = onRequest
         self.onResponse = onResponse
+        self.trustedRootCertificatesPEM = trustedRootCertificatesPEM
+    }
+
+    /// Throws ``ModelError/invalidInput(message:location:)`` when ``trustedRootCertificatesPEM`` is set
+    /// but holds no valid PEM certificate.
+    public func validateTrustedRootCertificates() throws(ModelError) {
+        guard let pem = trustedRootCertificatesPEM else { return }
+        if Self.certificates(fromPEM: pem) == nil {
+            throw .invalidInput(message: "trustedRootCertificatesPEM holds no valid PEM certificate",
+                                location: "trustedRootCertificatesPEM")
+        }
+    }
+
+    /// The certificates in `pem`, or `nil` when it holds none or is malformed.
+    static func certificates(fromPEM pem: String) -> [NIOSSLCertificate]? {
+        guard let certificates = try? NIOSSLCertificate.fromPEMBytes(Array(pem.utf8)), !certificates.isEmpty else {
+            return nil
+        }
+        return certificates
     }
 
     /// What identifies the underlying connection pool: requests with the same key share connections.
     var poolKey: PoolKey {
         PoolKey(connect: connectTimeout, read: readTimeout, decompression: decompression,
-                connections: maximumConnectionsPerHost)
+                connections: maximumConnectionsPerHost, trustedRoots: trustedRootCertificatesPEM)
     }
 
     struct PoolKey: Hashable, Sendable {
@@ -53,5 +82,6 @@ public struct HTTPConfiguration: Sendable {
         var read: Duration
         var decompression: Bool
         var connections: Int
+        var trustedRoots: String?
     }
 }

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import SmolCore
 import Synchronization
 
@@ -115,6 +116,16 @@ enum HTTPClientPool {
                 timeout: .init(connect: TimeAmount(configuration.connectTimeout), read: TimeAmount(configuration.readTimeout)),
                 decompression: configuration.decompression ? .enabled(limit: .ratio(100)) : .disabled)
             config.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = configuration.maximumConnectionsPerHost
+            if let pem = configuration.trustedRootCertificatesPEM {
+                var tls = TLSConfiguration.makeClientConfiguration()
+                if let certificates = HTTPConfiguration.certificates(fromPEM: pem) {
+                    tls.additionalTrustRoots = [.certificates(certificates)]
+                } else {
+                    // Malformed PEM: fail closed (trust nothing) rather than crash or silently ignore it.
+                    tls.trustRoots = .certificates([])
+                }
+                config.tlsConfiguration = tls
+            }
             let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: config)
             clients[key] = client
             return client
