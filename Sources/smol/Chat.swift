@@ -18,7 +18,7 @@ struct Chat: AsyncParsableCommand {
         let options = try generation.makeOptions()
         let output = Output()
         let interactive = isatty(STDIN_FILENO) != 0
-        var history: [ChatMessage] = system.map { [ChatMessage(role: .system, text: $0)] } ?? []
+        var history: [ChatMessage] = system.map { [ChatMessage(role: .system, content: .text($0))] } ?? []
         while true {
             if interactive { output.write("> ") }
             guard let line = readLine(strippingNewline: true) else { break }
@@ -26,10 +26,10 @@ struct Chat: AsyncParsableCommand {
             if input.isEmpty { continue }
             if input == "/exit" || input == "/quit" { break }
             if input == "/reset" {
-                history = system.map { [ChatMessage(role: .system, text: $0)] } ?? []
+                history = system.map { [ChatMessage(role: .system, content: .text($0))] } ?? []
                 continue
             }
-            history.append(ChatMessage(role: .user, text: input))
+            history.append(ChatMessage(role: .user, content: .text(input)))
             var deltas: [ChatMessageStreamDelta] = []
             do {
                 for try await delta in chosen.generateStream(history, options: options) {

@@ -34,7 +34,7 @@ struct Generate: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let conversation = try messages.map(readMessages) ?? [ChatMessage(role: .user, text: prompt ?? "")]
+        let conversation = try messages.map(readMessages) ?? [ChatMessage(role: .user, content: .text(prompt ?? ""))]
         let options = try generation.makeOptions()
         let chosen = try model.makeModel()
         let output = Output()

@@ -43,7 +43,7 @@ public enum ChatCompletionsCodec {
         }
         return ChatMessage(
             role: message["role"]?.stringValue.flatMap(MessageRole.init(rawValue:)) ?? .assistant,
-            content: content(message["content"]),
+            content: try content(message["content"], payload: json),
             toolCalls: try toolCalls(message["tool_calls"], payload: json),
             raw: json,
             tokenUsage: usage(json["usage"]),
@@ -62,10 +62,17 @@ public enum ChatCompletionsCodec {
             reasoningTokens: value["completion_tokens_details"]?["reasoning_tokens"]?.intValue)
     }
 
-    private static func content(_ value: JSONValue?) -> MessageContent? {
+    /// A string, or (some providers) a list of content blocks; a list we cannot read is an error
+    /// carrying the payload rather than silently lost content.
+    private static func content(_ value: JSONValue?, payload: JSONValue) throws(ModelError) -> MessageContent? {
         switch value {
         case .string(let text)?: return .text(text)
-        case .array?: return try? MessageContent(json: value!)
+        case .array(let blocks)?:
+            do {
+                return try MessageContent(json: .array(blocks), location: "choices[0].message.content")
+            } catch {
+                throw .decoding(message: "unreadable message content (\(error.message))", payload: payload.description)
+            }
         default: return nil
         }
     }
