@@ -154,6 +154,28 @@ struct SmolCommandTests {
         #expect(missingKey.stderr.contains("OPENAI_API_KEY"))
     }
 
+    @Test("generate --model-type AmazonBedrockServerModel signs a Converse request and prints the answer")
+    func bedrockFromTheCommandLine() async throws {
+        let converse: JSONValue = [
+            "output": ["message": ["role": "assistant", "content": [["text": "Bonjour."]]]],
+            "stopReason": "end_turn", "usage": ["inputTokens": 5, "outputTokens": 2, "totalTokens": 7],
+        ]
+        try await withTestServer({ _ in .json(converse) }) { server in
+            let outcome = try await SmolCommand.run(
+                ["generate", "--model-type", "AmazonBedrockServerModel", "--model-id", "us.anthropic.claude-3-5-haiku-20241022-v1:0",
+                 "--region", "us-west-2", "--api-base", server.baseURL, "--param", "max_tokens=16", "Say hello in French"],
+                environment: ["AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"])
+            #expect(outcome.status == 0, "\(outcome.stderr)")
+            #expect(outcome.stdout == "Bonjour.\n")
+            let request = try #require(server.requests.first)
+            #expect(request.path == "/model/us.anthropic.claude-3-5-haiku-20241022-v1%3A0/converse")
+            #expect(request.headers["authorization"]?.hasPrefix("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/") == true)
+            #expect(request.headers["authorization"]?.contains("/us-west-2/bedrock/aws4_request") == true)
+            #expect(request.json?["inferenceConfig"]?["maxTokens"] == 16)
+            #expect(!outcome.stderr.contains("wJalrXUtnFEMI"))
+        }
+    }
+
     @Test("chat keeps the conversation and streams each answer")
     func chatKeepsHistory() async throws {
         try await withTestServer({ request in request.json?["stream"] == true ? Self.streamResponse() : .json(Self.completion) }) { server in
