@@ -4,7 +4,7 @@ import SmolModels
 
 /// The flags that choose and configure a model, shared by every model command.
 struct ModelOptions: ParsableArguments {
-    @Option(help: "The backend class: OpenAIServerModel, AzureOpenAIServerModel, InferenceClientModel, VLLMModel, AmazonBedrockServerModel (smolagents' aliases OpenAIModel, AzureOpenAIModel and AmazonBedrockModel work too).")
+    @Option(help: "The backend class: OpenAIServerModel, AzureOpenAIServerModel, InferenceClientModel, VLLMModel, AmazonBedrockServerModel, LiteLLMModel (smolagents' aliases OpenAIModel, AzureOpenAIModel and AmazonBedrockModel work too).")
     var modelType: String = "OpenAIServerModel"
 
     @Option(help: "The model: a provider model name, an Azure deployment, or a Hub id.")
@@ -40,7 +40,7 @@ struct ModelOptions: ParsableArguments {
 
     static let modelTypes: Set<String> = [
         "OpenAIServerModel", "OpenAIModel", "AzureOpenAIServerModel", "AzureOpenAIModel", "InferenceClientModel", "VLLMModel",
-        "AmazonBedrockServerModel", "AmazonBedrockModel",
+        "AmazonBedrockServerModel", "AmazonBedrockModel", "LiteLLMModel",
     ]
 
     /// Builds the chosen model; configuration problems are ``ModelError``s (exit status 1).
@@ -56,6 +56,9 @@ struct ModelOptions: ParsableArguments {
             return try InferenceClientModel(modelID: modelID ?? "Qwen/Qwen3-Next-80B-A3B-Thinking", provider: provider,
                                             token: apiKey, timeout: .milliseconds(Int64(timeout * 1000)), baseURL: apiBase,
                                             http: http)
+        case "LiteLLMModel":
+            return try LiteLLMModel(modelID: try required(modelID, "--model-id (provider/model)"), apiBase: apiBase,
+                                    apiKey: apiKey, http: http)
         case "AmazonBedrockServerModel", "AmazonBedrockModel":
             return try AmazonBedrockServerModel(modelID: try required(modelID, "--model-id"), region: region, profile: profile,
                                                 apiKey: apiKey, endpointURL: apiBase, http: http)

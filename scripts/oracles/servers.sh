@@ -63,7 +63,7 @@ start() {
         cat >"$STATE/litellm.yaml" <<EOF
 model_list:
   - model_name: smollm2
-    litellm_params: {model: openai/smollm2, api_base: "$LLAMA_BASE", api_key: none}
+    litellm_params: {model: openai/smollm2, api_base: "$LLAMA_BASE", api_key: none, use_chat_completions_api: true}
 EOF
     fi
     LITELLM_MASTER_KEY="$(cat "$STATE/litellm.key")" LITELLM_LOCAL_MODEL_COST_MAP=True \

@@ -1,0 +1,53 @@
+import Foundation
+import SmolCore
+
+/// A model on Anthropic's Messages API (`POST {base}/v1/messages`), used by ``LiteLLMModel`` for the
+/// `anthropic/` prefix: `x-api-key` and `anthropic-version: 2023-06-01` as the API documents and
+/// LiteLLM sends, the ``AnthropicCodec`` body, and the SSE event stream read pull-based.
+struct AnthropicMessagesClient: Model {
+    let modelID: String?
+    let url: String
+    let apiKey: Secret?
+    let version: String
+    let http: HTTPEngine
+    let parameters: ModelParameters
+    let rateLimiter: RateLimiter?
+
+    var streamsIncrementally: Bool { true }
+
+    func generate(_ messages: [ChatMessage], options: GenerateOptions) async throws -> ChatMessage {
+        let (request, secrets) = try request(messages, options: options, stream: false)
+        _ = try await rateLimiter?.throttle()
+        let response = try await http.send(request, secrets: secrets)
+        do {
+            return try AnthropicCodec.decodeResponse(response.body)
+        } catch {
+            throw error.redacted(secrets)
+        }
+    }
+
+    func generateStream(_ messages: [ChatMessage], options: GenerateOptions)
+        -> AsyncThrowingStream<ChatMessageStreamDelta, any Error>
+    {
+        let client = self
+        return DeltaStreamSource<AnthropicFraming>(open: {
+            let (request, secrets) = try client.request(messages, options: options, stream: true)
+            _ = try await client.rateLimiter?.throttle()
+            return (try await client.http.stream(request, secrets: secrets), secrets)
+        }).stream
+    }
+
+    private func request(_ messages: [ChatMessage], options: GenerateOptions, stream: Bool) throws
+        -> (HTTPEngine.Request, [Secret])
+    {
+        let body = try AnthropicCodec.requestBody(model: modelID ?? "", messages: messages, options: options,
+                                                  modelParameters: parameters, stream: stream)
+        var headers: [(String, String)] = [
+            ("anthropic-version", version), ("content-type", "application/json"),
+            ("User-Agent", "swift-smolagents/\(SmolVersion.current)"),
+        ]
+        if let apiKey { headers.append(("x-api-key", apiKey.revealed)) }
+        return (HTTPEngine.Request(method: "POST", url: url, headers: headers, body: JSONEmitter().bytes(from: .object(body))),
+                apiKey.map { [$0] } ?? [])
+    }
+}

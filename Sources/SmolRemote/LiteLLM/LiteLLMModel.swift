@@ -1,0 +1,106 @@
+import Foundation
+import SmolCore
+
+/// smolagents' `LiteLLMModel`: one `"provider/model"` string for many providers, served natively.
+///
+/// The prefix picks the protocol and defaults from ``LiteLLMProvider/all`` (OpenAI-compatible providers,
+/// Anthropic, Azure, Hugging Face, Bedrock); the rest of the string is the provider's model name. Keys and
+/// base URLs fall back to the environment variables LiteLLM reads. `flattenMessagesAsText` defaults, as
+/// in smolagents, to true for model strings starting with `ollama`, `groq` or `cerebras`.
+public struct LiteLLMModel: Model {
+    /// The full `"provider/model"` string.
+    public let modelID: String?
+    /// The provider prefix.
+    public let provider: LiteLLMProvider
+    /// Whether content is sent as plain strings.
+    public let flattenMessagesAsText: Bool
+    private let backend: any Model
+
+    public var streamsIncrementally: Bool { backend.streamsIncrementally }
+
+    /// Creates a model.
+    ///
+    /// - Parameters:
+    ///   - modelID: `"provider/model"`, e.g. `anthropic/claude-3-5-sonnet-latest`, `groq/llama-3.3-70b-versatile`,
+    ///     `bedrock/us.anthropic.claude-3-5-haiku-20241022-v1:0`; default smolagents' `anthropic/claude-3-5-sonnet-20240620`.
+    ///   - apiBase: Overrides the provider's base URL.
+    ///   - apiKey: Overrides the provider's key variable.
+    ///   - flattenMessagesAsText: `nil` for smolagents' default (see above).
+    public init(
+        modelID: String = "anthropic/claude-3-5-sonnet-20240620", apiBase: String? = nil, apiKey: String? = nil,
+        customRoleConversions: [MessageRole: MessageRole]? = nil, flattenMessagesAsText: Bool? = nil,
+        requestsPerMinute: Double? = nil, retry: RetryPolicy = .default, parameters: ModelParameters = [:],
+        http: HTTPConfiguration = HTTPConfiguration(),
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ModelError) {
+        guard let slash = modelID.firstIndex(of: "/") else {
+            throw .invalidInput(message: "LLM Provider NOT provided: use \"provider/model\" (known providers: \(Self.knownPrefixes))",
+                                location: "modelID")
+        }
+        let prefix = String(modelID[..<slash])
+        let model = String(modelID[modelID.index(after: slash)...])
+        guard let provider = LiteLLMProvider.all[prefix] else {
+            let hint = LiteLLMProvider.notYetNative.contains(prefix) ? " is not served natively yet" : " is not a known provider"
+            throw .invalidInput(message: "'\(prefix)'\(hint); known providers: \(Self.knownPrefixes)", location: "modelID")
+        }
+        let flatten = flattenMessagesAsText ?? ["ollama", "groq", "cerebras"].contains { modelID.hasPrefix($0) }
+        let key = apiKey ?? provider.keyVariables.lazy.compactMap { environment[$0] }.first
+        let base = apiBase ?? provider.baseVariables.lazy.compactMap { environment[$0] }.first ?? provider.defaultBase
+        var configuration = http
+        configuration.retry = retry
+        switch provider.wireProtocol {
+        case .openAICompatible:
+            guard let base else {
+                throw .invalidInput(message: "\(prefix) needs apiBase (or \(provider.baseVariables.joined(separator: " / ")))",
+                                    location: "apiBase")
+            }
+            backend = try OpenAIServerModel(
+                modelID: model, apiBase: base, apiKey: key ?? "none", flattenMessagesAsText: flatten,
+                customRoleConversions: customRoleConversions, requestsPerMinute: requestsPerMinute, retry: retry,
+                parameters: parameters, http: configuration, environment: [:])
+        case .anthropic:
+            guard let key else {
+                throw .authentication(message: "Missing Anthropic API key: pass apiKey or set ANTHROPIC_API_KEY")
+            }
+            backend = AnthropicMessagesClient(
+                modelID: model, url: endpoint(base ?? "https://api.anthropic.com", appending: "v1/messages"),
+                apiKey: Secret(key), version: "2023-06-01", http: HTTPEngine(configuration: configuration),
+                parameters: parameters, rateLimiter: try RateLimiter(requestsPerMinute: requestsPerMinute))
+        case .azure:
+            backend = try AzureOpenAIServerModel(
+                modelID: model, azureEndpoint: base, apiKey: key, apiVersion: environment["AZURE_API_VERSION"],
+                flattenMessagesAsText: flatten, customRoleConversions: customRoleConversions,
+                requestsPerMinute: requestsPerMinute, retry: retry, parameters: parameters, http: configuration,
+                environment: environment)
+        case .huggingface:
+            // `huggingface/{provider}/{org}/{model}` names a provider; `huggingface/{org}/{model}` routes automatically.
+            let parts = model.split(separator: "/", maxSplits: 1).map(String.init)
+            let named = parts.count == 2 && model.split(separator: "/").count >= 3
+            backend = try InferenceClientModel(
+                modelID: named ? parts[1] : model, provider: named ? parts[0] : nil, token: key, baseURL: apiBase,
+                customRoleConversions: customRoleConversions, requestsPerMinute: requestsPerMinute, retry: retry,
+                parameters: parameters, http: configuration, environment: environment)
+        case .bedrock:
+            let id = model.hasPrefix("converse/") ? String(model.dropFirst("converse/".count)) : model
+            backend = try AmazonBedrockServerModel(
+                modelID: id, region: environment["AWS_REGION_NAME"], apiKey: apiKey, endpointURL: apiBase,
+                roleConversions: customRoleConversions ?? [:], retry: retry, parameters: parameters, http: configuration,
+                environment: environment)
+        }
+        self.modelID = modelID
+        self.provider = provider
+        self.flattenMessagesAsText = flatten
+    }
+
+    public func generate(_ messages: [ChatMessage], options: GenerateOptions) async throws -> ChatMessage {
+        try await backend.generate(messages, options: options)
+    }
+
+    public func generateStream(_ messages: [ChatMessage], options: GenerateOptions)
+        -> AsyncThrowingStream<ChatMessageStreamDelta, any Error>
+    {
+        backend.generateStream(messages, options: options)
+    }
+
+    static var knownPrefixes: String { LiteLLMProvider.all.keys.sorted().joined(separator: ", ") }
+}
