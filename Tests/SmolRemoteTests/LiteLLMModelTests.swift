@@ -19,7 +19,7 @@ struct LiteLLMModelTests {
 
     @Test("an unknown or not-yet-native prefix is a clear error listing the known providers")
     func unknownPrefixes() {
-        for id in ["fal/llama-3.3-70b", "gemini/gemini-2.0-flash", "claude-3-5-sonnet"] {
+        for id in ["fal/llama-3.3-70b", "ollama_chat/llama3", "claude-3-5-sonnet"] {
             do {
                 _ = try LiteLLMModel(modelID: id, environment: [:])
                 Issue.record("\(id) must be rejected")
@@ -69,6 +69,24 @@ extension RealServerTests {
             let streamed = try agglomerateStreamDeltas(deltas)
             #expect(!(streamed.text ?? "").isEmpty)
             #expect(streamed.finishReason != nil)
+        }
+
+        @Test("generate and stream speak Gemini's generateContent to a real server")
+        func geminiThroughProxy() async throws {
+            let env = try RealServers.environment()
+            let root = env.litellmBase.hasSuffix("/v1") ? String(env.litellmBase.dropLast(3)) : env.litellmBase
+            let model = try LiteLLMModel(modelID: "gemini/smollm2", apiBase: root + "/v1beta", apiKey: env.litellmKey,
+                                         environment: [:])
+            let question = [ChatMessage(role: .user, content: "Say hello.")]
+            let answer = try await model.generate(question, parameters: ["max_tokens": 16, "temperature": 0])
+            #expect(!(answer.text ?? "").isEmpty)
+            #expect((answer.tokenUsage?.outputTokens ?? 0) > 0)
+            var deltas: [ChatMessageStreamDelta] = []
+            for try await delta in model.generateStream(question, parameters: ["max_tokens": 16, "temperature": 0]) {
+                deltas.append(delta)
+            }
+            let streamed = try agglomerateStreamDeltas(deltas)
+            #expect(!(streamed.text ?? "").isEmpty)
         }
     }
 }

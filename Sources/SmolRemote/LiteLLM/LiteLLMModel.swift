@@ -4,7 +4,7 @@ import SmolCore
 /// smolagents' `LiteLLMModel`: one `"provider/model"` string for many providers, served natively.
 ///
 /// The prefix picks the protocol and defaults from ``LiteLLMProvider/all`` (OpenAI-compatible providers,
-/// Anthropic, Azure, Hugging Face, Bedrock); the rest of the string is the provider's model name. Keys and
+/// Anthropic, Gemini, Azure, Hugging Face, Bedrock); the rest of the string is the provider's model name. Keys and
 /// base URLs fall back to the environment variables LiteLLM reads. `flattenMessagesAsText` defaults, as
 /// in smolagents, to true for model strings starting with `ollama`, `groq` or `cerebras`.
 public struct LiteLLMModel: Model {
@@ -66,6 +66,14 @@ public struct LiteLLMModel: Model {
                 modelID: model, url: endpoint(base ?? "https://api.anthropic.com", appending: "v1/messages"),
                 apiKey: Secret(key), version: "2023-06-01", http: HTTPEngine(configuration: configuration),
                 parameters: parameters, rateLimiter: try RateLimiter(requestsPerMinute: requestsPerMinute))
+        case .gemini:
+            guard let key else {
+                throw .authentication(message: "Missing Gemini API key: pass apiKey or set GOOGLE_API_KEY or GEMINI_API_KEY")
+            }
+            backend = GeminiClient(
+                modelID: model, base: base ?? "https://generativelanguage.googleapis.com/v1beta", apiKey: Secret(key),
+                http: HTTPEngine(configuration: configuration), parameters: parameters,
+                rateLimiter: try RateLimiter(requestsPerMinute: requestsPerMinute))
         case .azure:
             backend = try AzureOpenAIServerModel(
                 modelID: model, azureEndpoint: base, apiKey: key, apiVersion: environment["AZURE_API_VERSION"],

@@ -13,6 +13,8 @@ public struct LiteLLMProvider: Sendable, Hashable {
         case huggingface
         /// Amazon Bedrock Converse.
         case bedrock
+        /// Google Gemini generateContent.
+        case gemini
     }
 
     /// The prefix before the first `/` in the model string.
@@ -45,6 +47,8 @@ public struct LiteLLMProvider: Sendable, Hashable {
         LiteLLMProvider("huggingface", .huggingface, base: nil, keys: ["HUGGINGFACE_API_KEY", "HF_TOKEN"],
                         bases: ["HF_API_BASE", "HUGGINGFACE_API_BASE"]),
         LiteLLMProvider("bedrock", .bedrock, base: nil),
+        LiteLLMProvider("gemini", .gemini, base: "https://generativelanguage.googleapis.com/v1beta",
+                        keys: ["GOOGLE_API_KEY", "GEMINI_API_KEY"], bases: ["GEMINI_API_BASE"]),
         LiteLLMProvider("groq", base: "https://api.groq.com/openai/v1", keys: ["GROQ_API_KEY"], bases: ["GROQ_API_BASE"]),
         LiteLLMProvider("together_ai", base: "https://api.together.ai/v1",
                         keys: ["TOGETHER_API_KEY", "TOGETHER_AI_API_KEY", "TOGETHERAI_API_KEY", "TOGETHER_AI_TOKEN"]),
@@ -71,5 +75,5 @@ public struct LiteLLMProvider: Sendable, Hashable {
     ].map { ($0.prefix, $0) })
 
     /// LiteLLM prefixes not served natively yet (their protocols are still to come).
-    public static let notYetNative: Set<String> = ["gemini", "vertex_ai", "ollama", "ollama_chat", "cohere", "azure_ai"]
+    public static let notYetNative: Set<String> = ["vertex_ai", "ollama", "ollama_chat", "cohere", "azure_ai"]
 }
