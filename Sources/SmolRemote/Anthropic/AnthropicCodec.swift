@@ -169,12 +169,7 @@ public enum AnthropicCodec {
 
     /// A tool call's arguments as the JSON object `tool_use.input` requires (empty text is `{}`).
     static func toolInput(_ arguments: JSONValue, location: String) throws(ModelError) -> JSONValue {
-        let parsed = parseJSONIfNeeded(arguments)
-        guard case .object = parsed else {
-            if case .string(let text) = parsed, text.isEmpty { return .object([:]) }
-            throw .invalidInput(message: "Anthropic tool_use input must be a JSON object, got \(parsed)", location: location)
-        }
-        return parsed
+        try toolArgumentsObject(arguments, field: "Anthropic tool_use input", location: location)
     }
 
     /// Decodes a Messages response into a message (`raw` holds the whole response).

@@ -179,11 +179,6 @@ public enum ConverseCodec {
 
     /// A tool call's arguments as the JSON object Converse wants.
     static func toolInput(_ arguments: JSONValue, location: String) throws(ModelError) -> JSONValue {
-        let parsed = parseJSONIfNeeded(arguments)
-        guard case .object = parsed else {
-            if case .string(let text) = parsed, text.isEmpty { return .object([:]) }
-            throw .invalidInput(message: "Converse tool-call input must be a JSON object, got \(parsed)", location: location)
-        }
-        return parsed
+        try toolArgumentsObject(arguments, field: "Converse tool-call input", location: location)
     }
 }

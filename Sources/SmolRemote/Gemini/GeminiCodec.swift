@@ -238,12 +238,7 @@ public enum GeminiCodec {
 
     /// A tool call's arguments as the JSON object `functionCall.args` requires (empty text is `{}`).
     static func arguments(_ arguments: JSONValue, location: String) throws(ModelError) -> JSONValue {
-        let parsed = parseJSONIfNeeded(arguments)
-        guard case .object = parsed else {
-            if case .string(let text) = parsed, text.isEmpty { return .object([:]) }
-            throw .invalidInput(message: "Gemini functionCall args must be a JSON object, got \(parsed)", location: location)
-        }
-        return parsed
+        try toolArgumentsObject(arguments, field: "Gemini functionCall args", location: location)
     }
 
     /// Decodes a `generateContent` response into a message (`raw` holds the whole response).
