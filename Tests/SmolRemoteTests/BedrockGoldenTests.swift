@@ -7,20 +7,13 @@ import Testing
 /// The Bedrock golden fixtures recorded from boto3 (`scripts/oracles/record_bedrock_golden.py`), and the
 /// Swift twin of that script's capture server.
 enum BedrockGolden {
-    static var directory: URL? { Bundle.module.resourceURL?.appendingPathComponent("Fixtures/bedrock/golden") }
+    static let folder = GoldenFixtureFolder(path: "Fixtures/bedrock/golden")
+    static var directory: URL? { folder.directory }
 
     /// Every scenario: the fixture files not starting with `_`, without `.json`, sorted.
-    static func scenarioNames() -> [String] {
-        guard let directory, let files = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else {
-            return []
-        }
-        return files.filter { $0.hasSuffix(".json") && !$0.hasPrefix("_") }.map { String($0.dropLast(5)) }.sorted()
-    }
+    static func scenarioNames() -> [String] { folder.scenarioNames() }
 
-    static func load(_ name: String) throws -> JSONValue {
-        let url = try #require(directory).appendingPathComponent("\(name).json")
-        return try JSONValue(parsing: Array(try Data(contentsOf: url)))
-    }
+    static func load(_ name: String) throws -> JSONValue { try folder.load(name) }
 
     /// The canned replies (`_responses.json`).
     static func responses() throws -> JSONValue { try load("_responses") }

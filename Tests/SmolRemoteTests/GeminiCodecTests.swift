@@ -8,20 +8,13 @@ import Testing
 /// The Gemini golden fixtures recorded from the `google-genai` SDK (`scripts/oracles/record_gemini_golden.py`).
 /// Their `swift` part uses the neutral format ``AnthropicGolden`` reads, plus `response_format`.
 enum GeminiGolden {
-    static var directory: URL? { Bundle.module.resourceURL?.appendingPathComponent("Fixtures/gemini") }
+    static let folder = GoldenFixtureFolder(path: "Fixtures/gemini")
+    static var directory: URL? { folder.directory }
 
     /// Every scenario: the fixture files not starting with `_`, without `.json`, sorted.
-    static func scenarioNames() -> [String] {
-        guard let directory, let files = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else {
-            return []
-        }
-        return files.filter { $0.hasSuffix(".json") && !$0.hasPrefix("_") }.map { String($0.dropLast(5)) }.sorted()
-    }
+    static func scenarioNames() -> [String] { folder.scenarioNames() }
 
-    static func load(_ name: String) throws -> JSONValue {
-        let url = try #require(directory).appendingPathComponent("\(name).json")
-        return try JSONValue(parsing: Array(try Data(contentsOf: url)))
-    }
+    static func load(_ name: String) throws -> JSONValue { try folder.load(name) }
 
     /// The canned replies (`_responses.json`).
     static func responses() throws -> JSONValue { try load("_responses") }

@@ -8,20 +8,13 @@ import Testing
 /// The golden fixtures recorded from the official Python SDKs (`scripts/oracles/record_golden.py`), and
 /// the Swift twin of `scripts/oracles/capture_server.py` that answers them.
 enum GoldenFixtures {
-    static var directory: URL? { Bundle.module.resourceURL?.appendingPathComponent("Fixtures/golden") }
+    static let folder = GoldenFixtureFolder(path: "Fixtures/golden")
+    static var directory: URL? { folder.directory }
 
     /// Every scenario: the fixture files not starting with `_`, without `.json`, sorted.
-    static func scenarioNames() -> [String] {
-        guard let directory, let files = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else {
-            return []
-        }
-        return files.filter { $0.hasSuffix(".json") && !$0.hasPrefix("_") }.map { String($0.dropLast(5)) }.sorted()
-    }
+    static func scenarioNames() -> [String] { folder.scenarioNames() }
 
-    static func load(_ name: String) throws -> JSONValue {
-        let url = try #require(directory).appendingPathComponent("\(name).json")
-        return try JSONValue(parsing: Array(try Data(contentsOf: url)))
-    }
+    static func load(_ name: String) throws -> JSONValue { try folder.load(name) }
 
     /// What `capture_server.py` answers: SSE for `"stream": true`, the provider mapping for
     /// `/api/models/<id>`, the completion otherwise.
