@@ -32,7 +32,10 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .target(name: "SmolLocal", dependencies: ["SmolCore"]),
+        // Hot numeric kernels in C: per-function target attributes pick AVX2/FMA/F16C/AVX-512 at run
+        // time without unsafe flags (see ARCHITECTURE.md, "Local engine").
+        .target(name: "CSmolKernels"),
+        .target(name: "SmolLocal", dependencies: ["SmolCore", "CSmolKernels"]),
         .target(name: "SmolModels", dependencies: ["SmolCore", "SmolRemote", "SmolLocal"]),
         .executableTarget(
             name: "smol",
@@ -55,6 +58,11 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "SmolLocalTests",
+            dependencies: ["SmolLocal", "CSmolKernels"],
             resources: [.copy("Fixtures")]
         ),
         .executableTarget(
