@@ -1,10 +1,9 @@
-import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
 import SmolCore
 
-/// The one HTTP engine every remote backend uses, over AsyncHTTPClient.
+/// The one HTTP engine every remote backend uses, over SwiftNIO (``HTTPTransport``).
 ///
 /// It pools connections (one pool per timeout/compression configuration, kept for the life of the
 /// process like `HTTPClient.shared`), applies connect/read/total timeouts, retries with the
@@ -80,16 +79,17 @@ public struct HTTPEngine: Sendable {
     public func send(_ request: Request, secrets: [Secret] = []) async throws -> Response {
         try await withRetries(secrets: secrets) {
             let deadline = configuration.totalTimeout.map { NIODeadline.now() + TimeAmount($0) } ?? .distantFuture
-            let response = try await execute(request, deadline: deadline, secrets: secrets)
-            // AsyncHTTPClient's deadline stops applying once the head arrives: bound the body ourselves.
-            let body = try await Self.collect(response.body, limit: Self.maximumBodySize, deadline: deadline,
-                                              secrets: secrets)
-            guard (200..<300).contains(Int(response.status.code)) else {
-                throw HTTPFailure.error(status: Int(response.status.code), headers: response.headers, body: body,
-                                        secrets: secrets)
+            let response = try await execute(request, secrets: secrets) { transport, outgoing, origin in
+                .complete(try await transport.collect(outgoing, origin: origin, limit: Self.maximumBodySize,
+                                                      deadline: deadline))
             }
-            return Response(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
-                            body: body)
+            guard case .complete(let collected) = response else { preconditionFailure("collect returns a complete response") }
+            let status = Int(collected.head.status.code)
+            let body = Array(collected.body.readableBytesView)
+            guard (200..<300).contains(status) else {
+                throw HTTPFailure.error(status: status, headers: collected.head.headers, body: body, secrets: secrets)
+            }
+            return Response(status: status, headers: collected.head.headers.map { ($0.name, $0.value) }, body: body)
         }
     }
 
@@ -97,14 +97,18 @@ public struct HTTPEngine: Sendable {
     /// Retries happen only before that point.
     public func stream(_ request: Request, secrets: [Secret] = []) async throws -> StreamingResponse {
         try await withRetries(secrets: secrets) {
-            let response = try await execute(request, deadline: .distantFuture, secrets: secrets)
-            let status = Int(response.status.code)
-            guard (200..<300).contains(status) else {
-                let body = try await Self.collect(response.body, limit: 1 << 20, secrets: secrets)
-                throw HTTPFailure.error(status: status, headers: response.headers, body: body, secrets: secrets)
+            let response = try await execute(request, secrets: secrets) { transport, outgoing, origin in
+                .streaming(try await transport.stream(outgoing, origin: origin))
             }
-            return StreamingResponse(status: status, headers: response.headers.map { ($0.name, $0.value) },
-                                     body: ResponseBody(base: response.body, secrets: secrets))
+            guard case .streaming(let streamed) = response else { preconditionFailure("stream returns a streamed response") }
+            let status = Int(streamed.head.status.code)
+            let body = ResponseBody(base: streamed.body.base, secrets: secrets)
+            guard (200..<300).contains(status) else {
+                let bytes = try await Self.collect(body, limit: 1 << 20, secrets: secrets)
+                throw HTTPFailure.error(status: status, headers: streamed.head.headers, body: bytes, secrets: secrets)
+            }
+            return StreamingResponse(status: status, headers: streamed.head.headers.map { ($0.name, $0.value) },
+                                     body: body)
         }
     }
 
@@ -137,31 +141,49 @@ public struct HTTPEngine: Sendable {
 
     // MARK: - One exchange, redirects included
 
-    private func execute(_ original: Request, deadline: NIODeadline, secrets: [Secret]) async throws -> HTTPClientResponse {
-        let client = HTTPClientPool.client(for: configuration)
+    /// A response as one exchange produced it.
+    private enum Exchanged: Sendable {
+        case complete(CollectedResponse)
+        case streaming(StreamedResponse)
+
+        var head: HTTPResponseHead {
+            switch self {
+            case .complete(let response): response.head
+            case .streaming(let response): response.head
+            }
+        }
+    }
+
+    private func execute(
+        _ original: Request, secrets: [Secret],
+        _ exchange: (HTTPTransport, OutgoingRequest, Origin) async throws -> Exchanged
+    ) async throws -> Exchanged {
+        let transport = HTTPTransport.transport(for: configuration)
         var request = original
         guard let originalOrigin = Origin(request.url) else {
-            throw ModelError.invalidInput(message: "not an absolute http(s) URL: \(request.url)", location: "url")
+            throw ModelError.invalidInput(message: "not an absolute http(s) URL: \(Secret.redact(request.url, secrets: secrets))",
+                                          location: "url")
         }
         var redirects = 0
         while true {
             if let hook = configuration.onRequest { try await hook(&request) }
-            var outgoing = HTTPClientRequest(url: request.url)
-            outgoing.method = HTTPMethod(rawValue: request.method)
-            for (name, value) in request.headers { outgoing.headers.add(name: name, value: value) }
-            if configuration.decompression, !outgoing.headers.contains(name: "accept-encoding") {
-                outgoing.headers.add(name: "accept-encoding", value: "gzip, deflate")
+            guard let target = RequestTarget(request.url) else {
+                throw ModelError.invalidInput(message: "not an absolute http(s) URL: \(Secret.redact(request.url, secrets: secrets))",
+                                              location: "url")
             }
-            if let body = request.body {
-                outgoing.body = .bytes(ByteBuffer(bytes: body))
-                if !outgoing.headers.contains(name: "content-length") {
-                    outgoing.headers.replaceOrAdd(name: "content-length", value: String(body.count))
-                }
+            var headers = request.headers
+            if configuration.decompression, !headers.contains(where: { $0.0.lowercased() == "accept-encoding" }) {
+                headers.append(("accept-encoding", "gzip, deflate"))
             }
-            let response = try await client.execute(outgoing, deadline: deadline)
-            configuration.onResponse?(Int(response.status.code), response.headers.map { ($0.name, $0.value) })
-            let code = Int(response.status.code)
-            guard [301, 302, 303, 307, 308].contains(code), let location = response.headers.first(name: "location") else {
+            if let body = request.body, !headers.contains(where: { $0.0.lowercased() == "content-length" }) {
+                headers.append(("content-length", String(body.count)))
+            }
+            let outgoing = OutgoingRequest(method: request.method, target: target, headers: headers, body: request.body)
+            let response = try await exchange(transport, outgoing, target.origin)
+            let head = response.head
+            configuration.onResponse?(Int(head.status.code), head.headers.map { ($0.name, $0.value) })
+            let code = Int(head.status.code)
+            guard [301, 302, 303, 307, 308].contains(code), let location = head.headers.first(name: "location") else {
                 return response
             }
             redirects += 1
@@ -174,8 +196,11 @@ public struct HTTPEngine: Sendable {
                 throw ModelError.decoding(message: "a redirect to an invalid location",
                                           payload: Secret.redact(location, secrets: secrets))
             }
-            // Drain the redirect's body so the connection can be reused.
-            _ = try? await Self.collect(response.body, limit: 1 << 20, secrets: secrets)
+            // Read the redirect's body to its end so the connection can be reused.
+            if case .streaming(let streamed) = response {
+                _ = try? await Self.collect(ResponseBody(base: streamed.body.base, secrets: secrets), limit: 1 << 20,
+                                            secrets: secrets)
+            }
             if code == 303 || ((code == 301 || code == 302) && request.method == "POST") {
                 request.method = "GET"
                 request.body = nil
@@ -199,7 +224,7 @@ public struct HTTPEngine: Sendable {
 
     /// Reads a whole body. Past `deadline` the next chunk fails it with ``ModelError/timeout(message:)``; a
     /// body that stops arriving altogether is ended by the read timeout, so no timer task is needed.
-    static func collect(_ body: HTTPClientResponse.Body, limit: Int, deadline: NIODeadline = .distantFuture,
+    static func collect(_ body: ResponseBody, limit: Int, deadline: NIODeadline = .distantFuture,
                         secrets: [Secret]) async throws -> [UInt8] {
         var bytes: [UInt8] = []
         do {
@@ -220,42 +245,4 @@ public struct HTTPEngine: Sendable {
         }
         return bytes
     }
-}
-
-/// Scheme, host and port: what decides whether credentials may follow a redirect.
-struct Origin: Equatable {
-    var scheme: String
-    var host: String
-    var port: Int
-
-    init?(_ url: String) {
-        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
-              scheme == "http" || scheme == "https", let host = components.host?.lowercased(), !host.isEmpty
-        else { return nil }
-        self.scheme = scheme
-        self.host = host
-        self.port = components.port ?? (scheme == "https" ? 443 : 80)
-    }
-}
-
-/// A streamed response body whose errors are ``ModelError``s.
-public struct ResponseBody: AsyncSequence, Sendable {
-    public typealias Element = ByteBuffer
-    let base: HTTPClientResponse.Body
-    let secrets: [Secret]
-
-    public struct AsyncIterator: AsyncIteratorProtocol {
-        var base: HTTPClientResponse.Body.AsyncIterator
-        let secrets: [Secret]
-
-        public mutating func next() async throws -> ByteBuffer? {
-            do {
-                return try await base.next()
-            } catch {
-                throw HTTPFailure.modelError(from: error, secrets: secrets)
-            }
-        }
-    }
-
-    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: base.makeAsyncIterator(), secrets: secrets) }
 }

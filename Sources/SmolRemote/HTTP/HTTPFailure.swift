@@ -1,10 +1,8 @@
-import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOSSL
 import SmolCore
-import Synchronization
 
 /// Turns what can go wrong on the wire into ``ModelError``s.
 enum HTTPFailure {
@@ -73,18 +71,31 @@ enum HTTPFailure {
             return status.error
         case is CancellationError:
             return .cancelled
-        case let error as HTTPClientError:
+        case let error as TransportError:
             switch error {
             case .readTimeout: return .timeout(message: "no data from the server within the read timeout")
             case .connectTimeout: return .timeout(message: "could not connect within the connect timeout")
             case .deadlineExceeded: return .timeout(message: "the request did not complete within the total timeout")
-            case .cancelled, .requestStreamCancelled: return .cancelled
-            case .remoteConnectionClosed:
+            case .closedBeforeResponse: return .connection(message: "the server closed the connection before responding")
+            case .closedMidBody(let received):
+                let count = max(received, partial.count)
                 return .connection(message: "the server closed the connection"
-                                   + (partial.isEmpty ? "" : " after \(partial.count) bytes of the body"))
-            default:
-                return .connection(message: Secret.redact("\(error)", secrets: secrets))
+                                   + (count == 0 ? "" : " after \(count) bytes of the body"))
+            case .bodyTooLarge(let limit, let prefix):
+                return .decoding(message: "the response body exceeds \(limit) bytes",
+                                 payload: Secret.redact(String(decoding: prefix, as: UTF8.self), secrets: secrets))
+            case .invalidURL(let url):
+                return .invalidInput(message: "not an absolute http(s) URL: \(Secret.redact(url, secrets: secrets))",
+                                     location: "url")
+            case .malformedResponse(let detail):
+                return .connection(message: "the server's response is not valid HTTP/1.1: \(detail)")
             }
+        case ChannelError.connectTimeout:
+            return .timeout(message: "could not connect within the connect timeout")
+        case let error as NIOSSLError:
+            return .connection(message: Secret.redact("TLS failed: \(error)", secrets: secrets))
+        case let error as BoringSSLError:
+            return .connection(message: Secret.redact("TLS failed: \(error)", secrets: secrets))
         default:
             let text = Secret.redact(String(describing: error), secrets: secrets)
             if text.lowercased().contains("timeout") || text.lowercased().contains("timed out") {
@@ -99,37 +110,6 @@ extension ModelError {
     /// Provider messages can be whole HTML pages; keep the first 1,000 characters in the message.
     static func excerptForMessage(_ text: String) -> String {
         text.count > 1_000 ? String(text.prefix(1_000)) + "…" : text
-    }
-}
-
-/// The AsyncHTTPClient instances, one per distinct configuration, shared process-wide and never shut
-/// down (as `HTTPClient.shared` is), so that connections are pooled across models and calls.
-enum HTTPClientPool {
-    private static let clients = Mutex<[HTTPConfiguration.PoolKey: HTTPClient]>([:])
-
-    static func client(for configuration: HTTPConfiguration) -> HTTPClient {
-        clients.withLock { clients in
-            let key = configuration.poolKey
-            if let client = clients[key] { return client }
-            var config = HTTPClient.Configuration(
-                redirectConfiguration: .disallow,
-                timeout: .init(connect: TimeAmount(configuration.connectTimeout), read: TimeAmount(configuration.readTimeout)),
-                decompression: configuration.decompression ? .enabled(limit: .ratio(100)) : .disabled)
-            config.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = configuration.maximumConnectionsPerHost
-            if let pem = configuration.trustedRootCertificatesPEM {
-                var tls = TLSConfiguration.makeClientConfiguration()
-                if let certificates = HTTPConfiguration.certificates(fromPEM: pem) {
-                    tls.additionalTrustRoots = [.certificates(certificates)]
-                } else {
-                    // Malformed PEM: fail closed (trust nothing) rather than crash or silently ignore it.
-                    tls.trustRoots = .certificates([])
-                }
-                config.tlsConfiguration = tls
-            }
-            let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: config)
-            clients[key] = client
-            return client
-        }
     }
 }
 

@@ -1,0 +1,127 @@
+import NIOCore
+import NIOHTTP1
+import NIOHTTPCompression
+import NIOPosix
+import NIOSSL
+import Synchronization
+
+/// One HTTP/1.1 connection (TCP, TLS for `https`), driven by an ``HTTP1ExchangeHandler``.
+final class HTTP1Connection: Sendable {
+    let channel: any Channel
+    private let handler: NIOLoopBoundBox<HTTP1ExchangeHandler?>
+
+    private static let exchangeIDs = Atomic<UInt64>(0)
+
+    private init(channel: any Channel, handler: NIOLoopBoundBox<HTTP1ExchangeHandler?>) {
+        self.channel = channel
+        self.handler = handler
+    }
+
+    /// Connects to `origin`. `onIdleClose` runs (on the event loop) if the server closes the connection
+    /// while it waits in its pool.
+    static func connect(to origin: Origin, settings: TransportSettings,
+                        onIdleClose: @escaping @Sendable (HTTP1Connection) -> Void) async throws -> HTTP1Connection {
+        let eventLoop = MultiThreadedEventLoopGroup.singleton.next()
+        let box = NIOLoopBoundBox<HTTP1ExchangeHandler?>.makeEmptyBox(valueType: HTTP1ExchangeHandler.self,
+                                                                      eventLoop: eventLoop)
+        let tls = origin.isSecure ? try settings.tlsContext() : nil
+        let serverName = origin.isIPAddress ? nil : origin.host
+        let decompression = settings.decompression
+        let bootstrap = ClientBootstrap(group: eventLoop)
+            .connectTimeout(TimeAmount(settings.connectTimeout))
+            .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(ChannelOptions.autoRead, value: false)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let pipeline = channel.pipeline.syncOperations
+                    if let tls { try pipeline.addHandler(NIOSSLClientHandler(context: tls, serverHostname: serverName)) }
+                    try pipeline.addHTTPClientHandlers()
+                    if decompression { try pipeline.addHandler(NIOHTTPResponseDecompressor(limit: .ratio(100))) }
+                    let handler = HTTP1ExchangeHandler()
+                    try pipeline.addHandler(handler)
+                    box.value = handler
+                }
+            }
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.connect(host: origin.host, port: origin.port).get()
+        } catch ChannelError.connectTimeout {
+            throw TransportError.connectTimeout
+        }
+        let connection = HTTP1Connection(channel: channel, handler: box)
+        connection.onLoop { $0.onIdleClose = { [weak connection] in if let connection { onIdleClose(connection) } } }
+        return connection
+    }
+
+    /// Runs `body` with the handler on the event loop (later, in order, even when called on the loop).
+    func onLoop(_ body: @escaping @Sendable (HTTP1ExchangeHandler) -> Void) {
+        let box = handler
+        channel.eventLoop.execute {
+            if let handler = box.value { body(handler) }
+        }
+    }
+
+    /// Sends a request and reads the whole response (at most `limit` body bytes) before `deadline`.
+    func collect(_ request: OutgoingRequest, limit: Int, readTimeout: TimeAmount, deadline: NIODeadline,
+                 finish: @escaping @Sendable (Bool) -> Void) async throws -> CollectedResponse {
+        let id = Self.exchangeIDs.add(1, ordering: .relaxed).newValue
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                start(id: id, request, readTimeout: readTimeout, deadline: deadline,
+                      waiter: .collect(continuation, limit: limit), finish: finish)
+            }
+        } onCancel: {
+            onLoop { $0.cancel(exchangeID: id) }
+        }
+    }
+
+    /// Sends a request and returns when the response head arrives, with the body still to read.
+    func stream(_ request: OutgoingRequest, readTimeout: TimeAmount,
+                finish: @escaping @Sendable (Bool) -> Void) async throws -> StreamedResponse {
+        let id = Self.exchangeIDs.add(1, ordering: .relaxed).newValue
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                start(id: id, request, readTimeout: readTimeout, deadline: .distantFuture,
+                      waiter: .stream(continuation, self), finish: finish)
+            }
+        } onCancel: {
+            onLoop { $0.cancel(exchangeID: id) }
+        }
+    }
+
+    private func start(id: UInt64, _ request: OutgoingRequest, readTimeout: TimeAmount, deadline: NIODeadline,
+                       waiter: HTTP1ExchangeHandler.Waiter, finish: @escaping @Sendable (Bool) -> Void) {
+        let box = handler
+        let transfer = WaiterTransfer(waiter: waiter)
+        channel.eventLoop.execute {
+            guard let handler = box.value else {
+                transfer.resume(throwing: TransportError.closedBeforeResponse)
+                finish(false)
+                return
+            }
+            handler.start(id: id, head: request.head, body: request.body, keepAlive: request.keepAlive,
+                          readTimeout: readTimeout, deadline: deadline, waiter: transfer.waiter, finish: finish)
+        }
+    }
+}
+
+/// Carries a waiter (continuations and a connection, all `Sendable`) onto the event loop.
+private struct WaiterTransfer: Sendable {
+    let waiter: HTTP1ExchangeHandler.Waiter
+
+    func resume(throwing error: any Error) {
+        switch waiter {
+        case .collect(let continuation, _): continuation.resume(throwing: error)
+        case .stream(let continuation, _): continuation.resume(throwing: error)
+        }
+    }
+}
+
+
+/// A request ready for the wire.
+struct OutgoingRequest: Sendable {
+    var head: HTTPRequestHead
+    var body: ByteBuffer?
+    /// `false` when the caller asked for `Connection: close`.
+    var keepAlive: Bool
+}

@@ -1,0 +1,35 @@
+import NIOCore
+import NIOHTTP1
+
+/// What can go wrong on one HTTP/1.1 connection, before ``HTTPFailure`` turns it into a ``ModelError``.
+enum TransportError: Error, Sendable {
+    /// No TCP connection within the connect timeout.
+    case connectTimeout
+    /// No byte from the server within the read timeout.
+    case readTimeout
+    /// The whole exchange outlived its deadline (the total timeout).
+    case deadlineExceeded
+    /// The connection closed before any byte of the response: on a reused connection this is the
+    /// server having dropped an idle keep-alive connection, and the request is sent again once.
+    case closedBeforeResponse
+    /// The connection closed in the middle of a response body.
+    case closedMidBody(receivedBytes: Int)
+    /// A non-streamed body grew past the limit; `prefix` is its start, for the error message.
+    case bodyTooLarge(limit: Int, prefix: [UInt8])
+    /// The URL is not an absolute `http` / `https` URL.
+    case invalidURL(String)
+    /// The server's response could not be read as HTTP/1.1.
+    case malformedResponse(String)
+}
+
+/// A complete (non-streamed) response as the transport read it.
+struct CollectedResponse: Sendable {
+    var head: HTTPResponseHead
+    var body: ByteBuffer
+}
+
+/// A response head whose body is still arriving.
+struct StreamedResponse: Sendable {
+    var head: HTTPResponseHead
+    var body: ResponseBody
+}
