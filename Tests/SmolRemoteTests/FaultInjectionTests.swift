@@ -348,7 +348,8 @@ struct FaultInjectionTests {
     func stallMidStream() async throws {
         let bytes = Array("data: \(Faults.delta("Hello"))\n\n".utf8)
         try await withTestServer({ _ in .stallAfter(bytes: bytes) }) { server in
-            let model = try Faults.openAI(server, retry: .none, readTimeout: .milliseconds(300), totalTimeout: .seconds(20))
+            // 1 s: long enough that a loaded 2-core machine still delivers the head and first event in time.
+            let model = try Faults.openAI(server, retry: .none, readTimeout: .seconds(1), totalTimeout: .seconds(20))
             let start = ContinuousClock.now
             let error = try await Faults.failure { _ = try await Faults.drain(model.generateStream(Faults.ask, options: GenerateOptions())) }
             guard case .stream(_, _, let partial) = error else { Issue.record("got \(error)"); return }

@@ -63,6 +63,8 @@ public struct HTTPEngine: Sendable {
     public let configuration: HTTPConfiguration
     private let clock: SmolClock
     private let random: @Sendable () -> Double
+    /// Looked up once: the process-wide transport for this configuration.
+    private let transport: HTTPTransport
 
     /// An engine with the default configuration.
     public static let shared = HTTPEngine()
@@ -73,6 +75,7 @@ public struct HTTPEngine: Sendable {
         self.configuration = configuration
         self.clock = clock
         self.random = random
+        transport = HTTPTransport.transport(for: configuration)
     }
 
     /// Sends a request and reads the whole response; a non-2xx status is thrown as ``ModelError/http(status:message:retryAfter:body:)``.
@@ -158,7 +161,6 @@ public struct HTTPEngine: Sendable {
         _ original: Request, secrets: [Secret],
         _ exchange: (HTTPTransport, OutgoingRequest, Origin) async throws -> Exchanged
     ) async throws -> Exchanged {
-        let transport = HTTPTransport.transport(for: configuration)
         var request = original
         guard let originalOrigin = Origin(request.url) else {
             throw ModelError.invalidInput(message: "not an absolute http(s) URL: \(Secret.redact(request.url, secrets: secrets))",
@@ -172,10 +174,10 @@ public struct HTTPEngine: Sendable {
                                               location: "url")
             }
             var headers = request.headers
-            if configuration.decompression, !headers.contains(where: { $0.0.lowercased() == "accept-encoding" }) {
+            if configuration.decompression, !headers.contains(where: { asciiCaseInsensitiveEquals($0.0, "accept-encoding") }) {
                 headers.append(("accept-encoding", "gzip, deflate"))
             }
-            if let body = request.body, !headers.contains(where: { $0.0.lowercased() == "content-length" }) {
+            if let body = request.body, !headers.contains(where: { asciiCaseInsensitiveEquals($0.0, "content-length") }) {
                 headers.append(("content-length", String(body.count)))
             }
             let outgoing = OutgoingRequest(method: request.method, target: target, headers: headers, body: request.body)

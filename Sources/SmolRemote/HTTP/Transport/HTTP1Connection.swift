@@ -66,7 +66,7 @@ final class HTTP1Connection: Sendable {
                  finish: @escaping @Sendable (Bool) -> Void) async throws -> CollectedResponse {
         let id = Self.exchangeIDs.add(1, ordering: .relaxed).newValue
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
+            try await withUnsafeThrowingContinuation { continuation in
                 start(id: id, request, readTimeout: readTimeout, deadline: deadline,
                       waiter: .collect(continuation, limit: limit), finish: finish)
             }
@@ -80,7 +80,7 @@ final class HTTP1Connection: Sendable {
                 finish: @escaping @Sendable (Bool) -> Void) async throws -> StreamedResponse {
         let id = Self.exchangeIDs.add(1, ordering: .relaxed).newValue
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
+            try await withUnsafeThrowingContinuation { continuation in
                 start(id: id, request, readTimeout: readTimeout, deadline: .distantFuture,
                       waiter: .stream(continuation, self), finish: finish)
             }

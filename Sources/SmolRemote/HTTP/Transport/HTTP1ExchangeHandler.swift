@@ -18,8 +18,8 @@ final class HTTP1ExchangeHandler: ChannelInboundHandler {
 
     /// Who waits for the response head.
     enum Waiter: Sendable {
-        case collect(CheckedContinuation<CollectedResponse, any Error>, limit: Int)
-        case stream(CheckedContinuation<StreamedResponse, any Error>, HTTP1Connection)
+        case collect(UnsafeContinuation<CollectedResponse, any Error>, limit: Int)
+        case stream(UnsafeContinuation<StreamedResponse, any Error>, HTTP1Connection)
     }
 
     private enum Phase { case idle, awaitingHead, collecting, streaming, closed }

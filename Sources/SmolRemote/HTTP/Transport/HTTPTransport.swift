@@ -125,11 +125,11 @@ extension OutgoingRequest {
         var fields = HTTPHeaders()
         fields.reserveCapacity(headers.count + 2)
         var keepAlive = true
-        if !headers.contains(where: { $0.0.utf8.count == 4 && $0.0.lowercased() == "host" }) {
+        if !headers.contains(where: { asciiCaseInsensitiveEquals($0.0, "host") }) {
             fields.add(name: "Host", value: target.origin.hostHeader)
         }
         for (name, value) in headers {
-            if name.utf8.count == 10, name.lowercased() == "connection", value.lowercased().contains("close") {
+            if asciiCaseInsensitiveEquals(name, "connection"), value.lowercased().contains("close") {
                 keepAlive = false
             }
             fields.add(name: name, value: value)
@@ -137,5 +137,20 @@ extension OutgoingRequest {
         let head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method), uri: target.pathAndQuery,
                                    headers: fields)
         self.init(head: head, body: body.map { ByteBuffer(bytes: $0) }, keepAlive: keepAlive)
+    }
+}
+
+/// Header-name comparison without allocating: `lowercase` must already be lower-case ASCII.
+func asciiCaseInsensitiveEquals(_ name: String, _ lowercase: StaticString) -> Bool {
+    var name = name
+    return name.withUTF8 { bytes in
+        guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
+        let expected = UnsafeBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
+        for index in 0..<bytes.count {
+            let byte = bytes[index]
+            let folded = (65...90).contains(byte) ? byte | 0x20 : byte
+            if folded != expected[index] { return false }
+        }
+        return true
     }
 }
