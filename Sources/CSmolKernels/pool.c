@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #define CSK_MAX_THREADS 16
-#define CSK_SPIN_ROUNDS 200000
+#define CSK_SPIN_ROUNDS 30000
 
 static inline void cpu_relax(void) {
 #if defined(__x86_64__)

@@ -41,6 +41,23 @@ public final class MappedFile: Sendable {
         address = UInt(bitPattern: base)
     }
 
+    /// Copies `bytes` into a private anonymous mapping, so in-memory data (tests, downloads) can be parsed
+    /// like a file; `name` stands in for the path in error messages.
+    public init(copying bytes: some Collection<UInt8>, name: String) throws(ModelFileError) {
+        path = name
+        count = bytes.count
+        if count == 0 {
+            address = 0
+            return
+        }
+        guard let base = mmap(nil, count, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), base != MAP_FAILED else {
+            throw .cannotOpen(path: name, reason: String(cString: strerror(errno)))
+        }
+        UnsafeMutableRawBufferPointer(start: base, count: count).copyBytes(from: bytes)
+        mprotect(base, count, PROT_READ)
+        address = UInt(bitPattern: base)
+    }
+
     deinit {
         if address != 0, let base = UnsafeMutableRawPointer(bitPattern: address) {
             munmap(base, count)
