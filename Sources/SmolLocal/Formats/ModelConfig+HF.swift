@@ -21,11 +21,12 @@ extension ModelConfig {
         }
         let modelType = json["model_type"]?.stringValue ?? ""
         let archName = json["architectures"]?[0]?.stringValue ?? ""
+        // model_type decides when present; `architectures` is the fallback for configs without it.
         let architecture: Architecture
-        switch (modelType, archName) {
-        case ("llama", _), (_, "LlamaForCausalLM"): architecture = .llama
-        case ("qwen2", _), (_, "Qwen2ForCausalLM"): architecture = .qwen2
-        case ("mistral", _), (_, "MistralForCausalLM"): architecture = .mistral
+        switch modelType.isEmpty ? archName : modelType {
+        case "llama", "LlamaForCausalLM": architecture = .llama
+        case "qwen2", "Qwen2ForCausalLM": architecture = .qwen2
+        case "mistral", "MistralForCausalLM": architecture = .mistral
         default:
             throw .badConfig(path: path, key: "model_type", reason: "unsupported architecture '\(modelType)' / '\(archName)'")
         }
