@@ -38,35 +38,48 @@ public struct Sampler: Sendable {
     /// repetition penalty.
     public mutating func sample(_ logits: UnsafeBufferPointer<Float>, context: some Sequence<Int32>) -> Int32 {
         let p = parameters
-        let penalty = p.repetitionPenalty ?? 1
-        if p.isGreedy && penalty == 1 { return Self.argmax(logits) }
-        let n = logits.count
-        if scores.count != n { scores = [Float](repeating: 0, count: n) }
-        if order.capacity < n { order.reserveCapacity(n) }
+        if p.isGreedy && (p.repetitionPenalty ?? 1) == 1 { return Self.argmax(logits) }
         // Move the scratch out of self so the closure can also mutate self (the generator, `order`).
         var work: [Float] = []
         swap(&work, &scores)
         defer { swap(&work, &scores) }
+        if work.count != logits.count { work = [Float](repeating: 0, count: logits.count) }
         return work.withUnsafeMutableBufferPointer { s -> Int32 in
-            _ = s.update(fromContentsOf: logits)
-            if penalty != 1 {
-                let pf = Float(penalty)
-                // Each distinct token is penalized once; marking with NaN-free flags would need memory, so
-                // the original logit is re-read to make repeated ids idempotent.
-                for t in context where t >= 0 && Int(t) < n {
-                    let original = logits[Int(t)]
-                    s[Int(t)] = original < 0 ? original * pf : original / pf
-                }
+            if p.isGreedy {
+                penalize(logits, context: context, into: s)
+                return Self.argmax(UnsafeBufferPointer(s))
             }
-            if p.isGreedy { return Self.argmax(UnsafeBufferPointer(s)) }
-            return sampleFiltered(s)
+            distribution(logits, context: context, into: s)
+            return draw(from: s)
         }
     }
 
-    private mutating func sampleFiltered(_ s: UnsafeMutableBufferPointer<Float>) -> Int32 {
+    /// The distribution that ``sample(_:context:)`` draws from when sampling: probabilities after the
+    /// penalty, temperature, top-k, top-p and min-p (zero for filtered tokens). For tests and diagnostics.
+    public mutating func probabilities(_ logits: UnsafeBufferPointer<Float>, context: some Sequence<Int32>) -> [Float] {
+        var out = [Float](repeating: 0, count: logits.count)
+        out.withUnsafeMutableBufferPointer { distribution(logits, context: context, into: $0) }
+        return out
+    }
+
+    /// Copies `logits` into `s` with the HF repetition penalty applied to every token of `context`.
+    private func penalize(_ logits: UnsafeBufferPointer<Float>, context: some Sequence<Int32>, into s: UnsafeMutableBufferPointer<Float>) {
+        _ = s.update(fromContentsOf: logits)
+        let penalty = Float(parameters.repetitionPenalty ?? 1)
+        guard penalty != 1 else { return }
+        // Reading the original logit makes a token that occurs several times penalized once, as in HF.
+        for t in context where t >= 0 && Int(t) < s.count {
+            let original = logits[Int(t)]
+            s[Int(t)] = original < 0 ? original * penalty : original / penalty
+        }
+    }
+
+    private mutating func distribution(_ logits: UnsafeBufferPointer<Float>, context: some Sequence<Int32>,
+                                       into s: UnsafeMutableBufferPointer<Float>) {
+        penalize(logits, context: context, into: s)
         let p = parameters
         let n = s.count
-        if p.temperature != 1 {
+        if p.temperature != 1 && p.temperature > 0 {
             let t = Float(p.temperature)
             for i in 0..<n { s[i] /= t }
         }
@@ -77,10 +90,13 @@ public struct Sampler: Sendable {
             let threshold = kthLargest(s, k)
             for i in 0..<n where s[i] < threshold { s[i] = -.infinity }
         }
-        // Probabilities (unnormalized exp relative to the max, then normalized).
         var maxLogit = -Float.infinity
         for v in s where v > maxLogit { maxLogit = v }
-        guard maxLogit.isFinite else { return Self.argmax(UnsafeBufferPointer(s)) }
+        guard maxLogit.isFinite else {
+            let best = Int(Self.argmax(UnsafeBufferPointer(s)))
+            for i in 0..<n { s[i] = i == best ? 1 : 0 }
+            return
+        }
         var total = 0.0
         for i in 0..<n {
             let e = s[i] == -.infinity ? 0 : exp(Double(s[i] - maxLogit))
@@ -90,19 +106,31 @@ public struct Sampler: Sendable {
         for i in 0..<n { s[i] = Float(Double(s[i]) / total) }
         if let topP = p.topP, topP < 1 {
             applyTopP(s, Float(topP))
+            renormalize(s)
         }
         if let minP = p.minP, minP > 0 {
             var top: Float = 0
             for v in s where v > top { top = v }
             let cut = Float(minP) * top
             for i in 0..<n where s[i] < cut { s[i] = 0 }
+            renormalize(s)
         }
+    }
+
+    private func renormalize(_ s: UnsafeMutableBufferPointer<Float>) {
+        var mass = 0.0
+        for v in s { mass += Double(v) }
+        guard mass > 0 else { return }
+        for i in 0..<s.count { s[i] = Float(Double(s[i]) / mass) }
+    }
+
+    private mutating func draw(from s: UnsafeMutableBufferPointer<Float>) -> Int32 {
         var mass = 0.0
         for v in s { mass += Double(v) }
         let u = generator.nextUnit() * mass
         var acc = 0.0
         var last = 0
-        for i in 0..<n where s[i] > 0 {
+        for i in 0..<s.count where s[i] > 0 {
             acc += Double(s[i])
             last = i
             if u < acc { return Int32(i) }
