@@ -1,0 +1,94 @@
+/// The pieces a byte-level BPE tokenizer is assembled from, whatever file they came from.
+struct ByteLevelDefinition {
+    /// Model vocabulary: token text → id.
+    var vocabulary: [String: Int32]
+    /// Merges in rank order, each with the place it came from for error messages.
+    var merges: [(left: String, right: String, path: String)]
+    var ignoresMerges = false
+    var steps: [PreTokenizerStep]
+    var normalizesNFC = false
+    var addedTokens: [AddedToken] = []
+    /// Ids that count as special beyond the added tokens flagged special (GGUF control tokens).
+    var extraSpecialIDs: Set<Int32> = []
+    var unknownID: Int32?
+    var bosID: Int32?
+    var eosID: Int32?
+    var paddingID: Int32?
+    var prefixIDs: [Int32] = []
+    var suffixIDs: [Int32] = []
+    /// Where the vocabulary came from, for error messages (`model.vocab`, `tokenizer.ggml.tokens`).
+    var vocabularyPath: String
+}
+
+extension Tokenizer {
+    init(byteLevel definition: ByteLevelDefinition) throws(TokenizerError) {
+        var tokenIDs = definition.vocabulary
+        var size = 0
+        for id in tokenIDs.values { size = max(size, Int(id) + 1) }
+        for token in definition.addedTokens { size = max(size, Int(token.id) + 1) }
+        var texts = [String?](repeating: nil, count: size)
+        for (text, id) in tokenIDs { texts[Int(id)] = text }
+        for token in definition.addedTokens {
+            texts[Int(token.id)] = token.content
+            tokenIDs[token.content] = token.id
+        }
+
+        var mergeTable: [UInt64: UInt64] = [:]
+        mergeTable.reserveCapacity(definition.merges.count)
+        for (rank, merge) in definition.merges.enumerated() {
+            guard let left = definition.vocabulary[merge.left], let right = definition.vocabulary[merge.right],
+                let merged = definition.vocabulary[merge.left + merge.right]
+            else {
+                throw .invalidMerge(path: merge.path, merge: "\(merge.left) \(merge.right)")
+            }
+            let key = pairKey(left, right)
+            if mergeTable[key] == nil {
+                mergeTable[key] = UInt64(rank) << 32 | UInt64(UInt32(bitPattern: merged))
+            }
+        }
+
+        var byteTokens = [Int32](repeating: -1, count: 256)
+        for byte in 0..<256 {
+            let symbol = String(ByteLevelAlphabet.characters[byte])
+            if let id = definition.vocabulary[symbol] {
+                byteTokens[byte] = id
+            } else if definition.unknownID == nil {
+                throw .invalidField(
+                    path: definition.vocabularyPath,
+                    reason: "no token for byte 0x\(String(byte, radix: 16)) (\(symbol)) and no unknown token")
+            }
+        }
+
+        var tokenBytes = [[UInt8]](repeating: [], count: size)
+        for (id, text) in texts.enumerated() {
+            guard let text else { continue }
+            tokenBytes[id] = ByteLevelAlphabet.decode(text) ?? Array(text.utf8)
+        }
+
+        var wholeWords: [[UInt8]: Int32]?
+        if definition.ignoresMerges {
+            var words: [[UInt8]: Int32] = [:]
+            words.reserveCapacity(definition.vocabulary.count)
+            for (text, id) in definition.vocabulary {
+                if let bytes = ByteLevelAlphabet.decode(text) { words[bytes] = id }
+            }
+            wholeWords = words
+        }
+
+        let merger = BytePairMerger(
+            merges: mergeTable, byteTokens: byteTokens, wholeWords: wholeWords, unknownID: definition.unknownID,
+            cache: WordCache(capacity: 16_384))
+        var special = definition.extraSpecialIDs
+        for token in definition.addedTokens where token.isSpecial { special.insert(token.id) }
+
+        self.init(
+            model: .byteLevel(merger, steps: definition.steps),
+            normalizesNFC: definition.normalizesNFC,
+            rawMatcher: AddedTokenMatcher(definition.addedTokens.filter { !$0.isNormalized }),
+            normalizedMatcher: AddedTokenMatcher(definition.addedTokens.filter { $0.isNormalized }),
+            tokenTexts: texts, tokenBytes: tokenBytes, tokenIDs: tokenIDs,
+            prefixIDs: definition.prefixIDs, suffixIDs: definition.suffixIDs, stripsLeadingSpaceOnDecode: false,
+            specialTokenIDs: special, bosTokenID: definition.bosID, eosTokenID: definition.eosID,
+            paddingTokenID: definition.paddingID, unknownTokenID: definition.unknownID)
+    }
+}
