@@ -26,6 +26,12 @@ extension Tokenizer {
         var size = 0
         for id in tokenIDs.values { size = max(size, Int(id) + 1) }
         for token in definition.addedTokens { size = max(size, Int(token.id) + 1) }
+        // Ids index dense tables; a stray huge id would otherwise allocate gigabytes.
+        let entryCount = definition.vocabulary.count + definition.addedTokens.count
+        guard size <= 2 * entryCount + 1024 else {
+            throw .invalidField(
+                path: definition.vocabularyPath, reason: "ids go up to \(size - 1) for only \(entryCount) tokens")
+        }
         var texts = [String?](repeating: nil, count: size)
         for (text, id) in tokenIDs { texts[Int(id)] = text }
         for token in definition.addedTokens {
