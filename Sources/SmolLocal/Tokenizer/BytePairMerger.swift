@@ -12,7 +12,7 @@ struct BytePairMerger: Sendable {
     let byteTokens: [Int32]
     /// With `ignore_merges`, a whole word found in the vocabulary is emitted as is (Llama-3).
     let wholeWords: [[UInt8]: Int32]?
-    /// Replaces bytes that have no token; `nil` drops them as `tokenizers` does.
+    /// Replaces bytes that have no token; `nil` drops them (as `tokenizers` without `unk_token`, and llama.cpp).
     let unknownID: Int32?
     let cache: WordCache
 

@@ -11,6 +11,8 @@ struct ByteLevelDefinition {
     /// Ids that count as special beyond the added tokens flagged special (GGUF control tokens).
     var extraSpecialIDs: Set<Int32> = []
     var unknownID: Int32?
+    /// The id BPE emits for a byte with no token (`model.unk_token`); `nil` drops such bytes.
+    var byteFallbackUnknownID: Int32?
     var bosID: Int32?
     var eosID: Int32?
     var paddingID: Int32?
@@ -53,16 +55,11 @@ extension Tokenizer {
             }
         }
 
+        // Real vocabularies can lack some byte tokens (SmolLM2 has none for 0x00–0x08, …). `tokenizers` then
+        // emits `unk_token` if the model names one and otherwise drops the byte; llama.cpp always drops it.
         var byteTokens = [Int32](repeating: -1, count: 256)
         for byte in 0..<256 {
-            let symbol = String(ByteLevelAlphabet.characters[byte])
-            if let id = definition.vocabulary[symbol] {
-                byteTokens[byte] = id
-            } else if definition.unknownID == nil {
-                throw .invalidField(
-                    path: definition.vocabularyPath,
-                    reason: "no token for byte 0x\(String(byte, radix: 16)) (\(symbol)) and no unknown token")
-            }
+            byteTokens[byte] = definition.vocabulary[String(ByteLevelAlphabet.characters[byte])] ?? -1
         }
 
         var tokenBytes = [[UInt8]](repeating: [], count: size)
@@ -82,7 +79,7 @@ extension Tokenizer {
         }
 
         let merger = BytePairMerger(
-            merges: mergeTable, byteTokens: byteTokens, wholeWords: wholeWords, unknownID: definition.unknownID,
+            merges: mergeTable, byteTokens: byteTokens, wholeWords: wholeWords, unknownID: definition.byteFallbackUnknownID,
             cache: WordCache(capacity: 16_384))
         var special = definition.extraSpecialIDs
         for token in definition.addedTokens where token.isSpecial { special.insert(token.id) }

@@ -103,6 +103,7 @@ extension Tokenizer {
         definition.normalizesNFC = try Self.normalizesNFC(root.optionalField("normalizer"))
         definition.addedTokens = addedTokens
         definition.unknownID = try tokenID(model.optionalField("unk_token"))
+        definition.byteFallbackUnknownID = definition.unknownID
         if definition.unknownID == nil { definition.unknownID = try tokenID(config?.optionalField("unk_token")) }
         definition.bosID = try tokenID(config?.optionalField("bos_token"))
         definition.eosID = try tokenID(config?.optionalField("eos_token"))
