@@ -43,6 +43,8 @@ struct AddedTokenMatcher: Sendable {
     private let patterns: [[Unicode.Scalar]]
     /// Candidate token indexes by first scalar, longest first.
     private let byFirstScalar: [Unicode.Scalar: [Int]]
+    /// Whether some token starts with a scalar whose low byte is the index: skips hashing most scalars.
+    private let mayStartToken: [Bool]
 
     init(_ tokens: [AddedToken]) {
         let usable = tokens.filter { !$0.content.isEmpty }
@@ -53,6 +55,9 @@ struct AddedTokenMatcher: Sendable {
         for (i, pattern) in patterns.enumerated() { index[pattern[0], default: []].append(i) }
         for key in index.keys { index[key]?.sort { patterns[$0].count > patterns[$1].count } }
         self.byFirstScalar = index
+        var filter = [Bool](repeating: false, count: 256)
+        for scalar in index.keys { filter[Int(scalar.value & 0xFF)] = true }
+        self.mayStartToken = filter
     }
 
     var isEmpty: Bool { tokens.isEmpty }
@@ -65,7 +70,7 @@ struct AddedTokenMatcher: Sendable {
         var i = 0
         let n = scalars.count
         while i < n {
-            guard let candidates = byFirstScalar[scalars[i]],
+            guard mayStartToken[Int(scalars[i].value & 0xFF)], let candidates = byFirstScalar[scalars[i]],
                 let (tokenIndex, end) = longestMatch(candidates, scalars, at: i)
             else {
                 i += 1

@@ -67,7 +67,7 @@ public struct Tokenizer: Sendable {
                 output.append(id)
                 previousWasToken = true
             case .text(let scalars):
-                let normalized = normalizesNFC ? Self.nfc(scalars) : scalars
+                let normalized = normalizesNFC ? CanonicalComposition.nfc(scalars) : scalars
                 for part in normalizedMatcher.split(normalized) {
                     switch part {
                     case .token(let id):
@@ -124,15 +124,6 @@ public struct Tokenizer: Sendable {
         let piece = tokenBytes[Int(id)]
         if atStart, stripsLeadingSpaceOnDecode, piece.first == 0x20 { return piece.dropFirst() }
         return piece[...]
-    }
-
-    /// NFC, as the Qwen2 normalizer asks for.
-    static func nfc(_ scalars: [Unicode.Scalar]) -> [Unicode.Scalar] {
-        // ASCII is already in NFC; skip the round trip through Foundation for it.
-        if scalars.allSatisfy({ $0.value < 0x300 }) { return scalars }
-        var view = String.UnicodeScalarView()
-        view.append(contentsOf: scalars)
-        return Array(String(view).precomposedStringWithCanonicalMapping.unicodeScalars)
     }
 }
 
