@@ -7,7 +7,7 @@ import Synchronization
 /// symbols, so long words without spaces stay O(n log n).
 struct BytePairMerger: Sendable {
     /// `left << 32 | right` → `rank << 32 | merged id`.
-    let merges: [UInt64: UInt64]
+    let merges: MergeTable
     /// The id of the single-byte token for each byte value (-1 if absent).
     let byteTokens: [Int32]
     /// With `ignore_merges`, a whole word found in the vocabulary is emitted as is (Llama-3).

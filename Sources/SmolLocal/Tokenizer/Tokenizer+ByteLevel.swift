@@ -41,18 +41,14 @@ extension Tokenizer {
             tokenIDs[token.content] = token.id
         }
 
-        var mergeTable: [UInt64: UInt64] = [:]
-        mergeTable.reserveCapacity(definition.merges.count)
+        var mergeTable = MergeTable(capacity: definition.merges.count)
         for (rank, merge) in definition.merges.enumerated() {
             guard let left = definition.vocabulary[merge.left], let right = definition.vocabulary[merge.right],
                 let merged = definition.vocabulary[merge.left + merge.right]
             else {
                 throw .invalidMerge(path: merge.path, merge: "\(merge.left) \(merge.right)")
             }
-            let key = pairKey(left, right)
-            if mergeTable[key] == nil {
-                mergeTable[key] = UInt64(rank) << 32 | UInt64(UInt32(bitPattern: merged))
-            }
+            mergeTable.insertIfAbsent(pairKey(left, right), UInt64(rank) << 32 | UInt64(UInt32(bitPattern: merged)))
         }
 
         // Real vocabularies can lack some byte tokens (SmolLM2 has none for 0x00–0x08, …). `tokenizers` then
