@@ -117,8 +117,8 @@ extension Tokenizer {
                 vocabulary: [:], merges: [], steps: [], vocabularyPath: "tokenizer.ggml.tokens")
             (definition.steps, definition.ignoresMerges) = try Self.ggufPreTokenizer(vocabulary.pre)
             definition.vocabulary.reserveCapacity(count)
-            for (index, token) in vocabulary.tokens.enumerated() where definition.vocabulary[token] == nil {
-                definition.vocabulary[token] = Int32(index)
+            for (index, token) in vocabulary.tokens.enumerated() where definition.vocabulary[ExactText(token)] == nil {
+                definition.vocabulary[ExactText(token)] = Int32(index)
             }
             guard let merges = vocabulary.merges else { throw .missingField(path: "tokenizer.ggml.merges") }
             definition.merges.reserveCapacity(merges.count)
@@ -169,13 +169,13 @@ extension Tokenizer {
         bos: Int32?, eos: Int32?, unknown: Int32?, padding: Int32?
     ) throws(TokenizerError) {
         guard let scores = vocabulary.scores else { throw .missingField(path: "tokenizer.ggml.scores") }
-        var pieceIDs: [String: Int32] = [:]
+        var pieceIDs: [ExactText: Int32] = [:]
         pieceIDs.reserveCapacity(vocabulary.tokens.count)
         var byteTokens = [Int32](repeating: -1, count: 256)
         var tokenBytes: [[UInt8]] = []
         tokenBytes.reserveCapacity(vocabulary.tokens.count)
         for (index, token) in vocabulary.tokens.enumerated() {
-            if pieceIDs[token] == nil { pieceIDs[token] = Int32(index) }
+            if pieceIDs[ExactText(token)] == nil { pieceIDs[ExactText(token)] = Int32(index) }
             if types[index] == GGUFVocabulary.TokenType.byte.rawValue, let byte = Self.byteValue(token) {
                 byteTokens[Int(byte)] = Int32(index)
                 tokenBytes.append([byte])

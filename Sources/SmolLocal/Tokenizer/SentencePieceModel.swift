@@ -5,7 +5,7 @@
 /// highest score first (leftmost among ties) while the merged text is a token, and symbols that are not
 /// tokens fall back to `<0xNN>` byte tokens.
 struct SentencePieceModel: Sendable {
-    let pieceIDs: [String: Int32]
+    let pieceIDs: [ExactText: Int32]
     let scores: [Float]
     /// The `<0xNN>` token for each byte (-1 when absent).
     let byteTokens: [Int32]
@@ -38,8 +38,7 @@ struct SentencePieceModel: Sendable {
         func addBigram(_ left: Int, _ right: Int) {
             guard left >= 0, right >= 0 else { return }
             let size = lengths[left] + lengths[right]
-            let piece = String(decoding: bytes[starts[left]..<(starts[left] + size)], as: UTF8.self)
-            guard let id = pieceIDs[piece], Int(id) < scores.count else { return }
+            guard let id = pieceIDs[ExactText(bytes: bytes[starts[left]..<(starts[left] + size)])], Int(id) < scores.count else { return }
             queue.push(Bigram(score: scores[Int(id)], left: left, right: right, size: size))
         }
         for i in 1..<max(count, 1) { addBigram(i - 1, i) }
@@ -58,7 +57,7 @@ struct SentencePieceModel: Sendable {
         var i = 0
         while i >= 0 {
             let range = starts[i]..<(starts[i] + lengths[i])
-            if let id = pieceIDs[String(decoding: bytes[range], as: UTF8.self)] {
+            if let id = pieceIDs[ExactText(bytes: bytes[range])] {
                 output.append(id)
             } else {
                 for byte in bytes[range] {

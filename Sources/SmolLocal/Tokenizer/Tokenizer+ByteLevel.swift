@@ -1,7 +1,7 @@
 /// The pieces a byte-level BPE tokenizer is assembled from, whatever file they came from.
 struct ByteLevelDefinition {
     /// Model vocabulary: token text → id.
-    var vocabulary: [String: Int32]
+    var vocabulary: [ExactText: Int32]
     /// Merges in rank order, each with the place it came from for error messages.
     var merges: [(left: String, right: String, path: String)]
     var ignoresMerges = false
@@ -35,16 +35,17 @@ extension Tokenizer {
                 path: definition.vocabularyPath, reason: "ids go up to \(size - 1) for only \(entryCount) tokens")
         }
         var texts = [String?](repeating: nil, count: size)
-        for (text, id) in tokenIDs { texts[Int(id)] = text }
+        for (text, id) in tokenIDs { texts[Int(id)] = String(decoding: text.bytes, as: UTF8.self) }
         for token in definition.addedTokens {
             texts[Int(token.id)] = token.content
-            tokenIDs[token.content] = token.id
+            tokenIDs[ExactText(token.content)] = token.id
         }
 
         var mergeTable = MergeTable(capacity: definition.merges.count)
         for (rank, merge) in definition.merges.enumerated() {
-            guard let left = definition.vocabulary[merge.left], let right = definition.vocabulary[merge.right],
-                let merged = definition.vocabulary[merge.left + merge.right]
+            guard let left = definition.vocabulary[ExactText(merge.left)],
+                let right = definition.vocabulary[ExactText(merge.right)],
+                let merged = definition.vocabulary[ExactText(merge.left + merge.right)]
             else {
                 throw .invalidMerge(path: merge.path, merge: "\(merge.left) \(merge.right)")
             }
@@ -55,7 +56,7 @@ extension Tokenizer {
         // emits `unk_token` if the model names one and otherwise drops the byte; llama.cpp always drops it.
         var byteTokens = [Int32](repeating: -1, count: 256)
         for byte in 0..<256 {
-            byteTokens[byte] = definition.vocabulary[String(ByteLevelAlphabet.characters[byte])] ?? -1
+            byteTokens[byte] = definition.vocabulary[ExactText(String(ByteLevelAlphabet.characters[byte]))] ?? -1
         }
 
         var tokenBytes = [[UInt8]](repeating: [], count: size)
@@ -69,7 +70,7 @@ extension Tokenizer {
             var words: [[UInt8]: Int32] = [:]
             words.reserveCapacity(definition.vocabulary.count)
             for (text, id) in definition.vocabulary {
-                if let bytes = ByteLevelAlphabet.decode(text) { words[bytes] = id }
+                if let bytes = ByteLevelAlphabet.decode(String(decoding: text.bytes, as: UTF8.self)) { words[bytes] = id }
             }
             wholeWords = words
         }

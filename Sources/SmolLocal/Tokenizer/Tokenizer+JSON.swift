@@ -41,10 +41,10 @@ extension Tokenizer {
             throw .unsupported(path: fallback.path, value: "true (only byte-level BPE is supported)")
         }
 
-        var vocabulary: [String: Int32] = [:]
+        var vocabulary: [ExactText: Int32] = [:]
         let vocabularyMembers = try model.field("vocab").members()
         vocabulary.reserveCapacity(vocabularyMembers.count)
-        for member in vocabularyMembers { vocabulary[member.key] = try member.value.tokenID() }
+        for member in vocabularyMembers { vocabulary[ExactText(member.key)] = try member.value.tokenID() }
 
         var merges: [(left: String, right: String, path: String)] = []
         let mergeItems = try model.field("merges").array()
@@ -81,13 +81,13 @@ extension Tokenizer {
             }
         }
         var allIDs = vocabulary
-        for token in addedTokens { allIDs[token.content] = token.id }
+        for token in addedTokens { allIDs[ExactText(token.content)] = token.id }
 
         func tokenID(_ cursor: JSONCursor?) throws(TokenizerError) -> Int32? {
             guard let cursor else { return nil }
             let text: String
             if let content = cursor.optionalField("content") { text = try content.string() } else { text = try cursor.string() }
-            guard let id = allIDs[text] else { throw cursor.invalid("token \(text.debugDescription) is not in the vocabulary") }
+            guard let id = allIDs[ExactText(text)] else { throw cursor.invalid("token \(text.debugDescription) is not in the vocabulary") }
             return id
         }
 
@@ -206,7 +206,7 @@ extension Tokenizer {
     /// The tokens `TemplateProcessing` puts before and after a single sequence, or `nil` when there is no
     /// template (no post-processor, or `ByteLevel`, which adds nothing).
     private static func templateProcessing(
-        _ cursor: JSONCursor?, ids: [String: Int32]
+        _ cursor: JSONCursor?, ids: [ExactText: Int32]
     ) throws(TokenizerError) -> ([Int32], [Int32])? {
         guard let cursor else { return nil }
         let type = try cursor.type()
@@ -233,7 +233,7 @@ extension Tokenizer {
                 let tokenIDs: [Int32]
                 if let listed = try cursor.optionalField("special_tokens")?.optionalField(name)?.field("ids").array() {
                     tokenIDs = try listed.map { item throws(TokenizerError) in try item.tokenID() }
-                } else if let id = ids[name] {
+                } else if let id = ids[ExactText(name)] {
                     tokenIDs = [id]
                 } else {
                     throw special.invalid("special token \(name.debugDescription) is not in the vocabulary")

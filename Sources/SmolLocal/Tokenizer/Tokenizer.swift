@@ -19,7 +19,7 @@ public struct Tokenizer: Sendable {
     let tokenTexts: [String?]
     /// What each id contributes to decoded text, as UTF-8 bytes.
     let tokenBytes: [[UInt8]]
-    let tokenIDs: [String: Int32]
+    let tokenIDs: [ExactText: Int32]
     let prefixIDs: [Int32]
     let suffixIDs: [Int32]
     /// SentencePiece drops the space it added in front of the text when decoding.
@@ -49,7 +49,7 @@ public struct Tokenizer: Sendable {
     }
 
     /// The id of a token text as stored in the vocabulary, or `nil`.
-    public func id(for token: String) -> Int32? { tokenIDs[token] }
+    public func id(for token: String) -> Int32? { tokenIDs[ExactText(token)] }
 
     /// The ids for `text`.
     ///
