@@ -11,14 +11,14 @@ struct BytePairMerger: Sendable {
     /// The id of the single-byte token for each byte value (-1 if absent).
     let byteTokens: [Int32]
     /// With `ignore_merges`, a whole word found in the vocabulary is emitted as is (Llama-3).
-    let wholeWords: [[UInt8]: Int32]?
+    let wholeWords: [ExactText: Int32]?
     /// Replaces bytes that have no token; `nil` drops them (as `tokenizers` without `unk_token`, and llama.cpp).
     let unknownID: Int32?
     let cache: WordCache
 
     /// Appends the ids for one pre-tokenized word (its UTF-8 bytes).
     func encode(_ word: [UInt8], into output: inout [Int32]) {
-        if let wholeWords, let id = wholeWords[word] {
+        if let wholeWords, let id = wholeWords[ExactText(bytes: word)] {
             output.append(id)
             return
         }
@@ -136,21 +136,23 @@ struct MinHeap {
 /// A final class holding only a `Mutex`, so it is `Sendable` without `@unchecked`. When full it is cleared
 /// rather than evicting one entry at a time: natural text re-uses a small set of words, so it refills fast.
 final class WordCache: Sendable {
-    private let storage = Mutex<[[UInt8]: [Int32]]>([:])
+    private let storage = Mutex<[ExactText: [Int32]]>([:])
     let capacity: Int
 
     init(capacity: Int) { self.capacity = capacity }
 
     func lookup(_ word: [UInt8]) -> [Int32]? {
         guard capacity > 0 else { return nil }
-        return storage.withLock { $0[word] }
+        let key = ExactText(bytes: word)
+        return storage.withLock { $0[key] }
     }
 
     func store(_ word: [UInt8], _ ids: [Int32]) {
         guard capacity > 0, word.count <= 64 else { return }
+        let key = ExactText(bytes: word)
         storage.withLock { cache in
             if cache.count >= capacity { cache.removeAll(keepingCapacity: true) }
-            cache[word] = ids
+            cache[key] = ids
         }
     }
 }

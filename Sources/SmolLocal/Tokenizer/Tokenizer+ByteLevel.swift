@@ -65,12 +65,12 @@ extension Tokenizer {
             tokenBytes[id] = ByteLevelAlphabet.decode(text) ?? Array(text.utf8)
         }
 
-        var wholeWords: [[UInt8]: Int32]?
+        var wholeWords: [ExactText: Int32]?
         if definition.ignoresMerges {
-            var words: [[UInt8]: Int32] = [:]
+            var words: [ExactText: Int32] = [:]
             words.reserveCapacity(definition.vocabulary.count)
             for (text, id) in definition.vocabulary {
-                if let bytes = ByteLevelAlphabet.decode(String(decoding: text.bytes, as: UTF8.self)) { words[bytes] = id }
+                if let bytes = ByteLevelAlphabet.decode(String(decoding: text.bytes, as: UTF8.self)) { words[ExactText(bytes: bytes)] = id }
             }
             wholeWords = words
         }
