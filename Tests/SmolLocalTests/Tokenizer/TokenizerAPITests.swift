@@ -98,4 +98,20 @@ struct TokenizerAPITests {
             for try await result in group { #expect(result) }
         }
     }
+
+    @Test("very long words and runs round-trip (the merge loop is not quadratic, the cache skips long words)")
+    func longInputs() throws {
+        for variant in ["llama3", "gpt2"] {
+            let tokenizer = try TokenizerFixtures.tokenizer(variant)
+            for text in [
+                String(repeating: "a", count: 200_000), String(repeating: "ab", count: 50_000) + " x",
+                String(repeating: " ", count: 50_000), String(repeating: "日本語", count: 20_000),
+                String(repeating: "1", count: 30_000),
+            ] {
+                let ids = tokenizer.encode(text)
+                #expect(!ids.isEmpty)
+                #expect(try tokenizer.decode(ids) == text)
+            }
+        }
+    }
 }
