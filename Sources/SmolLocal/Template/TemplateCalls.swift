@@ -55,7 +55,7 @@ extension TemplateRenderer {
             if let bad = members.keys.first(where: { $0.hasPrefix("_") }) {
                 throw ChatTemplateError(
                     .security,
-                    "Chat templates cannot store underscore-prefixed attributes on a namespace, but got '\(bad)'.",
+                    "Chat templates cannot store underscore-prefixed attributes on a namespace, but got '\(bad)'. Please rename the attribute.",
                     line: location.line, column: location.column)
             }
             namespaces.append(members)

@@ -62,9 +62,12 @@ struct TemplateRenderer {
             let elements: [TemplateValue]
             do { elements = try iterate(value) } catch { throw error.located(at: location) }
             guard elements.count == targets.count else {
-                let problem = elements.count < targets.count ? "not enough" : "too many"
+                // Python 3.11's wording: only the "not enough" message says how many there were.
+                let problem = elements.count < targets.count
+                    ? "not enough values to unpack (expected \(targets.count), got \(elements.count))"
+                    : "too many values to unpack (expected \(targets.count))"
                 throw ChatTemplateError(
-                    .type, "\(problem) values to unpack (expected \(targets.count), got \(elements.count))",
+                    .type, problem,
                     line: location.line, column: location.column)
             }
             for (target, element) in zip(targets, elements) { try bind(target, to: element, at: location) }
@@ -77,7 +80,7 @@ struct TemplateRenderer {
             guard !attribute.hasPrefix("_") else {
                 throw ChatTemplateError(
                     .security,
-                    "Chat templates cannot store underscore-prefixed attributes on a namespace, but got '\(attribute)'.",
+                    "Chat templates cannot store underscore-prefixed attributes on a namespace, but got '\(attribute)'. Please rename the attribute.",
                     line: location.line, column: location.column)
             }
             namespaces[handle][attribute] = value
@@ -173,9 +176,6 @@ struct TemplateRenderer {
         let iterable = try evaluate(loop.iterable)
         var items: [TemplateValue]
         do { items = try iterate(iterable) } catch { throw error.located(at: location) }
-        let outerLoop = lookup("loop")
-        let depth0: Int
-        if case .loop(let outer) = outerLoop { depth0 = outer.depth0 + 1 } else { depth0 = 0 }
         if let condition = loop.condition {
             var kept: [TemplateValue] = []
             for item in items {
@@ -191,7 +191,8 @@ struct TemplateRenderer {
             _ = try render(loop.elseBody)
             return
         }
-        var state = LoopState(index0: 0, items: items, depth0: depth0)
+        // Without `recursive`, jinja2's loop.depth is always 1.
+        var state = LoopState(index0: 0, items: items, depth0: 0)
         for (index, item) in items.enumerated() {
             try countIteration(at: location)
             state.index0 = index
