@@ -66,7 +66,13 @@ public struct ChatTemplate: Sendable {
     public func render(context: [String: JSONValue]) throws(ChatTemplateError) -> String {
         var variables: [String: TemplateValue] = [:]
         variables.reserveCapacity(context.count)
-        for (name, value) in context { variables[name] = TemplateValue(value) }
+        for (name, value) in context {
+            do {
+                variables[name] = try TemplateValue.converting(value, limit: limits.maxNestingDepth)
+            } catch {
+                throw ChatTemplateError(error.kind, "context variable '\(name)': \(error.message)", line: 1, column: 1)
+            }
+        }
         var renderer = TemplateRenderer(context: variables, limits: limits, clock: clock)
         _ = try renderer.render(nodes)
         return renderer.output

@@ -51,7 +51,7 @@ extension TemplateRenderer {
                 members = initial
             }
             for (key, value) in keywords { members[key] = value }
-            guard name == "namespace" else { return .dict(members) }
+            guard name == "namespace" else { return try checkedNesting(.dict(members), at: location) }
             if let bad = members.keys.first(where: { $0.hasPrefix("_") }) {
                 throw ChatTemplateError(
                     .security,

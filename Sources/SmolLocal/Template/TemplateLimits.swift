@@ -33,7 +33,7 @@ public struct TemplateLimits: Sendable, Equatable {
 
     /// Limits with the given bounds; the defaults suit real chat templates.
     public init(
-        maxLoopIterations: Int = 1_000_000,
+        maxLoopIterations: Int = 100_000,
         maxCallDepth: Int = 64,
         maxNestingDepth: Int = 200,
         maxOutputBytes: Int = 16 << 20,

@@ -15,12 +15,12 @@ extension TemplateRenderer {
             var values: [TemplateValue] = []
             values.reserveCapacity(elements.count)
             for element in elements { values.append(try evaluate(element)) }
-            return .list(values)
+            return try checkedNesting(.list(values))
         case .tuple(let elements):
             var values: [TemplateValue] = []
             values.reserveCapacity(elements.count)
             for element in elements { values.append(try evaluate(element)) }
-            return .tuple(values)
+            return try checkedNesting(.tuple(values))
         case .dict(let entries, let location):
             var dict = TemplateDict()
             for entry in entries {
@@ -32,7 +32,7 @@ extension TemplateRenderer {
                 }
                 dict[name] = try evaluate(entry.value)
             }
-            return .dict(dict)
+            return try checkedNesting(.dict(dict), at: location)
         case .attribute(let base, let name, let location):
             let value = try evaluate(base)
             return try located(location) { () throws(EvaluationFailure) in try attribute(name, of: value) }
@@ -112,6 +112,13 @@ extension TemplateRenderer {
             }
             return try evaluate(otherwise)
         }
+    }
+
+    /// Refuses a new list, tuple or dict that nests deeper than the limit, so that a loop wrapping a value in
+    /// a literal again and again cannot build a value too deep to print, compare or release.
+    func checkedNesting(_ value: TemplateValue, at location: SourceLocation? = nil) throws(ChatTemplateError) -> TemplateValue {
+        guard value.nestsDeeper(than: limits.maxNestingDepth) else { return value }
+        throw TemplateValue.nestingFailure(limits.maxNestingDepth).located(at: location ?? statementLocation)
     }
 
     mutating func evaluateArguments(_ arguments: Arguments) throws(ChatTemplateError)

@@ -21,6 +21,8 @@ struct TemplateRenderer {
     var callDepth = 0
     /// The `caller` of the `{% call %}` block whose call expression is being evaluated.
     var pendingCaller: MacroDefinition?
+    /// The tag being executed, for errors raised by nodes that do not carry their own position.
+    var statementLocation = SourceLocation.start
 
     init(context: [String: TemplateValue], limits: TemplateLimits, clock: TemplateClock) {
         self.limits = limits
@@ -125,18 +127,21 @@ struct TemplateRenderer {
     mutating func render(_ node: Node) throws(ChatTemplateError) -> Flow {
         switch node {
         case .text(let text):
-            try write(text, at: .start)
+            try write(text, at: statementLocation)
         case .output(let expression, let location):
+            statementLocation = location
             let value = try evaluate(expression)
             try write(string(value), at: location)
         case .forLoop(let loop):
             try renderFor(loop)
-        case .ifChain(let branches, let otherwise, _):
+        case .ifChain(let branches, let otherwise, let location):
+            statementLocation = location
             for branch in branches where try evaluate(branch.condition).isTruthy {
                 return try render(branch.body)
             }
             return try render(otherwise)
         case .assign(let target, let expression, let location):
+            statementLocation = location
             try bind(target, to: try evaluate(expression), at: location)
         case .assignBlock(let target, let filters, let body, let location):
             var value = TemplateValue.string(try capture(body))
@@ -170,6 +175,7 @@ struct TemplateRenderer {
 
     mutating func renderFor(_ loop: ForLoop) throws(ChatTemplateError) {
         let location = loop.location
+        statementLocation = location
         if loop.recursive {
             throw ChatTemplateError(.unsupported, "recursive for loops are not supported", line: location.line, column: location.column)
         }
@@ -193,11 +199,13 @@ struct TemplateRenderer {
         }
         // Without `recursive`, jinja2's loop.depth is always 1.
         var state = LoopState(index0: 0, items: items, depth0: 0)
+        // One frame, emptied at the start of each iteration: nothing set in an iteration survives it.
+        pushFrame(parent: frames.count - 1)
+        defer { popFrame() }
         for (index, item) in items.enumerated() {
             try countIteration(at: location)
             state.index0 = index
-            pushFrame(parent: frames.count - 1)
-            defer { popFrame() }
+            frames[frames.count - 1].variables.removeAll(keepingCapacity: true)
             assign("loop", .loop(state))
             try bind(loop.target, to: item, at: location)
             if try render(loop.body) == .breakLoop { break }

@@ -49,20 +49,44 @@ indirect enum TemplateFunction: Sendable {
 }
 
 extension TemplateValue {
-    /// Builds the template view of a JSON value.
-    init(_ json: JSONValue) {
+    /// Builds the template view of a JSON value, refusing values nested deeper than `limit` (deeper values
+    /// could exhaust the stack when printed, compared or released).
+    static func converting(_ json: JSONValue, limit: Int, depth: Int = 0) throws(EvaluationFailure) -> TemplateValue {
         switch json {
-        case .null: self = .none
-        case .bool(let value): self = .bool(value)
-        case .int(let value): self = .int(value)
-        case .double(let value): self = .double(value)
-        case .string(let value): self = .string(value)
-        case .array(let elements): self = .list(elements.map(TemplateValue.init))
+        case .null: return .none
+        case .bool(let value): return .bool(value)
+        case .int(let value): return .int(value)
+        case .double(let value): return .double(value)
+        case .string(let value): return .string(value)
+        case .array(let elements):
+            guard depth < limit else { throw nestingFailure(limit) }
+            var values: [TemplateValue] = []
+            values.reserveCapacity(elements.count)
+            for element in elements { values.append(try converting(element, limit: limit, depth: depth + 1)) }
+            return .list(values)
         case .object(let object):
+            guard depth < limit else { throw nestingFailure(limit) }
             var dict = TemplateDict()
             dict.reserveCapacity(object.count)
-            for (key, value) in object { dict[key] = TemplateValue(value) }
-            self = .dict(dict)
+            for (key, value) in object { dict[key] = try converting(value, limit: limit, depth: depth + 1) }
+            return .dict(dict)
+        }
+    }
+
+    static func nestingFailure(_ limit: Int) -> EvaluationFailure {
+        EvaluationFailure(.limitExceeded(.nestingDepth), "a value nests lists or dicts deeper than \(limit) levels")
+    }
+
+    /// Whether lists, tuples and dicts nest deeper than `limit` levels below this value; stops looking at
+    /// that depth, so the check costs at most the part of the value within the limit.
+    func nestsDeeper(than limit: Int) -> Bool {
+        switch self {
+        case .list(let elements), .tuple(let elements):
+            return limit <= 0 || elements.contains { $0.nestsDeeper(than: limit - 1) }
+        case .dict(let dict):
+            return limit <= 0 || dict.values.contains { $0.nestsDeeper(than: limit - 1) }
+        default:
+            return false
         }
     }
 
