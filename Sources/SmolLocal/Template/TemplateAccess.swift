@@ -28,6 +28,8 @@ extension TemplateRenderer {
         switch (value, key) {
         case (.undefined(let hint), _):
             throw EvaluationFailure(.undefined, hint)
+        case (.iterator, _):
+            throw EvaluationFailure(.type, "'generator' object is not subscriptable")
         case (.dict(let dict), .string(let name)):
             if let member = dict[name] { return member }
         case (.list(let elements), _), (.tuple(let elements), _):
@@ -128,7 +130,7 @@ extension TemplateRenderer {
     /// The elements `for x in value` visits: list items, dict keys, string characters; nothing for undefined.
     func iterate(_ value: TemplateValue) throws(EvaluationFailure) -> [TemplateValue] {
         switch value {
-        case .list(let elements), .tuple(let elements): return elements
+        case .list(let elements), .tuple(let elements), .iterator(let elements): return elements
         case .dict(let dict): return dict.keys.map { .string($0) }
         case .string(let text): return text.unicodeScalars.map { .string(String($0)) }
         case .undefined: return []

@@ -16,6 +16,10 @@ extension TemplateRenderer {
         switch function {
         case .macro(let macro):
             return try callMacro(macro, positional: positional, keywords: keywords, at: location)
+        case .method(.string(let text), "format"):
+            return try located(location) { () throws(EvaluationFailure) in
+                .string(try format(text, positional, keywords))
+            }
         case .method(let receiver, let name):
             return try located(location) { () throws(EvaluationFailure) in
                 try TemplateMethods.call(name, on: receiver, positional, keywords)
@@ -63,6 +67,59 @@ extension TemplateRenderer {
         default:
             return try located(location) { () throws(EvaluationFailure) in try range(positional, keywords) }
         }
+    }
+
+    /// Python's `str.format` for plain fields: `{}`, `{0}`, `{name}`, `{!r}`, and `{{`/`}}`; format specs and
+    /// attribute or index lookups inside fields are not supported.
+    func format(_ text: String, _ positional: [TemplateValue], _ keywords: [(String, TemplateValue)])
+        throws(EvaluationFailure) -> String
+    {
+        var out = ""
+        var scalars = text.unicodeScalars[...]
+        var automatic = 0
+        while let scalar = scalars.popFirst() {
+            if scalar == "}" {
+                guard scalars.first == "}" else { throw EvaluationFailure(.type, "Single '}' encountered in format string") }
+                scalars.removeFirst()
+                out += "}"
+                continue
+            }
+            guard scalar == "{" else {
+                out.unicodeScalars.append(scalar)
+                continue
+            }
+            if scalars.first == "{" {
+                scalars.removeFirst()
+                out += "{"
+                continue
+            }
+            var field = ""
+            while let next = scalars.popFirst(), next != "}" { field.unicodeScalars.append(next) }
+            var conversion: Character?
+            if let bang = field.firstIndex(of: "!") {
+                conversion = field[field.index(after: bang)...].first
+                field = String(field[..<bang])
+            }
+            guard !field.contains(":"), !field.contains("."), !field.contains("[") else {
+                throw EvaluationFailure(.unsupported, "str.format fields with format specs or lookups are not supported: {\(field)}")
+            }
+            let value: TemplateValue
+            if field.isEmpty || Int(field) != nil {
+                let index = Int(field) ?? automatic
+                automatic += 1
+                guard positional.indices.contains(index) else {
+                    throw EvaluationFailure(.type, "Replacement index \(index) out of range for positional args tuple")
+                }
+                value = positional[index]
+            } else {
+                guard let match = keywords.last(where: { $0.0 == field }) else {
+                    throw EvaluationFailure(.type, "KeyError: '\(field)'")
+                }
+                value = match.1
+            }
+            out += conversion == "r" ? repr(value) : string(value)
+        }
+        return out
     }
 
     private func range(_ positional: [TemplateValue], _ keywords: [(String, TemplateValue)]) throws(EvaluationFailure) -> TemplateValue {

@@ -15,7 +15,8 @@ extension TemplateRenderer {
             }
             return .string(parts.joined(separator: separator))
         case "map":
-            let elements = try iterate(value)
+            // jinja2's map, select and reject skip a false input (`none|map(...)` is empty) and return generators.
+            let elements = value.isTruthy ? try iterate(value) : []
             if let attributeName = parameters.keywords.first(where: { $0.0 == "attribute" })?.1 {
                 let fallback = parameters.keywords.first(where: { $0.0 == "default" })?.1
                 var mapped: [TemplateValue] = []
@@ -23,7 +24,7 @@ extension TemplateRenderer {
                     let member = try attributePath(attributeName, of: element)
                     mapped.append(member.isUndefined ? fallback ?? member : member)
                 }
-                return .list(mapped)
+                return .iterator(mapped)
             }
             guard case .string(let filterName)? = parameters.positional.first else {
                 throw EvaluationFailure(.type, "map requires a filter argument")
@@ -31,7 +32,7 @@ extension TemplateRenderer {
             let rest = Array(parameters.positional.dropFirst())
             var mapped: [TemplateValue] = []
             for element in elements { mapped.append(try filter(filterName, element, rest, parameters.keywords)) }
-            return .list(mapped)
+            return .iterator(mapped)
         case "select", "reject", "selectattr", "rejectattr":
             let usesAttribute = name.hasSuffix("attr")
             var arguments = parameters.positional
@@ -49,13 +50,13 @@ extension TemplateRenderer {
             }
             let keep = name.hasPrefix("select")
             var kept: [TemplateValue] = []
-            for element in try iterate(value) {
+            for element in value.isTruthy ? try iterate(value) : [] {
                 let subject = try attributeName.map { a throws(EvaluationFailure) in try attributePath(a, of: element) } ?? element
                 let passes = try testName.map { t throws(EvaluationFailure) in try runTest(t, on: subject, arguments, parameters.keywords) }
                     ?? subject.isTruthy
                 if passes == keep { kept.append(element) }
             }
-            return .list(kept)
+            return .iterator(kept)
         case "sort", "unique", "min", "max":
             let reverse = name == "sort" ? parameters.optional("reverse")?.isTruthy ?? false : false
             let caseSensitive = parameters.optional("case_sensitive")?.isTruthy ?? false
@@ -74,7 +75,7 @@ extension TemplateRenderer {
                     seen.append(key)
                     result.append(element)
                 }
-                return .list(result)
+                return .iterator(result)
             }
             let order = try Self.stableOrder(keys)
             if name == "min" { return order.first.map { elements[$0] } ?? .undefined(hint: "No aggregated item, sequence was empty.") }

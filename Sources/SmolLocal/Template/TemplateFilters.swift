@@ -117,6 +117,7 @@ extension TemplateRenderer {
         case "first", "last":
             try parameters.finish()
             let elements = try iterate(value)
+            if name == "last", case .iterator = value { throw EvaluationFailure(.type, "'generator' object is not reversible") }
             guard let element = name == "first" ? elements.first : elements.last else {
                 return .undefined(hint: "No \(name) item, sequence was empty.")
             }
@@ -127,12 +128,12 @@ extension TemplateRenderer {
         case "reverse":
             try parameters.finish()
             if case .string(let text) = value { return .string(String(String.UnicodeScalarView(text.unicodeScalars.reversed()))) }
-            return .list(try iterate(value).reversed())
+            return .iterator(try iterate(value).reversed())
         case "items":
             try parameters.finish()
             switch value {
-            case .undefined: return .list([])
-            case .dict(let dict): return .list(dict.itemTuples)
+            case .undefined: return .iterator([])
+            case .dict(let dict): return .iterator(dict.itemTuples)
             default: throw EvaluationFailure(.type, "Can only get item pairs from a mapping.")
             }
         case "attr":

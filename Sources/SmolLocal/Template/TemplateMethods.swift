@@ -6,7 +6,7 @@ enum TemplateMethods {
     static let stringMethods: Set<String> = [
         "strip", "lstrip", "rstrip", "split", "rsplit", "splitlines", "startswith", "endswith", "replace", "upper",
         "lower", "title", "capitalize", "find", "rfind", "index", "count", "join", "isdigit", "isalpha", "isalnum",
-        "isspace", "islower", "isupper", "removeprefix", "removesuffix", "swapcase",
+        "isspace", "islower", "isupper", "removeprefix", "removesuffix", "swapcase", "format",
     ]
     static let dictMethods: Set<String> = ["items", "keys", "values", "get", "copy"]
     static let sequenceMethods: Set<String> = ["index", "count", "copy"]

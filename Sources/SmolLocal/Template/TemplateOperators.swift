@@ -215,7 +215,7 @@ enum TemplateOperators {
                 throw EvaluationFailure(.type, "'in <string>' requires string as left operand, not \(needle.typeName)")
             }
             return part.isEmpty || text.utf8.firstRange(of: part.utf8) != nil
-        case .list(let elements), .tuple(let elements):
+        case .list(let elements), .tuple(let elements), .iterator(let elements):
             return elements.contains { equals($0, needle) }
         case .dict(let dict):
             guard case .string(let key) = needle else { return false }

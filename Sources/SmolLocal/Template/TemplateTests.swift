@@ -39,6 +39,7 @@ extension TemplateRenderer {
             try parameters.finish()
             switch value {
             case .string, .list, .tuple, .dict, .undefined: return true
+            case .iterator: return name == "iterable"
             default: return false
             }
         case "callable": try parameters.finish(); if case .function = value { return true } else { return false }

@@ -94,6 +94,8 @@ extension TemplateRenderer {
             out += "<Namespace "
             appendDict(namespaces[handle], to: &out)
             out += ">"
+        case .iterator:
+            out += "<generator object>"
         case .loop(let state):
             out += "<LoopContext \(state.index0 + 1)/\(state.length)>"
         case .function(let function):

@@ -22,6 +22,9 @@ enum TemplateValue: Sendable {
     case loop(LoopState)
     /// A global function, a macro or a method bound to its receiver.
     case function(TemplateFunction)
+    /// A one-shot Python iterator, as jinja2's `map`, `select`, `reject`, `unique`, `items` and `reverse`
+    /// filters return: iterable, always true, but without `len`, indexing or a JSON form.
+    case iterator([TemplateValue])
 
     static func undefinedName(_ name: String) -> TemplateValue {
         .undefined(hint: "'\(name)' is undefined")
@@ -110,7 +113,7 @@ extension TemplateValue {
         case .string(let value): return !value.isEmpty
         case .list(let elements), .tuple(let elements): return !elements.isEmpty
         case .dict(let dict): return !dict.isEmpty
-        case .namespace, .loop, .function: return true
+        case .namespace, .loop, .function, .iterator: return true
         }
     }
 
@@ -129,6 +132,7 @@ extension TemplateValue {
         case .namespace: return "Namespace"
         case .loop: return "LoopContext"
         case .function: return "function"
+        case .iterator: return "generator"
         }
     }
 
