@@ -112,7 +112,10 @@ extension TemplateRenderer {
             }
             return total
         default:
-            throw EvaluationFailure(.unsupported, "No filter named '\(name)'.")
+            if TemplateParser.jinjaFilters.contains(name) {
+                throw EvaluationFailure(.unsupported, "the '\(name)' filter is not supported by this interpreter")
+            }
+            throw EvaluationFailure(.unsupported, "No filter named '\(name)' found.")
         }
     }
 

@@ -1,4 +1,14 @@
 extension TemplateParser {
+    /// Every filter jinja2 3.1 knows (transformers' environment); the interpreter implements all but the
+    /// HTML/formatting ones, which fail with ``ChatTemplateError/Kind/unsupported`` when actually used.
+    static let jinjaFilters: Set<String> = [
+        "abs", "attr", "batch", "capitalize", "center", "count", "d", "default", "dictsort", "e", "escape",
+        "filesizeformat", "first", "float", "forceescape", "format", "groupby", "indent", "int", "items", "join", "last",
+        "length", "list", "lower", "map", "max", "min", "pprint", "random", "reject", "rejectattr", "replace", "reverse",
+        "round", "safe", "select", "selectattr", "slice", "sort", "string", "striptags", "sum", "title", "tojson", "trim",
+        "truncate", "unique", "upper", "urlencode", "urlize", "wordcount", "wordwrap", "xmlattr",
+    ]
+
     /// jinja2's `parse_tuple`: one expression, or a tuple when commas follow.
     mutating func parseTuple(withConditional: Bool = true, extraEnd: String? = nil, explicitParentheses: Bool = false)
         throws(ChatTemplateError) -> Expression

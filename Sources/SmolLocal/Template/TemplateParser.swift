@@ -17,6 +17,7 @@ struct TemplateParser {
         var parser = TemplateParser(tokens: try TemplateLexer.tokenize(source), maxDepth: limits.maxNestingDepth)
         let (body, endTag) = try parser.subparse(endTags: [])
         if let endTag { throw parser.error("Encountered unknown tag '\(endTag)'.") }
+        try TemplateNameCheck.check(body, soft: false)
         return body
     }
 

@@ -77,7 +77,7 @@ extension TemplateRenderer {
         case "test":
             return Self.testNames.contains(string(try other()))
         default:
-            throw EvaluationFailure(.unsupported, "No test named '\(name)'.")
+            throw EvaluationFailure(.unsupported, "No test named '\(name)' found.")
         }
     }
 

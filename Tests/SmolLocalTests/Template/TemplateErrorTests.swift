@@ -49,17 +49,31 @@ struct TemplateErrorTests {
         }
     }
 
-    @Test("unknown filters and tests are reported as unsupported with their name")
+    @Test("unknown filter and test names fail at parse time, except inside an if, as jinja2's compiler decides")
     func unknownNames() throws {
-        let filter = try ChatTemplate(source: "{{ 'x' | frobnicate }}")
-        #expect(throws: ChatTemplateError(.unsupported, "No filter named 'frobnicate'.", line: 1, column: 10)) {
-            try filter.render(context: [:])
+        #expect(throws: ChatTemplateError(.syntax, "No filter named 'frobnicate'.", line: 2, column: 26)) {
+            try ChatTemplate(source: "x\n{% for x in y %}{{ 'x' | frobnicate }}{% endfor %}")
         }
-        let test = try ChatTemplate(source: "\n{{ 1 is frob }}")
+        let deferred = try ChatTemplate(source: "{% if flag %}{{ 'x' | frobnicate }}{% endif %}ok")
+        #expect(try deferred.render(context: ["flag": false]) == "ok")
+        #expect(throws: ChatTemplateError(.unsupported, "No filter named 'frobnicate' found.", line: 1, column: 23)) {
+            try deferred.render(context: ["flag": true])
+        }
+        #expect(throws: ChatTemplateError(.syntax, "No test named 'frob'.", line: 1, column: 6)) {
+            try ChatTemplate(source: "{{ 1 is frob }}")
+        }
+    }
+
+    @Test("a jinja2 filter outside the supported subset parses, and fails as unsupported only when used")
+    func unsupportedFilter() throws {
+        let template = try ChatTemplate(source: "{% if flag %}{{ 'abc'|center(9) }}{% endif %}ok")
+        #expect(try template.render(context: ["flag": false]) == "ok")
         do {
-            _ = try test.render(context: [:])
+            _ = try template.render(context: ["flag": true])
+            Issue.record("rendered")
         } catch {
-            #expect(error.kind == .unsupported && error.line == 2)
+            #expect(error.kind == .unsupported)
+            #expect(error.message.contains("'center'"))
         }
     }
 

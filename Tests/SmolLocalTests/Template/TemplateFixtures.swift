@@ -61,7 +61,8 @@ enum TemplateFixtures {
             switch type {
             case "UndefinedError": return .undefined
             case "TemplateError": return .raised
-            case "TemplateSyntaxError": return .syntax
+            case "TemplateSyntaxError", "TemplateAssertionError": return .syntax
+            case "TemplateRuntimeError": return .unsupported
             case "SecurityError": return .security
             case "TypeError", "ValueError", "ZeroDivisionError": return .type
             case "OverflowError": return .limitExceeded(.collectionLength)
