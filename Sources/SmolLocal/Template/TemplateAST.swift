@@ -74,6 +74,8 @@ struct MacroDefinition: Sendable {
     var parameters: [(name: String, defaultValue: Expression?)]
     var body: [Node]
     var location: SourceLocation
+    /// The frame the macro was defined in, whose variables its body sees (set when the definition runs).
+    var scopeFrame = 0
 }
 
 /// A statement or piece of output.

@@ -166,8 +166,9 @@ extension TemplateRenderer {
         }
         let caller = pendingCaller
         pendingCaller = nil
-        // The macro sees its arguments and the template's top frame, not its caller's locals.
-        pushFrame(parent: 0)
+        // The macro sees its arguments and the scope it was defined in, not its caller's locals. (A frame
+        // index can only be stale if the macro outlived its frame through a namespace; it stays in range.)
+        pushFrame(parent: min(macro.scopeFrame, frames.count - 1))
         defer { popFrame() }
         if let caller { assign("caller", .function(.macro(caller))) }
         for (index, parameter) in macro.parameters.enumerated() {

@@ -147,9 +147,11 @@ struct TemplateRenderer {
             var value = TemplateValue.string(try capture(body))
             for filter in filters { value = try applyFilter(filter.name, to: value, filter.arguments, at: filter.location) }
             try bind(target, to: value, at: location)
-        case .macro(let macro):
+        case .macro(var macro):
+            macro.scopeFrame = frames.count - 1
             assign(macro.name, .function(.macro(macro)))
-        case .callBlock(let call, let caller, _):
+        case .callBlock(let call, var caller, _):
+            caller.scopeFrame = frames.count - 1
             pendingCaller = caller
             defer { pendingCaller = nil }
             let value = try evaluate(call)
