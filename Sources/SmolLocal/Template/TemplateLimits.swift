@@ -24,7 +24,9 @@ public struct TemplateLimits: Sendable, Equatable {
     public var maxLoopIterations: Int
     /// The deepest chain of macro calls (a macro calling itself counts once per level).
     public var maxCallDepth: Int
-    /// The deepest nesting of expressions and blocks the parser accepts.
+    /// The deepest nesting of expressions and blocks the parser accepts, and of lists and dicts in values.
+    /// Runtime recursion (expressions within expressions, blocks, macro bodies) is bounded at twice this, which
+    /// keeps a debug build inside a 512 KiB thread stack.
     public var maxNestingDepth: Int
     /// The most UTF-8 bytes the rendered text, or any single string built while rendering, may have.
     public var maxOutputBytes: Int

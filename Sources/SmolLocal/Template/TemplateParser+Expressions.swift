@@ -30,10 +30,12 @@ extension TemplateParser {
 
     /// A full expression, including `a if c else b`.
     mutating func parseExpression() throws(ChatTemplateError) -> Expression {
+        let entryDepth = depth
+        defer { depth = entryDepth }
         try enter()
-        defer { leave() }
         var result = try parseOr()
         while skip(name: "if") {
+            try enter()
             let condition = try parseOr()
             let otherwise: Expression? = skip(name: "else") ? try parseExpression() : nil
             result = .conditional(condition: condition, then: result, otherwise: otherwise)
@@ -42,14 +44,24 @@ extension TemplateParser {
     }
 
     mutating func parseOr() throws(ChatTemplateError) -> Expression {
+        let entryDepth = depth
+        defer { depth = entryDepth }
         var left = try parseAnd()
-        while skip(name: "or") { left = .or(left, try parseAnd()) }
+        while skip(name: "or") {
+            try enter()
+            left = .or(left, try parseAnd())
+        }
         return left
     }
 
     mutating func parseAnd() throws(ChatTemplateError) -> Expression {
+        let entryDepth = depth
+        defer { depth = entryDepth }
         var left = try parseNot()
-        while skip(name: "and") { left = .and(left, try parseNot()) }
+        while skip(name: "and") {
+            try enter()
+            left = .and(left, try parseNot())
+        }
         return left
     }
 
@@ -85,11 +97,17 @@ extension TemplateParser {
         return operations.isEmpty ? first : .compare(first, operations, location)
     }
 
+    // Left-deep chains (`a + b + c …`, `x.a.b …`, `x | f | g …`) count one nesting level per link, since
+    // evaluating them recurses once per link too.
+
     mutating func parseMath1() throws(ChatTemplateError) -> Expression {
+        let entryDepth = depth
+        defer { depth = entryDepth }
         var left = try parseConcat()
         while case .op(let spelling) = current.kind, spelling == "+" || spelling == "-" {
             let location = current.location
             advance()
+            try enter()
             left = .binary(spelling == "+" ? .add : .subtract, left, try parseConcat(), location)
         }
         return left
@@ -98,27 +116,36 @@ extension TemplateParser {
     mutating func parseConcat() throws(ChatTemplateError) -> Expression {
         let location = current.location
         var parts = [try parseMath2()]
-        while skip(operator: "~") { parts.append(try parseMath2()) }
+        while skip(operator: "~") {
+            guard parts.count < maxDepth * 50 else { throw error("too many '~' operands in one expression") }
+            parts.append(try parseMath2())
+        }
         return parts.count == 1 ? parts[0] : .concat(parts, location)
     }
 
     mutating func parseMath2() throws(ChatTemplateError) -> Expression {
+        let entryDepth = depth
+        defer { depth = entryDepth }
         var left = try parsePower()
         while case .op(let spelling) = current.kind, let op = BinaryOperator(rawValue: spelling),
             [.multiply, .divide, .floorDivide, .modulo].contains(op)
         {
             let location = current.location
             advance()
+            try enter()
             left = .binary(op, left, try parsePower(), location)
         }
         return left
     }
 
     mutating func parsePower() throws(ChatTemplateError) -> Expression {
+        let entryDepth = depth
+        defer { depth = entryDepth }
         var left = try parseUnary()
         while isOperator("**") {
             let location = current.location
             advance()
+            try enter()
             left = .binary(.power, left, try parseUnary(), location)
         }
         return left
@@ -199,8 +226,11 @@ extension TemplateParser {
     }
 
     mutating func parsePostfix(_ base: Expression) throws(ChatTemplateError) -> Expression {
+        let entryDepth = depth
+        defer { depth = entryDepth }
         var node = base
-        while true {
+        while isOperator(".") || isOperator("[") || isOperator("(") {
+            try enter()
             let location = current.location
             if skip(operator: ".") {
                 switch current.kind {
@@ -221,12 +251,11 @@ extension TemplateParser {
                 }
                 try expect(operator: "]")
                 node = .item(node, subscripts.count == 1 ? subscripts[0] : .tuple(subscripts), location)
-            } else if isOperator("(") {
-                node = .call(node, try parseCallArguments(), location)
             } else {
-                return node
+                node = .call(node, try parseCallArguments(), location)
             }
         }
+        return node
     }
 
     mutating func parseSubscribed() throws(ChatTemplateError) -> Expression {
@@ -273,21 +302,24 @@ extension TemplateParser {
     }
 
     mutating func parseFilterExpression(_ base: Expression) throws(ChatTemplateError) -> Expression {
+        let entryDepth = depth
+        defer { depth = entryDepth }
         var node = base
-        while true {
+        while isOperator("|") || isName("is") || isOperator("(") {
+            try enter()
             if isOperator("|") {
                 for filter in try parseFilterChain(inline: false) {
+                    try enter()
                     node = .filter(node, filter.name, filter.arguments, filter.location)
                 }
             } else if isName("is") {
                 node = try parseTest(node)
-            } else if isOperator("(") {
+            } else {
                 let location = current.location
                 node = .call(node, try parseCallArguments(), location)
-            } else {
-                return node
             }
         }
+        return node
     }
 
     /// `| name(args) | name …`; with `inline` the first filter has no leading pipe (`{% filter upper %}`).

@@ -11,6 +11,32 @@ extension TemplateRenderer {
             return value
         case .name(let name, _):
             return lookup(name)
+        default:
+            try enterNesting()
+            defer { runtimeDepth -= 1 }
+            return try evaluateCompound(expression)
+        }
+    }
+
+    /// Counts one level of runtime recursion (an expression inside an expression, a block inside a block, a
+    /// macro body), so that a recursive macro around a deep expression cannot exhaust the thread's stack.
+    mutating func enterNesting() throws(ChatTemplateError) {
+        runtimeDepth += 1
+        guard runtimeDepth <= limits.maxNestingDepth * 2 else {
+            runtimeDepth -= 1
+            throw ChatTemplateError(
+                .limitExceeded(.nestingDepth),
+                "evaluation nests deeper than \(limits.maxNestingDepth * 2) levels (runaway recursion?)",
+                line: statementLocation.line, column: statementLocation.column)
+        }
+    }
+
+    private mutating func evaluateCompound(_ expression: Expression) throws(ChatTemplateError) -> TemplateValue {
+        switch expression {
+        case .constant(let value):
+            return value
+        case .name(let name, _):
+            return lookup(name)
         case .list(let elements):
             var values: [TemplateValue] = []
             values.reserveCapacity(elements.count)

@@ -23,6 +23,8 @@ struct TemplateRenderer {
     var pendingCaller: MacroDefinition?
     /// The tag being executed, for errors raised by nodes that do not carry their own position.
     var statementLocation = SourceLocation.start
+    /// Current runtime recursion, bounded by twice ``TemplateLimits/maxNestingDepth``.
+    var runtimeDepth = 0
 
     init(context: [String: TemplateValue], limits: TemplateLimits, clock: TemplateClock) {
         self.limits = limits
@@ -117,6 +119,8 @@ struct TemplateRenderer {
     // MARK: statements
 
     mutating func render(_ nodes: [Node]) throws(ChatTemplateError) -> Flow {
+        try enterNesting()
+        defer { runtimeDepth -= 1 }
         for node in nodes {
             let flow = try render(node)
             if flow != .normal { return flow }

@@ -109,6 +109,30 @@ struct TemplateLimitTests {
         #expect(elapsed < .seconds(2))
     }
 
+    @Test("deep templates and deep recursion end in typed errors on a task's small stack, never a crash")
+    func stackSafety() async throws {
+        let sources = [
+            "{% macro f(n) %}{% for i in [1] %}{% if true %}{{ f(n + 1)|trim ~ (1 + (2 * (3 - (4 ~ 'x')|length))) }}{% endif %}{% endfor %}{% endmacro %}{{ f(0) }}",
+            "{{ 1" + String(repeating: " + 1", count: 5000) + " }}",
+            "{{ x" + String(repeating: "|trim", count: 5000) + " }}",
+            "{{ x" + String(repeating: ".a", count: 5000) + " }}",
+            "{% macro f(n) %}{{ " + String(repeating: "[", count: 90) + "f(n + 1)" + String(repeating: "]", count: 90) + " }}{% endmacro %}{{ f(0) }}",
+            "{% macro f(n) %}" + String(repeating: "{% for i in [1] %}", count: 60) + "{{ f(n + 1) }}"
+                + String(repeating: "{% endfor %}", count: 60) + "{% endmacro %}{{ f(0) }}",
+        ]
+        for source in sources {
+            let kind = await Task.detached { () -> ChatTemplateError.Kind? in
+                do throws(ChatTemplateError) {
+                    _ = try ChatTemplate(source: source).render(context: ["x": "a"])
+                    return nil
+                } catch {
+                    return error.kind
+                }
+            }.value
+            #expect(kind == .limitExceeded(.nestingDepth) || kind == .limitExceeded(.callDepth), "\(source.prefix(60))")
+        }
+    }
+
     @Test("context data nested deeper than the limit is refused with the variable's name")
     func deepContext() throws {
         var value: JSONValue = 1
