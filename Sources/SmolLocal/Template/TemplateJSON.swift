@@ -42,7 +42,7 @@ enum TemplateJSON {
             }
             indentText = String(repeating: " ", count: max(width, 0))
         }
-        if separators.isNone, indentText == nil || indentText!.allSatisfy({ $0 == " " }) {
+        if separators.isNone, indentText?.allSatisfy({ $0 == " " }) ?? true {
             // The common case goes through SmolCore's byte-exact json.dumps.
             return JSONEmitter(indent: indentText.map { $0.count }, ensureASCII: ensureASCII, sortKeys: sortKeys)
                 .string(from: document)

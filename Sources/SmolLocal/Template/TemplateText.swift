@@ -10,10 +10,8 @@ enum TemplateText {
             while cursor < scalars.count, isPythonWhitespace(scalars[cursor]) { cursor += 1 }
             guard cursor < scalars.count else { break }
             if maxSplit >= 0, pieces.count == maxSplit {
-                var rest = Array(scalars[cursor...])
-                // The unsplit remainder keeps its inner whitespace but loses the trailing run.
-                while let last = rest.last, isPythonWhitespace(last) { rest.removeLast() }
-                pieces.append(rest)
+                // The unsplit remainder keeps all its whitespace after the leading run ('  a b  '.split(None, 1)).
+                pieces.append(Array(scalars[cursor...]))
                 break
             }
             let start = cursor

@@ -175,7 +175,12 @@ struct TemplateDict: Sendable {
     }
 
     func position(of key: String) -> Int? {
-        if let index { return index[key].flatMap { keys[$0].utf8.elementsEqual(key.utf8) ? $0 : nil } }
+        // The index hashes by canonical equivalence while keys compare by code points (as Python's do), so a
+        // hit with other bytes falls back to the scan.
+        if let index {
+            guard let position = index[key] else { return nil }
+            if keys[position].utf8.elementsEqual(key.utf8) { return position }
+        }
         for position in keys.indices where keys[position].utf8.elementsEqual(key.utf8) { return position }
         return nil
     }
