@@ -20,6 +20,103 @@ enum {
 /// The features of the running CPU, as a bit set of CSK_CPU_* values.
 uint32_t csk_cpu_features(void);
 
+/// Weight encodings, numbered as ggml_type (so GGUF type ids map directly).
+enum {
+    CSK_F32 = 0,
+    CSK_F16 = 1,
+    CSK_Q4_0 = 2,
+    CSK_Q4_1 = 3,
+    CSK_Q5_0 = 6,
+    CSK_Q8_0 = 8,
+    CSK_Q4_K = 12,
+    CSK_Q6_K = 14,
+    CSK_BF16 = 30,
+};
+
+/// Kernel families selectable for tests and benchmarks.
+enum {
+    CSK_ISA_AUTO = 0,
+    CSK_ISA_SCALAR = 1,
+    CSK_ISA_AVX2 = 2,
+    CSK_ISA_AVX512 = 3,
+};
+
+/// Forces a kernel family (CSK_ISA_*; AUTO picks the best the CPU supports). Returns the family in use.
+int csk_set_isa(int isa);
+
+/// Whether `type` has dequantization and dot kernels.
+int csk_type_supported(int type);
+
+/// Elements per block of `type` (1 for plain types), 0 when unsupported.
+int csk_block_size(int type);
+
+/// Bytes per block of `type`, 0 when unsupported.
+int csk_block_bytes(int type);
+
+/// Dequantizes `n` elements (a multiple of the block size) from `src` to f32, with the exact operation
+/// order of gguf-py's numpy reference, so results are bit-identical.
+void csk_dequantize_row(int type, const void *src, float *dst, int64_t n);
+
+/// Returns dot(dequantize(row), x) over `n` elements (a multiple of the block size).
+float csk_dot_row(int type, const void *row, const float *x, int64_t n);
+
+/// csk_dot_row with a given kernel family (CSK_ISA_*), capped at what the CPU supports; for tests.
+float csk_dot_row_isa(int isa, int type, const void *row, const float *x, int64_t n);
+
+/// One matrix-vector (or matrix-matrix) product: y[t, r] = dot(W[r, :], x[t, :]) (+ bias[r]),
+/// for r in 0..<rows and t in 0..<ntok. W rows are `row_bytes` apart; x rows are `cols` floats apart;
+/// y rows are `y_stride` floats apart.
+typedef struct {
+    int type;
+    int rows;
+    int cols;
+    int ntok;
+    const void *w;
+    size_t row_bytes;
+    const float *x;
+    float *y;
+    int64_t y_stride;
+    const float *bias;
+} csk_matmul_job;
+
+/// Runs the jobs together, rows split over the thread pool. `scratch` must hold
+/// `csk_matmul_scratch_floats(max cols)` floats (used only when a job has ntok > 1).
+void csk_matmul(const csk_matmul_job *jobs, int njobs, float *scratch);
+
+/// Floats of scratch that csk_matmul needs for rows of `cols` elements.
+size_t csk_matmul_scratch_floats(int cols);
+
+/// Sets the number of threads used by csk_matmul and csk_attention (1...16). Returns the count in use.
+int csk_set_threads(int n);
+
+/// y = x / sqrt(mean(x^2) + eps) * w, over n elements (x and y may alias).
+void csk_rmsnorm(float *y, const float *x, const float *w, int n, float eps);
+
+/// Rotates `nheads` heads of `head_dim` values at `position` in place. `inv_freq` holds head_dim/2
+/// inverse frequencies. `interleaved` pairs (2i, 2i+1) (ggml NORMAL); otherwise (i, i + head_dim/2).
+void csk_rope(float *x, int nheads, int head_dim, int position, const float *inv_freq, int interleaved);
+
+/// x = softmax(x) over n elements.
+void csk_softmax(float *x, int n);
+
+/// gate[i] = silu(gate[i]) * up[i].
+void csk_silu_mul(float *gate, const float *up, int n);
+
+/// y[i] += x[i].
+void csk_add(float *y, const float *x, int n);
+
+/// Causal attention for one query position. q: [nheads * head_dim]. The caches hold rows of
+/// nkv * head_dim floats per position; positions 0...position are read. out: [nheads * head_dim].
+/// scratch: nthreads * (position + 1) floats at least (csk_attention_scratch_floats).
+void csk_attention(const float *q, const float *k_cache, const float *v_cache, float *out,
+                   int nheads, int nkv, int head_dim, int position, float scale, float *scratch);
+
+/// Floats of scratch csk_attention needs for a context of `ctx` positions.
+size_t csk_attention_scratch_floats(int ctx);
+
+/// Converts one IEEE half (bits) to float exactly.
+float csk_f16_to_f32(uint16_t h);
+
 #ifdef __cplusplus
 }
 #endif

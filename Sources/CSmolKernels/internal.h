@@ -1,0 +1,60 @@
+#ifndef CSK_INTERNAL_H
+#define CSK_INTERNAL_H
+
+#include "csmol_kernels.h"
+#include <string.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+// Block layouts (ggml), all little-endian, no padding.
+// Q4_0: f16 d | u8 qs[16]                      x = d * (q - 8)
+// Q4_1: f16 d | f16 m | u8 qs[16]              x = d * q + m
+// Q5_0: f16 d | u32 qh | u8 qs[16]             x = d * (q - 16), q = nibble | bit << 4
+// Q8_0: f16 d | i8 qs[32]                      x = q * d
+// Q4_K: f16 d | f16 dmin | u8 scales[12] | u8 qs[128]    8 sub-blocks of 32
+// Q6_K: u8 ql[128] | u8 qh[64] | i8 scales[16] | f16 d   16 sub-blocks of 16
+// In the 32-blocks, byte j holds element j in its low nibble and element j + 16 in its high nibble.
+
+static inline uint16_t csk_load_u16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
+static inline uint32_t csk_load_u32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+
+static inline float csk_half(const uint8_t *p) { return csk_f16_to_f32(csk_load_u16(p)); }
+
+static inline float csk_bf16(uint16_t b) {
+    uint32_t u = (uint32_t)b << 16; float f; memcpy(&f, &u, 4); return f;
+}
+
+// The 6-bit scale and minimum of sub-block j of a Q4_K super-block.
+static inline void csk_q4k_scale_min(const uint8_t *s, int j, int *sc, int *m) {
+    if (j < 4) {
+        *sc = s[j] & 63;
+        *m = s[j + 4] & 63;
+    } else {
+        *sc = (s[j + 4] & 0xF) | ((s[j - 4] >> 6) << 4);
+        *m = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
+    }
+}
+
+// Sums of x over consecutive 32-element blocks (n a multiple of 32).
+static inline void csk_block_sums32(const float *x, int64_t n, float *sums) {
+    for (int64_t b = 0; b < n / 32; b++) {
+        float s = 0;
+        for (int i = 0; i < 32; i++) s += x[b * 32 + i];
+        sums[b] = s;
+    }
+}
+
+float csk_dot_scalar(int type, const void *row, const float *x, int64_t n);
+float csk_dot_avx2(int type, const void *row, const float *x, const float *xsum32, int64_t n);
+float csk_dot_avx512(int type, const void *row, const float *x, const float *xsum32, int64_t n);
+float csk_dot_f32_avx2(const float *a, const float *b, int64_t n);
+int csk_avx512_has(int type);
+int csk_active_isa(void);
+
+typedef void (*csk_task_fn)(void *arg, int tid, int nthreads);
+void csk_pool_run(csk_task_fn fn, void *arg);
+int csk_pool_threads(void);
+
+#endif

@@ -1,0 +1,122 @@
+#include "internal.h"
+#include <stdatomic.h>
+
+static atomic_int chosen_isa = 0;
+
+static int best_isa(void) {
+    uint32_t f = csk_cpu_features();
+    int avx2 = (f & CSK_CPU_AVX2) && (f & CSK_CPU_FMA) && (f & CSK_CPU_F16C);
+    if (avx2 && (f & CSK_CPU_AVX512F)) return CSK_ISA_AVX512;
+    return avx2 ? CSK_ISA_AVX2 : CSK_ISA_SCALAR;
+}
+
+int csk_active_isa(void) {
+    int isa = atomic_load_explicit(&chosen_isa, memory_order_relaxed);
+    if (isa == 0) {
+        isa = best_isa();
+        atomic_store(&chosen_isa, isa);
+    }
+    return isa;
+}
+
+int csk_set_isa(int isa) {
+    int best = best_isa();
+    if (isa == CSK_ISA_AUTO || isa > best) isa = best;
+    atomic_store(&chosen_isa, isa);
+    return isa;
+}
+
+// Dot product with a precomputed table of 32-block sums of x (needed by the affine/offset types).
+static inline float dot_with_sums(int isa, int type, const void *row, const float *x, const float *xs, int64_t n) {
+    if (isa == CSK_ISA_AVX512 && csk_avx512_has(type)) return csk_dot_avx512(type, row, x, xs, n);
+    if (isa >= CSK_ISA_AVX2) return csk_dot_avx2(type, row, x, xs, n);
+    return csk_dot_scalar(type, row, x, n);
+}
+
+static inline float dot_f32(int isa, const float *a, const float *b, int64_t n) {
+    if (isa >= CSK_ISA_AVX2) return csk_dot_f32_avx2(a, b, n);
+    float s = 0;
+    for (int64_t i = 0; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+
+float csk_dot_row(int type, const void *row, const float *x, int64_t n) {
+    return csk_dot_row_isa(CSK_ISA_AUTO, type, row, x, n);
+}
+
+float csk_dot_row_isa(int isa, int type, const void *row, const float *x, int64_t n) {
+    float sums[4096];
+    int best = best_isa();
+    if (isa == CSK_ISA_AUTO) isa = csk_active_isa();
+    if (isa > best) isa = best;
+    if (n / 32 > 4096 || isa == CSK_ISA_SCALAR) return csk_dot_scalar(type, row, x, n);
+    if (n % 32 == 0) csk_block_sums32(x, n, sums);
+    return dot_with_sums(isa, type, row, x, sums, n);
+}
+
+size_t csk_matmul_scratch_floats(int cols) {
+    // per thread: a dequantized row + the block sums of each token's x are computed on the fly
+    return (size_t)16 * ((size_t)cols + 16);
+}
+
+typedef struct {
+    const csk_matmul_job *jobs;
+    int njobs;
+    int64_t total_rows;
+    float *scratch;
+    size_t scratch_stride;
+} matmul_task;
+
+#define MAX_SUM_BLOCKS 4096
+
+static void matmul_worker(void *arg, int tid, int nthreads) {
+    matmul_task *t = (matmul_task *)arg;
+    int isa = csk_active_isa();
+    int64_t begin = t->total_rows * tid / nthreads, end = t->total_rows * (tid + 1) / nthreads;
+    float sums[MAX_SUM_BLOCKS];
+    int64_t base = 0;
+    for (int j = 0; j < t->njobs && base < end; j++) {
+        const csk_matmul_job *job = &t->jobs[j];
+        int64_t r0 = begin > base ? begin - base : 0;
+        int64_t r1 = end - base < job->rows ? end - base : job->rows;
+        base += job->rows;
+        if (r0 >= r1) continue;
+        const uint8_t *w = (const uint8_t *)job->w;
+        int64_t cols = job->cols;
+        if (job->ntok == 1) {
+            int usable = cols % 32 == 0 && cols / 32 <= MAX_SUM_BLOCKS && isa != CSK_ISA_SCALAR;
+            if (usable) csk_block_sums32(job->x, cols, sums);
+            for (int64_t r = r0; r < r1; r++) {
+                float v = usable ? dot_with_sums(isa, job->type, w + r * job->row_bytes, job->x, sums, cols)
+                                 : csk_dot_scalar(job->type, w + r * job->row_bytes, job->x, cols);
+                job->y[r] = job->bias ? v + job->bias[r] : v;
+            }
+        } else {
+            // Dequantize each row once, then reuse it for every token while it sits in L1.
+            float *row = t->scratch + (size_t)tid * t->scratch_stride;
+            for (int64_t r = r0; r < r1; r++) {
+                const float *wr;
+                if (job->type == CSK_F32) {
+                    wr = (const float *)(w + r * job->row_bytes);
+                } else {
+                    csk_dequantize_row(job->type, w + r * job->row_bytes, row, cols);
+                    wr = row;
+                }
+                float b = job->bias ? job->bias[r] : 0;
+                for (int tok = 0; tok < job->ntok; tok++)
+                    job->y[tok * job->y_stride + r] = dot_f32(isa, wr, job->x + (int64_t)tok * cols, cols) + b;
+            }
+        }
+    }
+}
+
+void csk_matmul(const csk_matmul_job *jobs, int njobs, float *scratch) {
+    matmul_task t = { jobs, njobs, 0, scratch, 0 };
+    int maxcols = 0;
+    for (int j = 0; j < njobs; j++) {
+        t.total_rows += jobs[j].rows;
+        if (jobs[j].cols > maxcols) maxcols = jobs[j].cols;
+    }
+    t.scratch_stride = (size_t)maxcols + 16;
+    csk_pool_run(matmul_worker, &t);
+}

@@ -1,0 +1,123 @@
+// A small persistent thread pool. A decode step issues a few hundred parallel regions, so workers spin
+// briefly before sleeping: waking a sleeping thread costs tens of microseconds, a spin round trip ~1 µs.
+#include "internal.h"
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <unistd.h>
+
+#define CSK_MAX_THREADS 16
+#define CSK_SPIN_ROUNDS 30000
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__)
+    __builtin_ia32_pause();
+#endif
+}
+
+static struct {
+    pthread_once_t once;
+    pthread_mutex_t run_lock;      // one parallel region at a time, whoever calls
+    pthread_mutex_t sleep_lock;
+    pthread_cond_t wake;
+    int nthreads;                  // including the calling thread
+    int started;                   // workers created so far
+    atomic_uint generation;
+    atomic_int pending;
+    atomic_int sleepers;
+    csk_task_fn fn;
+    void *arg;
+    int active;                    // threads taking part in the current region
+    unsigned start_generation[CSK_MAX_THREADS];
+} pool = { .once = PTHREAD_ONCE_INIT, .run_lock = PTHREAD_MUTEX_INITIALIZER,
+           .sleep_lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER };
+
+static void *worker(void *p) {
+    int tid = (int)(intptr_t)p;
+    // The generation current when this worker was created (under run_lock, before any region it must join).
+    unsigned seen = pool.start_generation[tid];
+    for (;;) {
+        unsigned g;
+        int spins = 0;
+        while ((g = atomic_load_explicit(&pool.generation, memory_order_acquire)) == seen) {
+            if (++spins < CSK_SPIN_ROUNDS) { cpu_relax(); continue; }
+            pthread_mutex_lock(&pool.sleep_lock);
+            atomic_fetch_add(&pool.sleepers, 1);
+            while (atomic_load(&pool.generation) == seen) pthread_cond_wait(&pool.wake, &pool.sleep_lock);
+            atomic_fetch_sub(&pool.sleepers, 1);
+            pthread_mutex_unlock(&pool.sleep_lock);
+            spins = 0;
+        }
+        seen = g;
+        if (tid < pool.active) pool.fn(pool.arg, tid, pool.active);
+        atomic_fetch_sub_explicit(&pool.pending, 1, memory_order_release);
+    }
+    return NULL;
+}
+
+static void init_pool(void) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    pool.nthreads = n >= 2 ? 2 : 1;
+}
+
+static void ensure_workers(void) {
+    while (pool.started < pool.nthreads - 1) {
+        pthread_t t;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        pool.start_generation[pool.started + 1] = atomic_load(&pool.generation);
+        if (pthread_create(&t, &attr, worker, (void *)(intptr_t)(pool.started + 1)) != 0) {
+            pthread_attr_destroy(&attr);
+            pool.nthreads = pool.started + 1;  // run with the threads we have
+            return;
+        }
+        pthread_attr_destroy(&attr);
+        pool.started++;
+    }
+}
+
+int csk_set_threads(int n) {
+    pthread_once(&pool.once, init_pool);
+    if (n < 1) n = 1;
+    if (n > CSK_MAX_THREADS) n = CSK_MAX_THREADS;
+    pthread_mutex_lock(&pool.run_lock);
+    if (n > pool.started + 1) { pool.nthreads = n; ensure_workers(); } else { pool.nthreads = n; }
+    int result = pool.nthreads;
+    pthread_mutex_unlock(&pool.run_lock);
+    return result;
+}
+
+int csk_pool_threads(void) {
+    pthread_once(&pool.once, init_pool);
+    return pool.nthreads;
+}
+
+void csk_pool_run(csk_task_fn fn, void *arg) {
+    pthread_once(&pool.once, init_pool);
+    pthread_mutex_lock(&pool.run_lock);
+    ensure_workers();
+    int n = pool.nthreads;
+    if (n <= 1) {
+        fn(arg, 0, 1);
+        pthread_mutex_unlock(&pool.run_lock);
+        return;
+    }
+    pool.fn = fn;
+    pool.arg = arg;
+    pool.active = n;
+    // Every started worker wakes on a new generation (idle extra workers just decrement).
+    atomic_store(&pool.pending, pool.started);
+    atomic_fetch_add(&pool.generation, 1);
+    if (atomic_load(&pool.sleepers) > 0) {
+        pthread_mutex_lock(&pool.sleep_lock);
+        pthread_cond_broadcast(&pool.wake);
+        pthread_mutex_unlock(&pool.sleep_lock);
+    }
+    fn(arg, 0, n);
+    int spins = 0;
+    while (atomic_load_explicit(&pool.pending, memory_order_acquire) > 0) {
+        if (++spins < CSK_SPIN_ROUNDS) cpu_relax(); else sched_yield();
+    }
+    pthread_mutex_unlock(&pool.run_lock);
+}

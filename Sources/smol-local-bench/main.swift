@@ -1,0 +1,56 @@
+// Decode/prefill throughput of the local engine: `smol-local-bench MODEL [prompt tokens] [new tokens] [runs] [threads]`.
+// Prints one line per run and a best-of summary line starting with "RESULT".
+import CSmolKernels
+import Foundation
+import SmolLocal
+
+let args = CommandLine.arguments
+guard args.count >= 2 else {
+    FileHandle.standardError.write("usage: smol-local-bench MODEL.gguf|DIR [prompt=32] [new=128] [runs=3] [threads=2]\n".data(using: .utf8)!)
+    exit(2)
+}
+let promptCount = args.count > 2 ? Int(args[2]) ?? 32 : 32
+let newCount = args.count > 3 ? Int(args[3]) ?? 128 : 128
+let runs = args.count > 4 ? Int(args[4]) ?? 3 : 3
+let threads = args.count > 5 ? Int(args[5]) ?? 2 : 2
+_ = csk_set_threads(Int32(threads))
+
+do {
+    let model = try LlamaModel(contentsOf: args[1])
+    let session = InferenceSession(model: model, contextLength: promptCount + newCount + 8)
+    // A fixed pseudo-random prompt (ids in the lower vocabulary), as the llama.cpp side of the benchmark uses.
+    var rng = SeededGenerator(seed: 42)
+    let prompt = (0..<promptCount).map { _ in Int32(rng.next() % UInt64(min(model.config.vocabSize, 20000))) }
+    let eos = Set(model.config.eosTokenIDs.map(Int32.init))
+    var bestPrefill = 0.0, bestDecode = 0.0
+    for run in 0...runs {  // run 0 warms up
+        session.reset()
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        try session.prefill(prompt)
+        let t1 = DispatchTime.now().uptimeNanoseconds
+        for _ in 0..<newCount {
+            // Greedy with EOS masked, so every run decodes exactly `newCount` tokens.
+            var best: Int32 = 0
+            var bestValue = -Float.infinity
+            let logits = session.logits
+            for i in logits.indices where logits[i] > bestValue && !eos.contains(Int32(i)) {
+                bestValue = logits[i]
+                best = Int32(i)
+            }
+            try session.decode(best)
+        }
+        let t2 = DispatchTime.now().uptimeNanoseconds
+        let prefill = Double(promptCount) / (Double(t1 - t0) / 1e9)
+        let decode = Double(newCount) / (Double(t2 - t1) / 1e9)
+        if run > 0 {
+            bestPrefill = max(bestPrefill, prefill)
+            bestDecode = max(bestDecode, decode)
+            print(String(format: "run %d: prefill %.1f tok/s, decode %.1f tok/s", run, prefill, decode))
+        }
+    }
+    print(String(format: "RESULT engine=smol-local weights=%@ threads=%d prefill_tok_s=%.1f decode_tok_s=%.1f",
+                 model.weightType.description, threads, bestPrefill, bestDecode))
+} catch {
+    FileHandle.standardError.write("error: \(error)\n".data(using: .utf8)!)
+    exit(1)
+}
