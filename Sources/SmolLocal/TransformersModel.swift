@@ -1,0 +1,157 @@
+import Foundation
+import SmolCore
+
+/// smolagents' `TransformersModel`: a local Llama-family model run by this package's own engine, with
+/// no Python.
+///
+/// `modelID` is a `.gguf` file, a Hugging Face model folder, or a hub id found in the Hugging Face cache
+/// (see ``ModelLocator``). Messages are normalized as smolagents does for a text model, rendered with the
+/// checkpoint's chat template (tools included) and tokenized without added special tokens.
+///
+/// Semantics follow smolagents, with its known bugs fixed:
+/// - `max_new_tokens` (default 4096; `maxTokens` overrides it) limits the answer; a call's
+///   `max_new_tokens` / `max_tokens` parameter wins over the model's. Other parameters given at init win
+///   over the call's. Supported: `do_sample`, `temperature`, `top_k`, `top_p`, `min_p`,
+///   `repetition_penalty`, `seed` (transformers' meaning: without `do_sample` decoding is greedy).
+/// - Generation ends at the checkpoint's end-of-sequence tokens. Stop sequences are matched on the
+///   decoded text as it streams, so a stop string that ends inside a token still stops (smolagents #1703)
+///   and never reaches the output, streamed or not.
+/// - With tools, the template renders them and tool calls written by the model (Qwen/Hermes
+///   `<tool_call>` blocks, Llama 3 JSON) are parsed into ``ChatMessage/toolCalls``.
+/// - Streaming yields text as it is decoded (never a partial UTF-8 character) and one final delta with
+///   the token usage (counted once) and the finish reason.
+/// - `responseFormat` is rejected with smolagents' message (structured generation comes with issue 7).
+///
+/// Generations run one at a time per model, on a thread of their own; a conversation that grows turn by
+/// turn reuses the cached prefix of its prompt.
+public struct TransformersModel: Model {
+    /// The id the model was created with.
+    public let modelID: String?
+    /// The answer length limit when a call gives none.
+    public let maxNewTokens: Int
+    /// Model-level generation parameters.
+    public let parameters: JSONObject
+    /// Extra template variables (`enable_thinking`, …), as smolagents' `apply_chat_template_kwargs`.
+    public let applyChatTemplateKwargs: JSONObject
+    /// The loaded checkpoint.
+    public var checkpoint: LocalCheckpoint { generator.checkpoint }
+
+    private let generator: LocalGenerator
+
+    /// Loads the model `modelID` names.
+    ///
+    /// - Parameters:
+    ///   - modelID: A `.gguf` file, a model folder, or a hub id in the Hugging Face cache.
+    ///   - maxNewTokens: The default answer length limit.
+    ///   - maxTokens: When given, replaces `maxNewTokens` (smolagents' alias).
+    ///   - parameters: Generation parameters applied to every call.
+    ///   - applyChatTemplateKwargs: Extra variables for the chat template.
+    ///   - contextLength: Tokens the key/value cache holds (default: the model's limit, at most 8192).
+    ///   - environment: Where the Hugging Face cache variables are read.
+    /// - Throws: ``ModelError/invalidInput(message:location:)`` naming the file and what is wrong with it.
+    public init(modelID: String, maxNewTokens: Int = 4096, maxTokens: Int? = nil, parameters: JSONObject = [:],
+                applyChatTemplateKwargs: JSONObject = [:], contextLength: Int? = nil,
+                environment: [String: String] = ProcessInfo.processInfo.environment) throws(ModelError) {
+        let path = try ModelLocator(environment: environment).locate(modelID)
+        let checkpoint = try LocalCheckpoint(path: path)
+        self.modelID = modelID
+        self.maxNewTokens = maxTokens ?? maxNewTokens
+        self.parameters = parameters
+        self.applyChatTemplateKwargs = applyChatTemplateKwargs
+        generator = LocalGenerator(checkpoint: checkpoint, contextLength: contextLength)
+        _ = try LocalGenerationOptions(call: [:], model: parameters, defaultMaxNewTokens: self.maxNewTokens,
+                                       generationConfig: checkpoint.generationConfig)
+    }
+
+    /// Streams text as it is decoded.
+    public var streamsIncrementally: Bool { true }
+
+    /// Generates one answer.
+    public func generate(_ messages: [ChatMessage], options: GenerateOptions) async throws -> ChatMessage {
+        let prepared = try prepare(messages, options: options)
+        var finished: (summary: GenerationSummary, text: String)?
+        for try await event in generator.start(prepared.request, transform: { $0 }) {
+            if case .finished(let summary, let text) = event { finished = (summary, text) }
+        }
+        guard let (summary, text) = finished else { throw ModelError.cancelled }
+        var content = text
+        var calls: [ChatMessageToolCall]?
+        if !(options.tools ?? []).isEmpty {
+            let extracted = GeneratedToolCalls.extract(from: text)
+            if !extracted.calls.isEmpty {
+                content = extracted.content
+                calls = extracted.calls
+            }
+        }
+        return ChatMessage(
+            role: .assistant, content: .text(content), toolCalls: calls,
+            raw: ["out": .string(text), "completion_kwargs": .object(prepared.completionKwargs)],
+            tokenUsage: TokenUsage(inputTokens: summary.promptTokens, outputTokens: summary.generatedTokens),
+            finishReason: calls == nil ? summary.finishReason : "tool_calls")
+    }
+
+    /// Streams one answer: text deltas as decoded, then a delta with usage, finish reason and any tool calls.
+    public func generateStream(_ messages: [ChatMessage], options: GenerateOptions)
+        -> AsyncThrowingStream<ChatMessageStreamDelta, any Error>
+    {
+        let prepared: Prepared
+        do {
+            prepared = try prepare(messages, options: options)
+        } catch {
+            return AsyncThrowingStream { $0.finish(throwing: error) }
+        }
+        let parseTools = !(options.tools ?? []).isEmpty
+        return generator.start(prepared.request) { event in
+            switch event {
+            case .text(let piece):
+                return ChatMessageStreamDelta(content: piece)
+            case .finished(let summary, let text):
+                var calls: [ChatMessageToolCallStreamDelta]?
+                if parseTools {
+                    let extracted = GeneratedToolCalls.extract(from: text).calls
+                    if !extracted.isEmpty {
+                        calls = extracted.enumerated().map { index, call in
+                            ChatMessageToolCallStreamDelta(
+                                index: index, id: call.id, type: call.type,
+                                function: .init(name: call.function.name,
+                                                arguments: JSONEmitter().string(from: call.function.arguments)))
+                        }
+                    }
+                }
+                return ChatMessageStreamDelta(
+                    toolCalls: calls,
+                    tokenUsage: TokenUsage(inputTokens: summary.promptTokens, outputTokens: summary.generatedTokens),
+                    finishReason: calls == nil ? summary.finishReason : "tool_calls")
+            }
+        }
+    }
+
+    private struct Prepared {
+        var request: GenerationRequest
+        var completionKwargs: JSONObject
+    }
+
+    private func prepare(_ messages: [ChatMessage], options: GenerateOptions) throws(ModelError) -> Prepared {
+        if options.responseFormat != nil {
+            throw .unsupported(message: "Transformers does not support structured outputs, use VLLMModel for this.")
+        }
+        let checkpoint = generator.checkpoint
+        let decoding = try LocalGenerationOptions(call: options.parameters, model: parameters,
+                                                  defaultMaxNewTokens: maxNewTokens,
+                                                  generationConfig: checkpoint.generationConfig)
+        let prompt = try LocalPrompt.render(messages, tools: options.tools, checkpoint: checkpoint,
+                                            templateKwargs: applyChatTemplateKwargs)
+        let ids = checkpoint.tokenizer.encode(prompt, addSpecialTokens: false)
+        let stops = (options.stopSequences ?? []).filter { !$0.isEmpty }
+        var kwargs: JSONObject = ["max_new_tokens": .int(decoding.maxNewTokens), "do_sample": .bool(decoding.sampling.doSample)]
+        if decoding.sampling.doSample {
+            kwargs["temperature"] = .double(decoding.sampling.temperature)
+            kwargs["seed"] = .int(Int(truncatingIfNeeded: decoding.seed))
+        }
+        if !stops.isEmpty { kwargs["stop"] = .array(stops.map(JSONValue.string)) }
+        return Prepared(
+            request: GenerationRequest(promptIDs: ids, maxNewTokens: decoding.maxNewTokens, sampling: decoding.sampling,
+                                       seed: decoding.seed, stopSequences: stops),
+            completionKwargs: kwargs)
+    }
+}
