@@ -62,8 +62,8 @@ struct AddedTokenMatcher: Sendable {
 
     var isEmpty: Bool { tokens.isEmpty }
 
-    /// Splits `scalars` into plain text and matched tokens.
-    func split(_ scalars: [Unicode.Scalar]) -> [TextSegment] {
+    /// Splits `scalars` into plain text and matched tokens; special tokens only with `includingSpecial`.
+    func split(_ scalars: [Unicode.Scalar], includingSpecial: Bool = true) -> [TextSegment] {
         guard !tokens.isEmpty else { return scalars.isEmpty ? [] : [.text(scalars)] }
         var segments: [TextSegment] = []
         var textStart = 0
@@ -71,7 +71,7 @@ struct AddedTokenMatcher: Sendable {
         let n = scalars.count
         while i < n {
             guard mayStartToken[Int(scalars[i].value & 0xFF)], let candidates = byFirstScalar[scalars[i]],
-                let (tokenIndex, end) = longestMatch(candidates, scalars, at: i)
+                let (tokenIndex, end) = longestMatch(candidates, scalars, at: i, includingSpecial: includingSpecial)
             else {
                 i += 1
                 continue
@@ -94,8 +94,10 @@ struct AddedTokenMatcher: Sendable {
         return segments
     }
 
-    private func longestMatch(_ candidates: [Int], _ scalars: [Unicode.Scalar], at i: Int) -> (Int, Int)? {
-        for candidate in candidates {
+    private func longestMatch(
+        _ candidates: [Int], _ scalars: [Unicode.Scalar], at i: Int, includingSpecial: Bool
+    ) -> (Int, Int)? {
+        for candidate in candidates where includingSpecial || !tokens[candidate].isSpecial {
             let pattern = patterns[candidate]
             let end = i + pattern.count
             guard end <= scalars.count, scalars[i..<end].elementsEqual(pattern) else { continue }

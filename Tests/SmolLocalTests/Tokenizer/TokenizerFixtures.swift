@@ -28,6 +28,7 @@ enum TokenizerFixtures {
         var decoded: String
         var decodedSkippingSpecial: String
         var idsWithSpecialTokens: [Int32]?
+        var idsWithSpecialsAsText: [Int32]
 
         var testDescription: String { "#\(index) \(text.debugDescription)" }
     }
@@ -47,7 +48,8 @@ enum TokenizerFixtures {
                 index: index, text: try #require(text.stringValue), ids: try #require(try ids("ids")),
                 decoded: try #require(entry["decoded"]?.stringValue),
                 decodedSkippingSpecial: try #require(entry["decoded_skip"]?.stringValue),
-                idsWithSpecialTokens: try ids("ids_special"))
+                idsWithSpecialTokens: try ids("ids_special"),
+                idsWithSpecialsAsText: try #require(try ids("ids_specials_as_text")))
         }
     }
 }
