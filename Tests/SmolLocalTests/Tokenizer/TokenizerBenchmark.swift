@@ -21,6 +21,7 @@ struct TokenizerBenchmark {
         let clock = ContinuousClock()
         var coldBest = Duration.seconds(1000)
         var tokenizer = try Tokenizer(directory: folder.appendingPathComponent(name))
+        let load = try clock.measure { tokenizer = try Tokenizer(directory: folder.appendingPathComponent(name)) }
         for _ in 0..<3 {
             tokenizer = try Tokenizer(directory: folder.appendingPathComponent(name))
             var ids: [Int32] = []
@@ -36,6 +37,6 @@ struct TokenizerBenchmark {
             let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
             return String(format: "%.0f ms = %.2f MB/s", seconds * 1000, megabytes / seconds)
         }
-        print("swift \(name): \(expected.count) ids; one encode, cold cache, best of 3: \(rate(coldBest)); warm cache: \(rate(warm)); per line, cold: \(rate(perLine))")
+        print("swift \(name): load tokenizer.json \(load); \(expected.count) ids; one encode, cold cache, best of 3: \(rate(coldBest)); warm cache: \(rate(warm)); per line, cold: \(rate(perLine))")
     }
 }
