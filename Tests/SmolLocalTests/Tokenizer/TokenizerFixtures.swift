@@ -33,8 +33,15 @@ enum TokenizerFixtures {
         var testDescription: String { "#\(index) \(text.debugDescription)" }
     }
 
+    /// vectors.json parsed once: every suite reads it and it is large enough for parsing to show in debug builds.
+    private static let parsedVectors: JSONValue? = try? json("vectors.json")
+
+    static func vectorsRoot() throws -> JSONValue {
+        try #require(parsedVectors, "Fixtures/Tokenizer/vectors.json could not be read or parsed")
+    }
+
     static func vectors(_ variant: String) throws -> [Vector] {
-        let root = try json("vectors.json")
+        let root = try vectorsRoot()
         let texts = try #require(root["texts"]?.arrayValue)
         let entries = try #require(root["variants"]?[variant]?.arrayValue)
         try #require(texts.count == entries.count)
