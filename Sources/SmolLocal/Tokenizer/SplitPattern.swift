@@ -129,7 +129,8 @@ public enum SplitPattern: String, Sendable, CaseIterable {
             let value = s[i + offset].value
             guard caseInsensitive else { return value }
             if (0x41...0x5A).contains(value) { return value + 0x20 }
-            // Oniguruma folds LATIN SMALL LETTER LONG S (ſ) to `s` and KELVIN SIGN to `k`.
+            // Case folding maps LATIN SMALL LETTER LONG S (ſ) to `s`, so `(?i:'s)` matches `'ſ` in Oniguruma.
+            // (The other non-ASCII folds, such as KELVIN SIGN → k, land on letters no contraction uses.)
             if value == 0x17F { return 0x73 }
             return value
         }
