@@ -7,7 +7,7 @@ import Testing
 /// Opt-in encode throughput on ~1 MB of mixed text, next to scripts/bench/tokenizer_bench.py's numbers for
 /// Hugging Face `tokenizers`. Run the script first, then
 /// `SMOL_TOKENIZER_BENCH=/tmp/smol-tokenizer-bench swift test -c release --filter TokenizerBenchmark`.
-@Suite("Tokenizer encode throughput", .enabled(if: ProcessInfo.processInfo.environment["SMOL_TOKENIZER_BENCH"] != nil))
+@Suite("Tokenizer encode throughput", .serialized, .enabled(if: ProcessInfo.processInfo.environment["SMOL_TOKENIZER_BENCH"] != nil))
 struct TokenizerBenchmark {
     @Test("encodes the benchmark text to tokenizers' ids and reports MB/s", arguments: ["smollm2", "qwen2"])
     func throughput(name: String) throws {
