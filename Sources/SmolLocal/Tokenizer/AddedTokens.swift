@@ -1,22 +1,22 @@
 /// A token matched in the raw text before the model runs (`added_tokens` in `tokenizer.json`).
-public struct AddedToken: Sendable, Equatable {
+struct AddedToken: Sendable, Equatable {
     /// The token's text.
-    public var content: String
+    var content: String
     /// Its id.
-    public var id: Int32
+    var id: Int32
     /// Special tokens (control tokens) are dropped by `decode(_:skipSpecialTokens:)` with `true`.
-    public var isSpecial: Bool
+    var isSpecial: Bool
     /// Whitespace before a match is absorbed into the token.
-    public var stripsLeft: Bool
+    var stripsLeft: Bool
     /// Whitespace after a match is absorbed into the token.
-    public var stripsRight: Bool
+    var stripsRight: Bool
     /// Matches only when not inside a word.
-    public var isSingleWord: Bool
+    var isSingleWord: Bool
     /// Matched in the normalized text rather than the raw text.
-    public var isNormalized: Bool
+    var isNormalized: Bool
 
     /// Creates an added token; the flags default to those of special tokens in the real vocabularies.
-    public init(
+    init(
         content: String, id: Int32, isSpecial: Bool, stripsLeft: Bool = false, stripsRight: Bool = false,
         isSingleWord: Bool = false, isNormalized: Bool = false
     ) {
