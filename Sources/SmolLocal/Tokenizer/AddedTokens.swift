@@ -1,22 +1,22 @@
 /// A token matched in the raw text before the model runs (`added_tokens` in `tokenizer.json`).
-public struct AddedToken: Sendable, Equatable {
+struct AddedToken: Sendable, Equatable {
     /// The token's text.
-    public var content: String
+    var content: String
     /// Its id.
-    public var id: Int32
+    var id: Int32
     /// Special tokens (control tokens) are dropped by `decode(_:skipSpecialTokens:)` with `true`.
-    public var isSpecial: Bool
+    var isSpecial: Bool
     /// Whitespace before a match is absorbed into the token.
-    public var stripsLeft: Bool
+    var stripsLeft: Bool
     /// Whitespace after a match is absorbed into the token.
-    public var stripsRight: Bool
+    var stripsRight: Bool
     /// Matches only when not inside a word.
-    public var isSingleWord: Bool
+    var isSingleWord: Bool
     /// Matched in the normalized text rather than the raw text.
-    public var isNormalized: Bool
+    var isNormalized: Bool
 
     /// Creates an added token; the flags default to those of special tokens in the real vocabularies.
-    public init(
+    init(
         content: String, id: Int32, isSpecial: Bool, stripsLeft: Bool = false, stripsRight: Bool = false,
         isSingleWord: Bool = false, isNormalized: Bool = false
     ) {
@@ -62,8 +62,8 @@ struct AddedTokenMatcher: Sendable {
 
     var isEmpty: Bool { tokens.isEmpty }
 
-    /// Splits `scalars` into plain text and matched tokens.
-    func split(_ scalars: [Unicode.Scalar]) -> [TextSegment] {
+    /// Splits `scalars` into plain text and matched tokens; special tokens only with `includingSpecial`.
+    func split(_ scalars: [Unicode.Scalar], includingSpecial: Bool = true) -> [TextSegment] {
         guard !tokens.isEmpty else { return scalars.isEmpty ? [] : [.text(scalars)] }
         var segments: [TextSegment] = []
         var textStart = 0
@@ -71,7 +71,7 @@ struct AddedTokenMatcher: Sendable {
         let n = scalars.count
         while i < n {
             guard mayStartToken[Int(scalars[i].value & 0xFF)], let candidates = byFirstScalar[scalars[i]],
-                let (tokenIndex, end) = longestMatch(candidates, scalars, at: i)
+                let (tokenIndex, end) = longestMatch(candidates, scalars, at: i, includingSpecial: includingSpecial)
             else {
                 i += 1
                 continue
@@ -94,8 +94,10 @@ struct AddedTokenMatcher: Sendable {
         return segments
     }
 
-    private func longestMatch(_ candidates: [Int], _ scalars: [Unicode.Scalar], at i: Int) -> (Int, Int)? {
-        for candidate in candidates {
+    private func longestMatch(
+        _ candidates: [Int], _ scalars: [Unicode.Scalar], at i: Int, includingSpecial: Bool
+    ) -> (Int, Int)? {
+        for candidate in candidates where includingSpecial || !tokens[candidate].isSpecial {
             let pattern = patterns[candidate]
             let end = i + pattern.count
             guard end <= scalars.count, scalars[i..<end].elementsEqual(pattern) else { continue }

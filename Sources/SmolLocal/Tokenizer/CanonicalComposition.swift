@@ -68,6 +68,18 @@ enum CanonicalComposition {
 
     /// Whether NFC could change this scalar or merge it with the scalar before it.
     static func mayChange(_ scalar: Unicode.Scalar) -> Bool {
+        let value = scalar.value
+        if value < 0x10000 { return basicPlaneMayChange[Int(value)] }
+        return computeMayChange(scalar)
+    }
+
+    /// ``mayChange(_:)`` for the Basic Multilingual Plane, computed once.
+    private static let basicPlaneMayChange: [Bool] = (0..<0x10000).map { value in
+        guard let scalar = Unicode.Scalar(UInt32(value)) else { return false }
+        return computeMayChange(scalar)
+    }
+
+    private static func computeMayChange(_ scalar: Unicode.Scalar) -> Bool {
         if scalar.properties.canonicalCombiningClass != .notReordered { return true }
         let value = UInt64(scalar.value)
         var low = 0

@@ -1,5 +1,5 @@
 /// One step of a byte-level pre-tokenizer pipeline (`pre_tokenizer` in `tokenizer.json`).
-public enum PreTokenizerStep: Sendable, Equatable {
+enum PreTokenizerStep: Sendable, Equatable {
     /// `Split` with one of the known regexes and the "isolated" behaviour.
     case split(SplitPattern)
     /// `Digits`: digits become their own pieces, each one alone when `individual` is true.

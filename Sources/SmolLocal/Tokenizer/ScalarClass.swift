@@ -19,6 +19,22 @@ struct ScalarClass: OptionSet, Sendable {
 
     init(_ scalar: Unicode.Scalar) {
         let value = scalar.value
+        if value < 0x10000 {
+            self = ScalarClass.basicPlaneTable[Int(value)]
+            return
+        }
+        self.init(computing: scalar)
+    }
+
+    /// The classes of the Basic Multilingual Plane, computed once (64 KiB): looking up Unicode properties for
+    /// every scalar was the largest single cost of pre-tokenizing non-ASCII text.
+    private static let basicPlaneTable: [ScalarClass] = (0..<0x10000).map { value -> ScalarClass in
+        guard let scalar = Unicode.Scalar(UInt32(value)) else { return [] }  // surrogates never occur in a String
+        return ScalarClass(computing: scalar)
+    }
+
+    private init(computing scalar: Unicode.Scalar) {
+        let value = scalar.value
         if value < 128 {
             self = ScalarClass.asciiTable[Int(value)]
             return

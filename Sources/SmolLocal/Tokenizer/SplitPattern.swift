@@ -3,7 +3,7 @@
 /// Each scanner reproduces, match for match, what Oniguruma (inside Hugging Face `tokenizers`) finds for the
 /// pattern with leftmost, ordered-alternative, backtracking semantics. Every character lands in some match,
 /// so splitting with the "isolated" behaviour is simply the list of matches.
-public enum SplitPattern: String, Sendable, CaseIterable {
+enum SplitPattern: String, Sendable, CaseIterable {
     /// GPT-2's `ByteLevel` regex (also SmolLM2, StarCoder).
     case gpt2
     /// Llama-3's `Split` regex: case-insensitive contractions, numbers in groups of up to three.
@@ -12,7 +12,7 @@ public enum SplitPattern: String, Sendable, CaseIterable {
     case qwen2
 
     /// The regex source as it appears in `tokenizer.json`, used to recognize the pattern.
-    public var regex: String {
+    var regex: String {
         switch self {
         case .gpt2:
             return #"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"#
@@ -24,7 +24,7 @@ public enum SplitPattern: String, Sendable, CaseIterable {
     }
 
     /// The pattern whose source is `regex`, or `nil` for any other regex.
-    public init?(regex: String) {
+    init?(regex: String) {
         guard let match = SplitPattern.allCases.first(where: { $0.regex == regex }) else { return nil }
         self = match
     }
@@ -129,7 +129,8 @@ public enum SplitPattern: String, Sendable, CaseIterable {
             let value = s[i + offset].value
             guard caseInsensitive else { return value }
             if (0x41...0x5A).contains(value) { return value + 0x20 }
-            // Oniguruma folds LATIN SMALL LETTER LONG S (ſ) to `s` and KELVIN SIGN to `k`.
+            // Case folding maps LATIN SMALL LETTER LONG S (ſ) to `s`, so `(?i:'s)` matches `'ſ` in Oniguruma.
+            // (The other non-ASCII folds, such as KELVIN SIGN → k, land on letters no contraction uses.)
             if value == 0x17F { return 0x73 }
             return value
         }

@@ -53,22 +53,27 @@ public struct Tokenizer: Sendable {
 
     /// The ids for `text`.
     ///
-    /// Added tokens (`<|im_start|>`, `<tool_call>`, …) found in the text become their own ids. With
-    /// `addSpecialTokens` the post-processor's tokens (such as BOS) are added; chat templates are encoded
-    /// without them, as `transformers`' `apply_chat_template` does.
-    public func encode(_ text: String, addSpecialTokens: Bool = false) -> [Int32] {
+    /// Added tokens (`<|im_start|>`, `<tool_call>`, …) found in the text become their own ids.
+    ///
+    /// - Parameters:
+    ///   - addSpecialTokens: Add the post-processor's tokens (such as BOS). Chat templates are encoded
+    ///     without them, as `transformers`' `apply_chat_template` does.
+    ///   - parseSpecialTokens: Recognize special tokens written in the text. `false` encodes them as plain
+    ///     text (like `tokenizers`' `encode_special_tokens = True` or llama.cpp's `parse_special = false`),
+    ///     for untrusted text that must not inject control tokens; non-special added tokens still match.
+    public func encode(_ text: String, addSpecialTokens: Bool = false, parseSpecialTokens: Bool = true) -> [Int32] {
         var output: [Int32] = []
         output.reserveCapacity(text.utf8.count / 3 + 4)
         if addSpecialTokens { output.append(contentsOf: prefixIDs) }
         var previousWasToken = true
-        for segment in rawMatcher.split(Array(text.unicodeScalars)) {
+        for segment in rawMatcher.split(Array(text.unicodeScalars), includingSpecial: parseSpecialTokens) {
             switch segment {
             case .token(let id):
                 output.append(id)
                 previousWasToken = true
             case .text(let scalars):
                 let normalized = normalizesNFC ? CanonicalComposition.nfc(scalars) : scalars
-                for part in normalizedMatcher.split(normalized) {
+                for part in normalizedMatcher.split(normalized, includingSpecial: parseSpecialTokens) {
                     switch part {
                     case .token(let id):
                         output.append(id)

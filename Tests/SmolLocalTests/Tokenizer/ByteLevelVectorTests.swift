@@ -24,6 +24,15 @@ struct ByteLevelVectorTests {
         #expect(mismatches.isEmpty, "\(mismatches.count) mismatches:\n\(mismatches.prefix(12).joined(separator: "\n"))")
     }
 
+    @Test("parseSpecialTokens false leaves special tokens as text, like encode_special_tokens", arguments: variants)
+    func specialsAsText(variant: String) throws {
+        let tokenizer = try TokenizerFixtures.tokenizer(variant)
+        for vector in try TokenizerFixtures.vectors(variant) {
+            let ids = tokenizer.encode(vector.text, parseSpecialTokens: false)
+            #expect(ids == vector.idsWithSpecialsAsText, "\(vector.testDescription)")
+        }
+    }
+
     @Test("decode gives the oracle's text with and without special tokens", arguments: variants)
     func decodeMatches(variant: String) throws {
         let tokenizer = try TokenizerFixtures.tokenizer(variant)

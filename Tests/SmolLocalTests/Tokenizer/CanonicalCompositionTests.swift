@@ -21,7 +21,7 @@ struct CanonicalCompositionTests {
 
     @Test("matches the oracle's NFC (tokenizers' NFC normalizer) on random mixes of marks, jamo and starters")
     func matchesOracleOnMixes() throws {
-        let cases = try #require(TokenizerFixtures.json("vectors.json")["nfc_cases"]?.arrayValue)
+        let cases = try #require(TokenizerFixtures.vectorsRoot()["nfc_cases"]?.arrayValue)
         #expect(cases.count >= 300)
         for item in cases {
             let text = try #require(item["text"]?.stringValue)

@@ -12,6 +12,7 @@ struct SmolLM2TokenizerTests {
         var text: String
         var llamaCppIDs: [Int32]
         var tokenizersIDs: [Int32]
+        var llamaCppIDsSpecialsAsText: [Int32]
         var decoded: String
     }
 
@@ -23,7 +24,8 @@ struct SmolLM2TokenizerTests {
             }
             return Entry(
                 text: try #require(entry["text"]?.stringValue), llamaCppIDs: try ids("llama_cpp_ids"),
-                tokenizersIDs: try ids("tokenizers_ids"), decoded: try #require(entry["tokenizers_decoded"]?.stringValue))
+                tokenizersIDs: try ids("tokenizers_ids"),
+                llamaCppIDsSpecialsAsText: try ids("llama_cpp_ids_specials_as_text"), decoded: try #require(entry["tokenizers_decoded"]?.stringValue))
         }
         return (root, entries)
     }
@@ -38,6 +40,9 @@ struct SmolLM2TokenizerTests {
             let ids = tokenizer.encode(entry.text)
             #expect(ids == entry.llamaCppIDs, "\(entry.text.debugDescription)")
             #expect(ids == entry.tokenizersIDs, "\(entry.text.debugDescription)")
+            #expect(
+                tokenizer.encode(entry.text, parseSpecialTokens: false) == entry.llamaCppIDsSpecialsAsText,
+                "\(entry.text.debugDescription)")
             #expect(try tokenizer.decode(entry.llamaCppIDs) == entry.decoded, "\(entry.text.debugDescription)")
         }
     }

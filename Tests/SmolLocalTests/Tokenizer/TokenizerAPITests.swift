@@ -10,7 +10,7 @@ struct TokenizerAPITests {
         let tokenizer = try TokenizerFixtures.tokenizer("smollm")
         let root = try TokenizerFixtures.json("smollm/tokenizer.json")
         let vocab = try #require(root["model"]?["vocab"]?.objectValue)
-        #expect(tokenizer.vocabularySize == vocab.count + 2)  // + <tool_call>, </tool_call>
+        #expect(tokenizer.vocabularySize == vocab.count + 3)  // + <tool_call>, </tool_call>, ABC
         for (token, id) in vocab {
             let expected = try #require(id.intValue.map(Int32.init))
             #expect(tokenizer.id(for: token) == expected)

@@ -7,7 +7,7 @@ import Testing
 /// Opt-in encode throughput on ~1 MB of mixed text, next to scripts/bench/tokenizer_bench.py's numbers for
 /// Hugging Face `tokenizers`. Run the script first, then
 /// `SMOL_TOKENIZER_BENCH=/tmp/smol-tokenizer-bench swift test -c release --filter TokenizerBenchmark`.
-@Suite("Tokenizer encode throughput", .enabled(if: ProcessInfo.processInfo.environment["SMOL_TOKENIZER_BENCH"] != nil))
+@Suite("Tokenizer encode throughput", .serialized, .enabled(if: ProcessInfo.processInfo.environment["SMOL_TOKENIZER_BENCH"] != nil))
 struct TokenizerBenchmark {
     @Test("encodes the benchmark text to tokenizers' ids and reports MB/s", arguments: ["smollm2", "qwen2"])
     func throughput(name: String) throws {
@@ -21,6 +21,7 @@ struct TokenizerBenchmark {
         let clock = ContinuousClock()
         var coldBest = Duration.seconds(1000)
         var tokenizer = try Tokenizer(directory: folder.appendingPathComponent(name))
+        let load = try clock.measure { tokenizer = try Tokenizer(directory: folder.appendingPathComponent(name)) }
         for _ in 0..<3 {
             tokenizer = try Tokenizer(directory: folder.appendingPathComponent(name))
             var ids: [Int32] = []
@@ -36,6 +37,6 @@ struct TokenizerBenchmark {
             let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
             return String(format: "%.0f ms = %.2f MB/s", seconds * 1000, megabytes / seconds)
         }
-        print("swift \(name): \(expected.count) ids; one encode, cold cache, best of 3: \(rate(coldBest)); warm cache: \(rate(warm)); per line, cold: \(rate(perLine))")
+        print("swift \(name): load tokenizer.json \(load); \(expected.count) ids; one encode, cold cache, best of 3: \(rate(coldBest)); warm cache: \(rate(warm)); per line, cold: \(rate(perLine))")
     }
 }

@@ -28,12 +28,20 @@ enum TokenizerFixtures {
         var decoded: String
         var decodedSkippingSpecial: String
         var idsWithSpecialTokens: [Int32]?
+        var idsWithSpecialsAsText: [Int32]
 
         var testDescription: String { "#\(index) \(text.debugDescription)" }
     }
 
+    /// vectors.json parsed once: every suite reads it and it is large enough for parsing to show in debug builds.
+    private static let parsedVectors: JSONValue? = try? json("vectors.json")
+
+    static func vectorsRoot() throws -> JSONValue {
+        try #require(parsedVectors, "Fixtures/Tokenizer/vectors.json could not be read or parsed")
+    }
+
     static func vectors(_ variant: String) throws -> [Vector] {
-        let root = try json("vectors.json")
+        let root = try vectorsRoot()
         let texts = try #require(root["texts"]?.arrayValue)
         let entries = try #require(root["variants"]?[variant]?.arrayValue)
         try #require(texts.count == entries.count)
@@ -47,7 +55,8 @@ enum TokenizerFixtures {
                 index: index, text: try #require(text.stringValue), ids: try #require(try ids("ids")),
                 decoded: try #require(entry["decoded"]?.stringValue),
                 decodedSkippingSpecial: try #require(entry["decoded_skip"]?.stringValue),
-                idsWithSpecialTokens: try ids("ids_special"))
+                idsWithSpecialTokens: try ids("ids_special"),
+                idsWithSpecialsAsText: try #require(try ids("ids_specials_as_text")))
         }
     }
 }
