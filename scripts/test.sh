@@ -16,10 +16,14 @@ if ! command -v curl >/dev/null 2>&1; then
     exit 1
 fi
 
+# One release build with testing enabled: the local-engine tests run real models, and Swift and C
+# numeric code built without optimisation is 10-100x slower (see ARCHITECTURE.md, "Local engine").
+BUILD_FLAGS=(-c release -Xswiftc -enable-testing)
+
 # Build while the oracles install: both are slow on a fresh machine.
 bash scripts/oracles/setup.sh > .build-oracles.log 2>&1 &
 setup_pid=$!
-swift build --build-tests
+swift build --build-tests "${BUILD_FLAGS[@]}"
 if ! wait "$setup_pid"; then
     cat .build-oracles.log >&2
     echo "scripts/test.sh: installing the test oracles failed (log above)" >&2
@@ -29,4 +33,4 @@ cat .build-oracles.log >&2
 
 trap 'bash scripts/oracles/servers.sh stop || true' EXIT
 bash scripts/oracles/servers.sh start
-swift test --skip-build "$@"
+swift test --skip-build "${BUILD_FLAGS[@]}" "$@"

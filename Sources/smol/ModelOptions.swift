@@ -4,10 +4,10 @@ import SmolModels
 
 /// The flags that choose and configure a model, shared by every model command.
 struct ModelOptions: ParsableArguments {
-    @Option(help: "The backend class: OpenAIServerModel, AzureOpenAIServerModel, InferenceClientModel, VLLMModel, AmazonBedrockServerModel, LiteLLMModel (smolagents' aliases OpenAIModel, AzureOpenAIModel and AmazonBedrockModel work too).")
+    @Option(help: "The backend class: OpenAIServerModel, AzureOpenAIServerModel, InferenceClientModel, VLLMModel, AmazonBedrockServerModel, LiteLLMModel, TransformersModel (local, no server) (smolagents' aliases OpenAIModel, AzureOpenAIModel and AmazonBedrockModel work too).")
     var modelType: String = "OpenAIServerModel"
 
-    @Option(help: "The model: a provider model name, an Azure deployment, or a Hub id.")
+    @Option(help: "The model: a provider model name, an Azure deployment, or a Hub id; for TransformersModel a .gguf file, a model folder or a Hub id in the local cache (default: the model scripts/fetch-model.sh installs).")
     var modelID: String?
 
     @Option(help: "The endpoint: an OpenAI-compatible base URL (…/v1), an Azure endpoint, or a dedicated HF endpoint.")
@@ -31,17 +31,24 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Request timeout in seconds.")
     var timeout: Double = 600
 
+    @Option(help: "TransformersModel: tokens the context holds (default: the model's limit, at most 8192).")
+    var contextLength: Int?
+
     func validate() throws {
         guard Self.modelTypes.contains(modelType) else {
             throw ValidationError("unknown --model-type '\(modelType)'; choose one of: \(Self.modelTypes.sorted().joined(separator: ", "))")
         }
         guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") }
+        if let contextLength, contextLength < 2 { throw ValidationError("--context-length must be at least 2") }
     }
 
     static let modelTypes: Set<String> = [
         "OpenAIServerModel", "OpenAIModel", "AzureOpenAIServerModel", "AzureOpenAIModel", "InferenceClientModel", "VLLMModel",
-        "AmazonBedrockServerModel", "AmazonBedrockModel", "LiteLLMModel",
+        "AmazonBedrockServerModel", "AmazonBedrockModel", "LiteLLMModel", "TransformersModel",
     ]
+
+    /// The local model TransformersModel loads when no `--model-id` is given.
+    static let defaultLocalModel = "HuggingFaceTB/SmolLM2-135M-Instruct"
 
     /// Builds the chosen model; configuration problems are ``ModelError``s (exit status 1).
     func makeModel() throws -> any Model {
@@ -59,6 +66,8 @@ struct ModelOptions: ParsableArguments {
         case "LiteLLMModel":
             return try LiteLLMModel(modelID: try required(modelID, "--model-id (provider/model)"), apiBase: apiBase,
                                     apiKey: apiKey, http: http)
+        case "TransformersModel":
+            return try TransformersModel(modelID: modelID ?? Self.defaultLocalModel, contextLength: contextLength)
         case "AmazonBedrockServerModel", "AmazonBedrockModel":
             return try AmazonBedrockServerModel(modelID: try required(modelID, "--model-id"), region: region, profile: profile,
                                                 apiKey: apiKey, endpointURL: apiBase, http: http)
