@@ -28,8 +28,6 @@ extension TemplateRenderer {
         switch (value, key) {
         case (.undefined(let hint), _):
             throw EvaluationFailure(.undefined, hint)
-        case (.iterator, _):
-            throw EvaluationFailure(.type, "'generator' object is not subscriptable")
         case (.dict(let dict), .string(let name)):
             if let member = dict[name] { return member }
         case (.list(let elements), _), (.tuple(let elements), _):
@@ -122,7 +120,10 @@ extension TemplateRenderer {
             return .string(String(out))
         case .undefined(let hint):
             throw EvaluationFailure(.undefined, hint)
+        case .dict:
+            throw EvaluationFailure(.type, "unhashable type: 'slice'")
         default:
+            // jinja2 compiles a slice to a plain Python subscript (not its forgiving getitem), so this raises.
             throw EvaluationFailure(.type, "'\(value.typeName)' object is not subscriptable")
         }
     }

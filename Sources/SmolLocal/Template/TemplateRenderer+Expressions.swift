@@ -103,7 +103,8 @@ extension TemplateRenderer {
             let lhs = try evaluate(left)
             let rhs = try evaluate(right)
             return try located(location) { () throws(EvaluationFailure) in
-                try TemplateOperators.apply(op, lhs, rhs, limits: limits)
+                if op == .modulo, case .string(let format) = lhs { return .string(try percentFormat(format, rhs)) }
+                return try TemplateOperators.apply(op, lhs, rhs, limits: limits)
             }
         case .and(let left, let right):
             let lhs = try evaluate(left)
