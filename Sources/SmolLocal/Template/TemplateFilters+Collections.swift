@@ -104,7 +104,7 @@ extension TemplateRenderer {
             let pairs = dict.itemTuples
             var keys: [TemplateValue] = []
             for position in 0..<dict.count {
-                let key = by == "value" ? dict.values[position] : .string(dict.keys[position])
+                let key = by == "value" ? dict.values[position] : dict.keys[position]
                 keys.append(caseSensitive ? key : Self.ignoringCase(key))
             }
             let order = try Self.stableOrder(keys)

@@ -223,11 +223,10 @@ enum TemplateOperators {
         case .list(let elements), .tuple(let elements), .iterator(let elements):
             return elements.contains { equals($0, needle) }
         case .dict(let dict):
-            switch needle {
-            case .string(let key): return dict.position(of: key) != nil
-            case .list, .dict: throw EvaluationFailure(.type, "unhashable type: '\(needle.typeName)'")
-            default: return false
+            guard TemplateDict.isHashable(needle) else {
+                throw EvaluationFailure(.type, "unhashable type: '\(needle.typeName)'")
             }
+            return dict.position(of: needle) != nil
         case .undefined:
             return false
         default:

@@ -51,12 +51,11 @@ extension TemplateRenderer {
             var dict = TemplateDict()
             for entry in entries {
                 let key = try evaluate(entry.key)
-                guard case .string(let name) = key else {
+                guard TemplateDict.isHashable(key) else {
                     throw ChatTemplateError(
-                        .unsupported, "dict keys must be strings here, got \(key.typeName)", line: location.line,
-                        column: location.column)
+                        .type, "unhashable type: '\(key.typeName)'", line: location.line, column: location.column)
                 }
-                dict[name] = try evaluate(entry.value)
+                dict[key] = try evaluate(entry.value)
             }
             return try checkedNesting(.dict(dict), at: location)
         case .attribute(let base, let name, let location):
