@@ -1,8 +1,230 @@
-// AVX-512 variants for the types where they measurably beat AVX2 (see the benchmark notes).
+// AVX-512 variants of the dot kernels for the common weight types. On Zen 4 the 512-bit units are
+// double-pumped, so the gain comes from widening 16 codes per instruction instead of 8 (fewer shuffle uops).
 #include "internal.h"
 
-int csk_avx512_has(int type) { (void)type; return 0; }
+#if defined(__x86_64__)
+#define AVX512 __attribute__((target("avx512f,avx2,fma,f16c")))
 
-float csk_dot_avx512(int type, const void *row, const float *x, const float *xs, int64_t n) {
-    return csk_dot_avx2(type, row, x, xs, n);
+AVX512 static inline float half512(const uint8_t *p) { return _cvtsh_ss(csk_load_u16(p)); }
+
+AVX512 static inline __m512 u8x16(__m128i b) { return _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(b)); }
+AVX512 static inline __m512 i8x16(__m128i b) { return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(b)); }
+
+AVX512 static float dot_f32(const float *a, const float *b, int64_t n) {
+    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        s0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), s0);
+        s1 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i + 16), _mm512_loadu_ps(b + i + 16), s1);
+    }
+    float s = _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+    for (; i < n; i++) s += a[i] * b[i];
+    return s;
 }
+
+AVX512 static float dot_f16(const uint16_t *w, const float *x, int64_t n) {
+    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        s0 = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(w + i))), _mm512_loadu_ps(x + i), s0);
+        s1 = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(w + i + 16))), _mm512_loadu_ps(x + i + 16), s1);
+    }
+    float s = _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+    for (; i < n; i++) s += _cvtsh_ss(w[i]) * x[i];
+    return s;
+}
+
+AVX512 static float dot_bf16(const uint16_t *w, const float *x, int64_t n) {
+    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        __m512i a = _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(w + i))), 16);
+        __m512i b = _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(w + i + 16))), 16);
+        s0 = _mm512_fmadd_ps(_mm512_castsi512_ps(a), _mm512_loadu_ps(x + i), s0);
+        s1 = _mm512_fmadd_ps(_mm512_castsi512_ps(b), _mm512_loadu_ps(x + i + 16), s1);
+    }
+    float s = _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+    for (; i < n; i++) s += csk_bf16(w[i]) * x[i];
+    return s;
+}
+
+AVX512 static float dot_q8_0(const uint8_t *p, const float *x, int64_t nb) {
+    __m512 acc = _mm512_setzero_ps();
+    for (int64_t b = 0; b < nb; b++, p += 34, x += 32) {
+        __m128i q0 = _mm_loadu_si128((const __m128i *)(p + 2));
+        __m128i q1 = _mm_loadu_si128((const __m128i *)(p + 18));
+        __m512 s = _mm512_mul_ps(i8x16(q0), _mm512_loadu_ps(x));
+        s = _mm512_fmadd_ps(i8x16(q1), _mm512_loadu_ps(x + 16), s);
+        acc = _mm512_fmadd_ps(_mm512_set1_ps(half512(p)), s, acc);
+    }
+    return _mm512_reduce_add_ps(acc);
+}
+
+// Σ nibble_j * x_j over one 32-block.
+AVX512 static inline __m512 nibbles512(const uint8_t *qs, const float *x) {
+    __m128i raw = _mm_loadu_si128((const __m128i *)qs);
+    __m128i m = _mm_set1_epi8(0x0F);
+    __m512 s = _mm512_mul_ps(u8x16(_mm_and_si128(raw, m)), _mm512_loadu_ps(x));
+    return _mm512_fmadd_ps(u8x16(_mm_and_si128(_mm_srli_epi16(raw, 4), m)), _mm512_loadu_ps(x + 16), s);
+}
+
+AVX512 static float dot_q4_0(const uint8_t *p, const float *x, const float *xs, int64_t nb) {
+    __m512 acc = _mm512_setzero_ps();
+    float off = 0;
+    for (int64_t b = 0; b < nb; b++, p += 18) {
+        float d = half512(p);
+        acc = _mm512_fmadd_ps(_mm512_set1_ps(d), nibbles512(p + 2, x + b * 32), acc);
+        off += d * xs[b];
+    }
+    return _mm512_reduce_add_ps(acc) - 8.0f * off;
+}
+
+AVX512 static float dot_q4_1(const uint8_t *p, const float *x, const float *xs, int64_t nb) {
+    __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+    float off = 0;
+    int64_t b = 0;
+    for (; b + 2 <= nb; b += 2, p += 40) {
+        acc0 = _mm512_fmadd_ps(_mm512_set1_ps(half512(p)), nibbles512(p + 4, x + b * 32), acc0);
+        acc1 = _mm512_fmadd_ps(_mm512_set1_ps(half512(p + 20)), nibbles512(p + 24, x + b * 32 + 32), acc1);
+        off += half512(p + 2) * xs[b] + half512(p + 22) * xs[b + 1];
+    }
+    for (; b < nb; b++, p += 20) {
+        acc0 = _mm512_fmadd_ps(_mm512_set1_ps(half512(p)), nibbles512(p + 4, x + b * 32), acc0);
+        off += half512(p + 2) * xs[b];
+    }
+    return _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1)) + off;
+}
+
+// Four rows at once: the x loads are shared and the four accumulator chains run in parallel.
+AVX512 static void dot4_q4(int type, const uint8_t *p, size_t stride, const float *x, const float *xs, int64_t nb, float *out) {
+    __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps(), acc2 = _mm512_setzero_ps(), acc3 = _mm512_setzero_ps();
+    float off0 = 0, off1 = 0, off2 = 0, off3 = 0;
+    const __m128i m = _mm_set1_epi8(0x0F);
+    const int bb = type == CSK_Q4_1 ? 20 : 18, q = type == CSK_Q4_1 ? 4 : 2;
+    const uint8_t *p0 = p, *p1 = p + stride, *p2 = p + 2 * stride, *p3 = p + 3 * stride;
+#define ROW(P, ACC, OFF) { \
+        __m128i raw = _mm_loadu_si128((const __m128i *)(P + q)); \
+        __m512 s = _mm512_mul_ps(u8x16(_mm_and_si128(raw, m)), x0); \
+        s = _mm512_fmadd_ps(u8x16(_mm_and_si128(_mm_srli_epi16(raw, 4), m)), x1, s); \
+        float d = half512(P); \
+        ACC = _mm512_fmadd_ps(_mm512_set1_ps(d), s, ACC); \
+        OFF += (type == CSK_Q4_1 ? half512(P + 2) : d) * xsb; }
+    for (int64_t b = 0; b < nb; b++) {
+        __m512 x0 = _mm512_loadu_ps(x + b * 32), x1 = _mm512_loadu_ps(x + b * 32 + 16);
+        float xsb = xs[b];
+        ROW(p0, acc0, off0) ROW(p1, acc1, off1) ROW(p2, acc2, off2) ROW(p3, acc3, off3)
+        p0 += bb; p1 += bb; p2 += bb; p3 += bb;
+    }
+#undef ROW
+    float k = type == CSK_Q4_1 ? 1.0f : -8.0f;
+    out[0] = _mm512_reduce_add_ps(acc0) + k * off0;
+    out[1] = _mm512_reduce_add_ps(acc1) + k * off1;
+    out[2] = _mm512_reduce_add_ps(acc2) + k * off2;
+    out[3] = _mm512_reduce_add_ps(acc3) + k * off3;
+}
+
+AVX512 static void dot4_q8_0(const uint8_t *p, size_t stride, const float *x, int64_t nb, float *out) {
+    __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps(), acc2 = _mm512_setzero_ps(), acc3 = _mm512_setzero_ps();
+    const uint8_t *p0 = p, *p1 = p + stride, *p2 = p + 2 * stride, *p3 = p + 3 * stride;
+#define ROW(P, ACC) { \
+        __m512 s = _mm512_mul_ps(i8x16(_mm_loadu_si128((const __m128i *)(P + 2))), x0); \
+        s = _mm512_fmadd_ps(i8x16(_mm_loadu_si128((const __m128i *)(P + 18))), x1, s); \
+        ACC = _mm512_fmadd_ps(_mm512_set1_ps(half512(P)), s, ACC); }
+    for (int64_t b = 0; b < nb; b++) {
+        __m512 x0 = _mm512_loadu_ps(x + b * 32), x1 = _mm512_loadu_ps(x + b * 32 + 16);
+        ROW(p0, acc0) ROW(p1, acc1) ROW(p2, acc2) ROW(p3, acc3)
+        p0 += 34; p1 += 34; p2 += 34; p3 += 34;
+    }
+#undef ROW
+    out[0] = _mm512_reduce_add_ps(acc0);
+    out[1] = _mm512_reduce_add_ps(acc1);
+    out[2] = _mm512_reduce_add_ps(acc2);
+    out[3] = _mm512_reduce_add_ps(acc3);
+}
+
+int csk_avx512_has4(int type) { return type == CSK_Q4_0 || type == CSK_Q4_1 || type == CSK_Q8_0; }
+
+AVX512 void csk_dot4_avx512(int type, const void *rows, size_t stride, const float *x, const float *xs, int64_t n, float *out) {
+    if (type == CSK_Q8_0) dot4_q8_0((const uint8_t *)rows, stride, x, n / 32, out);
+    else dot4_q4(type, (const uint8_t *)rows, stride, x, xs, n / 32, out);
+}
+
+int csk_avx512_has(int type) {
+    switch (type) {
+    case CSK_F32: case CSK_F16: case CSK_BF16: case CSK_Q8_0: case CSK_Q4_0: case CSK_Q4_1: return 1;
+    default: return 0;
+    }
+}
+
+AVX512 float csk_dot_avx512(int type, const void *row, const float *x, const float *xs, int64_t n) {
+    const uint8_t *p = (const uint8_t *)row;
+    switch (type) {
+    case CSK_F32: return dot_f32((const float *)row, x, n);
+    case CSK_F16: return dot_f16((const uint16_t *)row, x, n);
+    case CSK_BF16: return dot_bf16((const uint16_t *)row, x, n);
+    case CSK_Q8_0: return dot_q8_0(p, x, n / 32);
+    case CSK_Q4_0: return dot_q4_0(p, x, xs, n / 32);
+    case CSK_Q4_1: return dot_q4_1(p, x, xs, n / 32);
+    default: return csk_dot_avx2(type, row, x, xs, n);
+    }
+}
+#else
+// Four rows at once: the x loads are shared and the four accumulator chains run in parallel.
+AVX512 static void dot4_q4(int type, const uint8_t *p, size_t stride, const float *x, const float *xs, int64_t nb, float *out) {
+    __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps(), acc2 = _mm512_setzero_ps(), acc3 = _mm512_setzero_ps();
+    float off0 = 0, off1 = 0, off2 = 0, off3 = 0;
+    const __m128i m = _mm_set1_epi8(0x0F);
+    const int bb = type == CSK_Q4_1 ? 20 : 18, q = type == CSK_Q4_1 ? 4 : 2;
+    const uint8_t *p0 = p, *p1 = p + stride, *p2 = p + 2 * stride, *p3 = p + 3 * stride;
+#define ROW(P, ACC, OFF) { \
+        __m128i raw = _mm_loadu_si128((const __m128i *)(P + q)); \
+        __m512 s = _mm512_mul_ps(u8x16(_mm_and_si128(raw, m)), x0); \
+        s = _mm512_fmadd_ps(u8x16(_mm_and_si128(_mm_srli_epi16(raw, 4), m)), x1, s); \
+        float d = half512(P); \
+        ACC = _mm512_fmadd_ps(_mm512_set1_ps(d), s, ACC); \
+        OFF += (type == CSK_Q4_1 ? half512(P + 2) : d) * xsb; }
+    for (int64_t b = 0; b < nb; b++) {
+        __m512 x0 = _mm512_loadu_ps(x + b * 32), x1 = _mm512_loadu_ps(x + b * 32 + 16);
+        float xsb = xs[b];
+        ROW(p0, acc0, off0) ROW(p1, acc1, off1) ROW(p2, acc2, off2) ROW(p3, acc3, off3)
+        p0 += bb; p1 += bb; p2 += bb; p3 += bb;
+    }
+#undef ROW
+    float k = type == CSK_Q4_1 ? 1.0f : -8.0f;
+    out[0] = _mm512_reduce_add_ps(acc0) + k * off0;
+    out[1] = _mm512_reduce_add_ps(acc1) + k * off1;
+    out[2] = _mm512_reduce_add_ps(acc2) + k * off2;
+    out[3] = _mm512_reduce_add_ps(acc3) + k * off3;
+}
+
+AVX512 static void dot4_q8_0(const uint8_t *p, size_t stride, const float *x, int64_t nb, float *out) {
+    __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps(), acc2 = _mm512_setzero_ps(), acc3 = _mm512_setzero_ps();
+    const uint8_t *p0 = p, *p1 = p + stride, *p2 = p + 2 * stride, *p3 = p + 3 * stride;
+#define ROW(P, ACC) { \
+        __m512 s = _mm512_mul_ps(i8x16(_mm_loadu_si128((const __m128i *)(P + 2))), x0); \
+        s = _mm512_fmadd_ps(i8x16(_mm_loadu_si128((const __m128i *)(P + 18))), x1, s); \
+        ACC = _mm512_fmadd_ps(_mm512_set1_ps(half512(P)), s, ACC); }
+    for (int64_t b = 0; b < nb; b++) {
+        __m512 x0 = _mm512_loadu_ps(x + b * 32), x1 = _mm512_loadu_ps(x + b * 32 + 16);
+        ROW(p0, acc0) ROW(p1, acc1) ROW(p2, acc2) ROW(p3, acc3)
+        p0 += 34; p1 += 34; p2 += 34; p3 += 34;
+    }
+#undef ROW
+    out[0] = _mm512_reduce_add_ps(acc0);
+    out[1] = _mm512_reduce_add_ps(acc1);
+    out[2] = _mm512_reduce_add_ps(acc2);
+    out[3] = _mm512_reduce_add_ps(acc3);
+}
+
+int csk_avx512_has4(int type) { return type == CSK_Q4_0 || type == CSK_Q4_1 || type == CSK_Q8_0; }
+
+AVX512 void csk_dot4_avx512(int type, const void *rows, size_t stride, const float *x, const float *xs, int64_t n, float *out) {
+    if (type == CSK_Q8_0) dot4_q8_0((const uint8_t *)rows, stride, x, n / 32, out);
+    else dot4_q4(type, (const uint8_t *)rows, stride, x, xs, n / 32, out);
+}
+
+int csk_avx512_has(int type) { (void)type; return 0; }
+float csk_dot_avx512(int type, const void *row, const float *x, const float *xs, int64_t n) {
+    return csk_dot_scalar(type, row, x, n) + 0 * (xs ? 0 : 0);
+}
+#endif

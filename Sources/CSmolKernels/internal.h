@@ -51,6 +51,8 @@ float csk_dot_avx2(int type, const void *row, const float *x, const float *xsum3
 float csk_dot_avx512(int type, const void *row, const float *x, const float *xsum32, int64_t n);
 float csk_dot_f32_avx2(const float *a, const float *b, int64_t n);
 int csk_avx512_has(int type);
+int csk_avx512_has4(int type);
+void csk_dot4_avx512(int type, const void *rows, size_t stride, const float *x, const float *xs, int64_t n, float *out);
 int csk_active_isa(void);
 
 typedef void (*csk_task_fn)(void *arg, int tid, int nthreads);

@@ -86,7 +86,15 @@ static void matmul_worker(void *arg, int tid, int nthreads) {
         if (job->ntok == 1) {
             int usable = cols % 32 == 0 && cols / 32 <= MAX_SUM_BLOCKS && isa != CSK_ISA_SCALAR;
             if (usable) csk_block_sums32(job->x, cols, sums);
-            for (int64_t r = r0; r < r1; r++) {
+            int64_t r = r0;
+            if (usable && isa == CSK_ISA_AVX512 && csk_avx512_has4(job->type)) {
+                float out[4];
+                for (; r + 4 <= r1; r += 4) {
+                    csk_dot4_avx512(job->type, w + r * job->row_bytes, job->row_bytes, job->x, sums, cols, out);
+                    for (int k = 0; k < 4; k++) job->y[r + k] = job->bias ? out[k] + job->bias[r + k] : out[k];
+                }
+            }
+            for (; r < r1; r++) {
                 float v = usable ? dot_with_sums(isa, job->type, w + r * job->row_bytes, job->x, sums, cols)
                                  : csk_dot_scalar(job->type, w + r * job->row_bytes, job->x, cols);
                 job->y[r] = job->bias ? v + job->bias[r] : v;
