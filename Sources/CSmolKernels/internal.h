@@ -4,8 +4,12 @@
 #include "csmol_kernels.h"
 #include <string.h>
 
-#if defined(__x86_64__)
+// SIMD code is compiled only for x86-64; -DCSK_PORTABLE builds the scalar fallbacks alone (as on other CPUs).
+#if defined(__x86_64__) && !defined(CSK_PORTABLE)
+#define CSK_X86 1
 #include <immintrin.h>
+#else
+#define CSK_X86 0
 #endif
 
 // Block layouts (ggml), all little-endian, no padding.

@@ -55,7 +55,7 @@ typedef struct {
     float scale;
 } attn_task;
 
-#if defined(__x86_64__)
+#if CSK_X86
 __attribute__((target("avx2,fma"))) static void axpy_avx2(float *y, float a, const float *x, int n) {
     int i = 0;
     __m256 va = _mm256_set1_ps(a);
@@ -65,7 +65,7 @@ __attribute__((target("avx2,fma"))) static void axpy_avx2(float *y, float a, con
 #endif
 
 static void axpy(int isa, float *y, float a, const float *x, int n) {
-#if defined(__x86_64__)
+#if CSK_X86
     if (isa >= CSK_ISA_AVX2) { axpy_avx2(y, a, x, n); return; }
 #endif
     (void)isa;

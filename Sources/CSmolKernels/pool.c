@@ -10,7 +10,7 @@
 #define CSK_SPIN_ROUNDS 30000
 
 static inline void cpu_relax(void) {
-#if defined(__x86_64__)
+#if CSK_X86
     __builtin_ia32_pause();
 #endif
 }
