@@ -151,6 +151,30 @@ AVX512 static void dot4_q8_0(const uint8_t *p, size_t stride, const float *x, in
     out[3] = _mm512_reduce_add_ps(acc3);
 }
 
+// A 4-row × 4-token block: 16 accumulators, so each loaded weight and activation vector feeds 4 FMAs.
+// w rows are w_stride floats apart; y[t * y_stride + r].
+AVX512 void csk_dot_f32_rows4_tokens4_avx512(const float *w, int64_t w_stride, const float *x, int64_t n,
+                                             float *y, int64_t y_stride, const float *bias) {
+    __m512 acc[4][4];
+    for (int r = 0; r < 4; r++) for (int t = 0; t < 4; t++) acc[r][t] = _mm512_setzero_ps();
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 wv[4];
+        for (int r = 0; r < 4; r++) wv[r] = _mm512_loadu_ps(w + r * w_stride + i);
+        for (int t = 0; t < 4; t++) {
+            __m512 xv = _mm512_loadu_ps(x + t * n + i);
+            for (int r = 0; r < 4; r++) acc[r][t] = _mm512_fmadd_ps(wv[r], xv, acc[r][t]);
+        }
+    }
+    for (int r = 0; r < 4; r++) {
+        for (int t = 0; t < 4; t++) {
+            float s = _mm512_reduce_add_ps(acc[r][t]);
+            for (int64_t j = i; j < n; j++) s += w[r * w_stride + j] * x[t * n + j];
+            y[t * y_stride + r] = s + (bias ? bias[r] : 0);
+        }
+    }
+}
+
 int csk_avx512_has4(int type) { return type == CSK_Q4_0 || type == CSK_Q4_1 || type == CSK_Q8_0; }
 
 AVX512 void csk_dot4_avx512(int type, const void *rows, size_t stride, const float *x, const float *xs, int64_t n, float *out) {
@@ -178,6 +202,14 @@ AVX512 float csk_dot_avx512(int type, const void *row, const float *x, const flo
     }
 }
 #else
+void csk_dot_f32_rows4_tokens4_avx512(const float *w, int64_t w_stride, const float *x, int64_t n,
+                                      float *y, int64_t y_stride, const float *bias) {
+    for (int r = 0; r < 4; r++) for (int t = 0; t < 4; t++) {
+        float s = 0;
+        for (int64_t i = 0; i < n; i++) s += w[r * w_stride + i] * x[t * n + i];
+        y[t * y_stride + r] = s + (bias ? bias[r] : 0);
+    }
+}
 int csk_avx512_has(int type) { (void)type; return 0; }
 int csk_avx512_has4(int type) { (void)type; return 0; }
 void csk_dot4_avx512(int type, const void *rows, size_t stride, const float *x, const float *xs, int64_t n, float *out) {

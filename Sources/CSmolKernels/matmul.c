@@ -56,7 +56,7 @@ float csk_dot_row_isa(int isa, int type, const void *row, const float *x, int64_
 
 size_t csk_matmul_scratch_floats(int cols) {
     // per thread: a dequantized row + the block sums of each token's x are computed on the fly
-    return (size_t)16 * ((size_t)cols + 16);
+    return (size_t)16 * 4 * ((size_t)cols + 16);
 }
 
 typedef struct {
@@ -100,19 +100,30 @@ static void matmul_worker(void *arg, int tid, int nthreads) {
                 job->y[r] = job->bias ? v + job->bias[r] : v;
             }
         } else {
-            // Dequantize each row once, then reuse it for every token while it sits in L1.
-            float *row = t->scratch + (size_t)tid * t->scratch_stride;
-            for (int64_t r = r0; r < r1; r++) {
-                const float *wr;
-                if (job->type == CSK_F32) {
-                    wr = (const float *)(w + r * job->row_bytes);
-                } else {
-                    csk_dequantize_row(job->type, w + r * job->row_bytes, row, cols);
-                    wr = row;
+            // Dequantize rows once, then reuse them for every token while they sit in L1; AVX-512 works on
+            // blocks of 4 rows × 4 tokens.
+            float *rows4 = t->scratch + (size_t)tid * t->scratch_stride;
+            int64_t rs = cols + 16;
+            int64_t r = r0;
+            if (isa == CSK_ISA_AVX512 && job->ntok >= 4) {
+                for (; r + 4 <= r1; r += 4) {
+                    for (int k = 0; k < 4; k++) csk_dequantize_row(job->type, w + (r + k) * job->row_bytes, rows4 + k * rs, cols);
+                    int tok = 0;
+                    for (; tok + 4 <= job->ntok; tok += 4)
+                        csk_dot_f32_rows4_tokens4_avx512(rows4, rs, job->x + (int64_t)tok * cols, cols,
+                                                        job->y + tok * job->y_stride + r, job->y_stride,
+                                                        job->bias ? job->bias + r : NULL);
+                    for (; tok < job->ntok; tok++)
+                        for (int k = 0; k < 4; k++)
+                            job->y[tok * job->y_stride + r + k] = dot_f32(isa, rows4 + k * rs, job->x + (int64_t)tok * cols, cols)
+                                                                 + (job->bias ? job->bias[r + k] : 0);
                 }
+            }
+            for (; r < r1; r++) {
+                csk_dequantize_row(job->type, w + r * job->row_bytes, rows4, cols);
                 float b = job->bias ? job->bias[r] : 0;
                 for (int tok = 0; tok < job->ntok; tok++)
-                    job->y[tok * job->y_stride + r] = dot_f32(isa, wr, job->x + (int64_t)tok * cols, cols) + b;
+                    job->y[tok * job->y_stride + r] = dot_f32(isa, rows4, job->x + (int64_t)tok * cols, cols) + b;
             }
         }
     }
@@ -125,6 +136,6 @@ void csk_matmul(const csk_matmul_job *jobs, int njobs, float *scratch) {
         t.total_rows += jobs[j].rows;
         if (jobs[j].cols > maxcols) maxcols = jobs[j].cols;
     }
-    t.scratch_stride = (size_t)maxcols + 16;
+    t.scratch_stride = 4 * ((size_t)maxcols + 16);
     csk_pool_run(matmul_worker, &t);
 }
