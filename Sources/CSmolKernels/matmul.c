@@ -65,14 +65,17 @@ typedef struct {
     int64_t total_rows;
     float *scratch;
     size_t scratch_stride;
+    atomic_llong next_chunk;
 } matmul_task;
+
+// Rows are handed out in chunks from a shared counter, so a thread that starts late (a busy machine) only
+// takes what is left instead of holding up the others with a fixed half of the work.
+#define CHUNK_ROWS 64
 
 #define MAX_SUM_BLOCKS 4096
 
-static void matmul_worker(void *arg, int tid, int nthreads) {
-    matmul_task *t = (matmul_task *)arg;
+static void matmul_range(matmul_task *t, int tid, int64_t begin, int64_t end) {
     int isa = csk_active_isa();
-    int64_t begin = t->total_rows * tid / nthreads, end = t->total_rows * (tid + 1) / nthreads;
     float sums[MAX_SUM_BLOCKS];
     int64_t base = 0;
     for (int j = 0; j < t->njobs && base < end; j++) {
@@ -129,8 +132,20 @@ static void matmul_worker(void *arg, int tid, int nthreads) {
     }
 }
 
+static void matmul_worker(void *arg, int tid, int nthreads) {
+    (void)nthreads;
+    matmul_task *t = (matmul_task *)arg;
+    for (;;) {
+        int64_t c = atomic_fetch_add_explicit(&t->next_chunk, 1, memory_order_relaxed);
+        int64_t begin = c * CHUNK_ROWS;
+        if (begin >= t->total_rows) break;
+        int64_t end = begin + CHUNK_ROWS < t->total_rows ? begin + CHUNK_ROWS : t->total_rows;
+        matmul_range(t, tid, begin, end);
+    }
+}
+
 void csk_matmul(const csk_matmul_job *jobs, int njobs, float *scratch) {
-    matmul_task t = { jobs, njobs, 0, scratch, 0 };
+    matmul_task t = { jobs, njobs, 0, scratch, 0, 0 };
     int maxcols = 0;
     for (int j = 0; j < njobs; j++) {
         t.total_rows += jobs[j].rows;

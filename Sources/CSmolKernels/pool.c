@@ -23,7 +23,8 @@ static struct {
     int nthreads;                  // including the calling thread
     int started;                   // workers created so far
     atomic_uint generation;
-    atomic_int pending;
+    atomic_uint open;              // the generation still accepting helpers, 0 once the caller is done
+    atomic_int busy;               // helpers inside the current region
     atomic_int sleepers;
     csk_task_fn fn;
     void *arg;
@@ -49,8 +50,11 @@ static void *worker(void *p) {
             spins = 0;
         }
         seen = g;
-        if (tid < pool.active) pool.fn(pool.arg, tid, pool.active);
-        atomic_fetch_sub_explicit(&pool.pending, 1, memory_order_release);
+        // Join only while the caller is still inside region g: a helper that wakes late skips it instead of
+        // making the caller wait, so every task must hand out its work dynamically.
+        atomic_fetch_add(&pool.busy, 1);
+        if (atomic_load(&pool.open) == g && tid < pool.active) pool.fn(pool.arg, tid, pool.active);
+        atomic_fetch_sub_explicit(&pool.busy, 1, memory_order_release);
     }
     return NULL;
 }
@@ -106,17 +110,18 @@ void csk_pool_run(csk_task_fn fn, void *arg) {
     pool.fn = fn;
     pool.arg = arg;
     pool.active = n;
-    // Every started worker wakes on a new generation (idle extra workers just decrement).
-    atomic_store(&pool.pending, pool.started);
-    atomic_fetch_add(&pool.generation, 1);
+    unsigned g = atomic_fetch_add(&pool.generation, 1) + 1;
+    if (g == 0) g = atomic_fetch_add(&pool.generation, 1) + 1;  // 0 means "closed"
+    atomic_store(&pool.open, g);
     if (atomic_load(&pool.sleepers) > 0) {
         pthread_mutex_lock(&pool.sleep_lock);
         pthread_cond_broadcast(&pool.wake);
         pthread_mutex_unlock(&pool.sleep_lock);
     }
     fn(arg, 0, n);
+    atomic_store(&pool.open, 0);
     int spins = 0;
-    while (atomic_load_explicit(&pool.pending, memory_order_acquire) > 0) {
+    while (atomic_load_explicit(&pool.busy, memory_order_acquire) > 0) {
         if (++spins < CSK_SPIN_ROUNDS) cpu_relax(); else sched_yield();
     }
     pthread_mutex_unlock(&pool.run_lock);
