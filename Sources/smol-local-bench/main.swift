@@ -22,7 +22,7 @@ if let isa = ProcessInfo.processInfo.environment["SMOL_ISA"] {
 
 do {
     let model = try LlamaModel(contentsOf: args[1])
-    let session = InferenceSession(model: model, contextLength: promptCount + newCount + 8)
+    let session = try InferenceSession(model: model, contextLength: promptCount + newCount + 8)
     // A fixed pseudo-random prompt (ids in the lower vocabulary), as the llama.cpp side of the benchmark uses.
     var rng = SeededGenerator(seed: 42)
     let prompt = (0..<promptCount).map { _ in Int32(rng.next() % UInt64(min(model.config.vocabSize, 20000))) }

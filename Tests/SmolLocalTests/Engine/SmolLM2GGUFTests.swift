@@ -14,7 +14,7 @@ struct SmolLM2GGUFTests {
         let fixture = try JSONValue(parsing: try FixturePaths.data(try FixturePaths.fixture("smollm2-prompt/prompt.json")))
         let prompt = try #require(fixture["input_ids"]?.arrayValue).compactMap { $0.intValue.map(Int32.init) }
         let expected = try #require(fixture["expected_greedy_ids"]?.arrayValue).compactMap { $0.intValue.map(Int32.init) }
-        let session = InferenceSession(model: model, contextLength: 256)
+        let session = try InferenceSession(model: model, contextLength: 256)
         try session.prefill(prompt)
         var generated: [Int32] = []
         for _ in 0..<expected.count {
@@ -41,7 +41,7 @@ struct SmolLM2GGUFTests {
             runs.append((p["name"]?.stringValue ?? "?", try Self.ids(p["input_ids"]), try Self.ids(p["greedy_new_ids"]), p["top5_first_4_steps"]))
         }
         #expect(runs.count == 4)
-        let session = InferenceSession(model: model, contextLength: 256)
+        let session = try InferenceSession(model: model, contextLength: 256)
         for (name, prompt, expected, top5) in runs {
             session.reset()
             try session.prefill(prompt)
