@@ -59,6 +59,9 @@ size_t csk_matmul_scratch_floats(int cols) {
     return (size_t)16 * 4 * ((size_t)cols + 16);
 }
 
+#define CSK_SUM_JOBS 8
+#define MAX_SUM_BLOCKS 4096
+
 typedef struct {
     const csk_matmul_job *jobs;
     int njobs;
@@ -66,13 +69,12 @@ typedef struct {
     float *scratch;
     size_t scratch_stride;
     atomic_llong next_chunk;
+    const float *sums[CSK_SUM_JOBS];  // per job: 32-block sums of x (single-token jobs), or NULL
 } matmul_task;
 
 // Rows are handed out in chunks from a shared counter, so a thread that starts late (a busy machine) only
 // takes what is left instead of holding up the others with a fixed half of the work.
 #define CHUNK_ROWS 64
-
-#define MAX_SUM_BLOCKS 4096
 
 static void matmul_range(matmul_task *t, int tid, int64_t begin, int64_t end) {
     int isa = csk_active_isa();
@@ -88,17 +90,21 @@ static void matmul_range(matmul_task *t, int tid, int64_t begin, int64_t end) {
         int64_t cols = job->cols;
         if (job->ntok == 1) {
             int usable = cols % 32 == 0 && cols / 32 <= MAX_SUM_BLOCKS && isa != CSK_ISA_SCALAR;
-            if (usable) csk_block_sums32(job->x, cols, sums);
+            const float *xs = sums;
+            if (usable) {
+                if (j < CSK_SUM_JOBS && t->sums[j]) xs = t->sums[j];
+                else csk_block_sums32(job->x, cols, sums);
+            }
             int64_t r = r0;
             if (usable && isa == CSK_ISA_AVX512 && csk_avx512_has4(job->type)) {
                 float out[4];
                 for (; r + 4 <= r1; r += 4) {
-                    csk_dot4_avx512(job->type, w + r * job->row_bytes, job->row_bytes, job->x, sums, cols, out);
+                    csk_dot4_avx512(job->type, w + r * job->row_bytes, job->row_bytes, job->x, xs, cols, out);
                     for (int k = 0; k < 4; k++) job->y[r + k] = job->bias ? out[k] + job->bias[r + k] : out[k];
                 }
             }
             for (; r < r1; r++) {
-                float v = usable ? dot_with_sums(isa, job->type, w + r * job->row_bytes, job->x, sums, cols)
+                float v = usable ? dot_with_sums(isa, job->type, w + r * job->row_bytes, job->x, xs, cols)
                                  : csk_dot_scalar(job->type, w + r * job->row_bytes, job->x, cols);
                 job->y[r] = job->bias ? v + job->bias[r] : v;
             }
@@ -145,12 +151,24 @@ static void matmul_worker(void *arg, int tid, int nthreads) {
 }
 
 void csk_matmul(const csk_matmul_job *jobs, int njobs, float *scratch) {
-    matmul_task t = { jobs, njobs, 0, scratch, 0, 0 };
+    matmul_task t = { jobs, njobs, 0, scratch, 0, 0, { 0 } };
     int maxcols = 0;
     for (int j = 0; j < njobs; j++) {
         t.total_rows += jobs[j].rows;
         if (jobs[j].cols > maxcols) maxcols = jobs[j].cols;
     }
     t.scratch_stride = 4 * ((size_t)maxcols + 16);
+    // Block sums of each single-token job's x, computed once here rather than in every chunk.
+    float sums[CSK_SUM_JOBS][MAX_SUM_BLOCKS / 8];
+    for (int j = 0; j < njobs && j < CSK_SUM_JOBS; j++) {
+        t.sums[j] = NULL;
+        if (jobs[j].ntok != 1 || jobs[j].cols % 32 != 0 || jobs[j].cols / 32 > MAX_SUM_BLOCKS / 8) continue;
+        if (j > 0 && jobs[j].x == jobs[j - 1].x && jobs[j].cols == jobs[j - 1].cols && t.sums[j - 1]) {
+            t.sums[j] = t.sums[j - 1];
+            continue;
+        }
+        csk_block_sums32(jobs[j].x, jobs[j].cols, sums[j]);
+        t.sums[j] = sums[j];
+    }
     csk_pool_run(matmul_worker, &t);
 }
