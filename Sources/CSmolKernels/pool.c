@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #define CSK_MAX_THREADS 16
-#define CSK_SPIN_ROUNDS 30000
+#define CSK_SPIN_ROUNDS 2000
 
 static inline void cpu_relax(void) {
 #if CSK_X86
