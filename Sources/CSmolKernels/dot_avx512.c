@@ -96,11 +96,13 @@ AVX512 static float dot_q4_1(const uint8_t *p, const float *x, const float *xs, 
 }
 
 // Four rows at once: the x loads are shared and the four accumulator chains run in parallel.
-AVX512 static void dot4_q4(int type, const uint8_t *p, size_t stride, const float *x, const float *xs, int64_t nb, float *out) {
+// `affine` is a compile-time constant at each call site (Q4_1 = 1, Q4_0 = 0), so the branches fold away.
+AVX512 static inline __attribute__((always_inline)) void dot4_q4(const int affine, const uint8_t *p, size_t stride,
+                                                                 const float *x, const float *xs, int64_t nb, float *out) {
     __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps(), acc2 = _mm512_setzero_ps(), acc3 = _mm512_setzero_ps();
     float off0 = 0, off1 = 0, off2 = 0, off3 = 0;
     const __m128i m = _mm_set1_epi8(0x0F);
-    const int bb = type == CSK_Q4_1 ? 20 : 18, q = type == CSK_Q4_1 ? 4 : 2;
+    const int bb = affine ? 20 : 18, q = affine ? 4 : 2;
     const uint8_t *p0 = p, *p1 = p + stride, *p2 = p + 2 * stride, *p3 = p + 3 * stride;
 #define ROW(P, ACC, OFF) { \
         __m128i raw = _mm_loadu_si128((const __m128i *)(P + q)); \
@@ -108,7 +110,7 @@ AVX512 static void dot4_q4(int type, const uint8_t *p, size_t stride, const floa
         s = _mm512_fmadd_ps(u8x16(_mm_and_si128(_mm_srli_epi16(raw, 4), m)), x1, s); \
         float d = half512(P); \
         ACC = _mm512_fmadd_ps(_mm512_set1_ps(d), s, ACC); \
-        OFF += (type == CSK_Q4_1 ? half512(P + 2) : d) * xsb; }
+        OFF += (affine ? half512(P + 2) : d) * xsb; }
     for (int64_t b = 0; b < nb; b++) {
         __m512 x0 = _mm512_loadu_ps(x + b * 32), x1 = _mm512_loadu_ps(x + b * 32 + 16);
         float xsb = xs[b];
@@ -121,11 +123,19 @@ AVX512 static void dot4_q4(int type, const uint8_t *p, size_t stride, const floa
         p0 += bb; p1 += bb; p2 += bb; p3 += bb;
     }
 #undef ROW
-    float k = type == CSK_Q4_1 ? 1.0f : -8.0f;
+    float k = affine ? 1.0f : -8.0f;
     out[0] = _mm512_reduce_add_ps(acc0) + k * off0;
     out[1] = _mm512_reduce_add_ps(acc1) + k * off1;
     out[2] = _mm512_reduce_add_ps(acc2) + k * off2;
     out[3] = _mm512_reduce_add_ps(acc3) + k * off3;
+}
+
+AVX512 static void dot4_q4_1(const uint8_t *p, size_t stride, const float *x, const float *xs, int64_t nb, float *out) {
+    dot4_q4(1, p, stride, x, xs, nb, out);
+}
+
+AVX512 static void dot4_q4_0(const uint8_t *p, size_t stride, const float *x, const float *xs, int64_t nb, float *out) {
+    dot4_q4(0, p, stride, x, xs, nb, out);
 }
 
 AVX512 static void dot4_q8_0(const uint8_t *p, size_t stride, const float *x, int64_t nb, float *out) {
@@ -179,7 +189,8 @@ int csk_avx512_has4(int type) { return type == CSK_Q4_0 || type == CSK_Q4_1 || t
 
 AVX512 void csk_dot4_avx512(int type, const void *rows, size_t stride, const float *x, const float *xs, int64_t n, float *out) {
     if (type == CSK_Q8_0) dot4_q8_0((const uint8_t *)rows, stride, x, n / 32, out);
-    else dot4_q4(type, (const uint8_t *)rows, stride, x, xs, n / 32, out);
+    else if (type == CSK_Q4_1) dot4_q4_1((const uint8_t *)rows, stride, x, xs, n / 32, out);
+    else dot4_q4_0((const uint8_t *)rows, stride, x, xs, n / 32, out);
 }
 
 int csk_avx512_has(int type) {
