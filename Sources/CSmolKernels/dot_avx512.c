@@ -147,18 +147,22 @@ AVX512 static void dot4_q4_0(const uint8_t *p, size_t stride, const float *x, co
 
 AVX512 static void dot4_q8_0(const uint8_t *p, size_t stride, const float *x, int64_t nb, float *out) {
     __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps(), acc2 = _mm512_setzero_ps(), acc3 = _mm512_setzero_ps();
+    const __m512i i0 = _mm512_set1_epi32(0), i1 = _mm512_set1_epi32(2), i2 = _mm512_set1_epi32(4), i3 = _mm512_set1_epi32(6);
     const uint8_t *p0 = p, *p1 = p + stride, *p2 = p + 2 * stride, *p3 = p + 3 * stride;
-#define ROW(P, ACC) { \
+#define ROW(P, ACC, IDX) { \
         __m512 s = _mm512_mul_ps(i8x16(_mm_loadu_si128((const __m128i *)(P + 2))), x0); \
         s = _mm512_fmadd_ps(i8x16(_mm_loadu_si128((const __m128i *)(P + 18))), x1, s); \
-        ACC = _mm512_fmadd_ps(_mm512_set1_ps(half512(P)), s, ACC); }
+        ACC = _mm512_fmadd_ps(_mm512_permutexvar_ps(IDX, scales), s, ACC); }
     for (int64_t b = 0; b < nb; b++) {
         __m512 x0 = _mm512_loadu_ps(x + b * 32), x1 = _mm512_loadu_ps(x + b * 32 + 16);
         _mm_prefetch((const char *)(p0 + 4 * stride), _MM_HINT_T0);
         _mm_prefetch((const char *)(p1 + 4 * stride), _MM_HINT_T0);
         _mm_prefetch((const char *)(p2 + 4 * stride), _MM_HINT_T0);
         _mm_prefetch((const char *)(p3 + 4 * stride), _MM_HINT_T0);
-        ROW(p0, acc0) ROW(p1, acc1) ROW(p2, acc2) ROW(p3, acc3)
+        // Even lanes: the four rows' f16 scales (odd lanes hold code bytes and are not used).
+        __m128i dm = _mm_setr_epi32((int)csk_load_u32(p0), (int)csk_load_u32(p1), (int)csk_load_u32(p2), (int)csk_load_u32(p3));
+        __m512 scales = _mm512_castps256_ps512(_mm256_cvtph_ps(dm));
+        ROW(p0, acc0, i0) ROW(p1, acc1, i1) ROW(p2, acc2, i2) ROW(p3, acc3, i3)
         p0 += 34; p1 += 34; p2 += 34; p3 += 34;
     }
 #undef ROW
