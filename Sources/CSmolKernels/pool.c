@@ -20,6 +20,7 @@ static struct {
     pthread_mutex_t run_lock;      // one parallel region at a time, whoever calls
     pthread_mutex_t sleep_lock;
     pthread_cond_t wake;
+    pthread_cond_t idle;           // workers beyond the thread count park here
     int nthreads;                  // including the calling thread
     int started;                   // workers created so far
     atomic_uint generation;
@@ -31,7 +32,8 @@ static struct {
     int active;                    // threads taking part in the current region
     unsigned start_generation[CSK_MAX_THREADS];
 } pool = { .once = PTHREAD_ONCE_INIT, .run_lock = PTHREAD_MUTEX_INITIALIZER,
-           .sleep_lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER };
+           .sleep_lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER,
+           .idle = PTHREAD_COND_INITIALIZER };
 
 static void *worker(void *p) {
     int tid = (int)(intptr_t)p;
@@ -40,6 +42,13 @@ static void *worker(void *p) {
     for (;;) {
         unsigned g;
         int spins = 0;
+        pthread_mutex_lock(&pool.sleep_lock);
+        if (tid >= pool.nthreads) {
+            // Not needed at the current thread count: park without spinning or joining regions.
+            while (tid >= pool.nthreads) pthread_cond_wait(&pool.idle, &pool.sleep_lock);
+            seen = atomic_load(&pool.generation);
+        }
+        pthread_mutex_unlock(&pool.sleep_lock);
         while ((g = atomic_load_explicit(&pool.generation, memory_order_acquire)) == seen) {
             if (++spins < CSK_SPIN_ROUNDS) { cpu_relax(); continue; }
             pthread_mutex_lock(&pool.sleep_lock);
@@ -73,7 +82,9 @@ static void ensure_workers(void) {
         pool.start_generation[pool.started + 1] = atomic_load(&pool.generation);
         if (pthread_create(&t, &attr, worker, (void *)(intptr_t)(pool.started + 1)) != 0) {
             pthread_attr_destroy(&attr);
+            pthread_mutex_lock(&pool.sleep_lock);
             pool.nthreads = pool.started + 1;  // run with the threads we have
+            pthread_mutex_unlock(&pool.sleep_lock);
             return;
         }
         pthread_attr_destroy(&attr);
@@ -86,11 +97,17 @@ int csk_set_threads(int n) {
     if (n < 1) n = 1;
     if (n > CSK_MAX_THREADS) n = CSK_MAX_THREADS;
     pthread_mutex_lock(&pool.run_lock);
-    if (n > pool.started + 1) { pool.nthreads = n; ensure_workers(); } else { pool.nthreads = n; }
+    pthread_mutex_lock(&pool.sleep_lock);
+    pool.nthreads = n;
+    pthread_cond_broadcast(&pool.idle);
+    pthread_mutex_unlock(&pool.sleep_lock);
+    ensure_workers();
     int result = pool.nthreads;
     pthread_mutex_unlock(&pool.run_lock);
     return result;
 }
+
+int csk_thread_count(void) { return csk_pool_threads(); }
 
 int csk_pool_threads(void) {
     pthread_once(&pool.once, init_pool);

@@ -13,7 +13,7 @@ let promptCount = args.count > 2 ? Int(args[2]) ?? 32 : 32
 let newCount = args.count > 3 ? Int(args[3]) ?? 128 : 128
 let runs = args.count > 4 ? Int(args[4]) ?? 3 : 3
 let threads = args.count > 5 ? Int(args[5]) ?? 2 : 2
-_ = csk_set_threads(Int32(threads))
+KernelThreads.set(threads)
 if let isa = ProcessInfo.processInfo.environment["SMOL_ISA"] {
     // scalar / avx2 / avx512, for kernel comparisons.
     let wanted: Int32 = isa == "scalar" ? Int32(CSK_ISA_SCALAR) : isa == "avx2" ? Int32(CSK_ISA_AVX2) : Int32(CSK_ISA_AVX512)

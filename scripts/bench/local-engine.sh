@@ -14,11 +14,12 @@ MODEL="${1:-$MODELS/SmolLM2-135M-Instruct.Q4_1.gguf}"
 THREADS="${2:-2}"
 RUNS="${RUNS:-3}"
 PY="${LLAMA_VENV:-$HOME/.cache/swift-smolagents/venv-llama}/bin/python"
-SCRATCH="${SCRATCH:-.build-release}"
+SCRATCH_ARGS=()
+[ -n "${SCRATCH:-}" ] && SCRATCH_ARGS=(--scratch-path "$SCRATCH")
 [ -f "$MODEL" ] || { echo "missing model $MODEL" >&2; exit 1; }
 
-swift build -c release --scratch-path "$SCRATCH" --product smol-local-bench >&2
-BIN="$SCRATCH/release/smol-local-bench"
+swift build -c release "${SCRATCH_ARGS[@]}" --product smol-local-bench >&2
+BIN="$(swift build -c release "${SCRATCH_ARGS[@]}" --show-bin-path)/smol-local-bench"
 
 ours=$("$BIN" "$MODEL" 32 128 "$RUNS" "$THREADS" | tee /dev/stderr | grep '^RESULT')
 theirs=$("$PY" scripts/bench/llama_cpp_bench.py "$MODEL" "$THREADS" "$RUNS" 2>/dev/null | tee /dev/stderr | grep '^RESULT')
