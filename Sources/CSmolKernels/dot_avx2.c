@@ -2,7 +2,7 @@
 // f32 and multiplied with x, and a block's scale is applied once to the block's partial sum.
 #include "internal.h"
 
-#if defined(__x86_64__)
+#if CSK_X86
 #define AVX2 __attribute__((target("avx2,fma,f16c")))
 
 AVX2 static inline float hsum256(__m256 v) {

@@ -1,8 +1,244 @@
-// AVX-512 variants for the types where they measurably beat AVX2 (see the benchmark notes).
+// AVX-512 variants of the dot kernels for the common weight types. On Zen 4 the 512-bit units are
+// double-pumped, so the gain comes from widening 16 codes per instruction instead of 8 (fewer shuffle uops).
 #include "internal.h"
 
-int csk_avx512_has(int type) { (void)type; return 0; }
+#if CSK_X86
+#define AVX512 __attribute__((target("avx512f,avx2,fma,f16c")))
 
-float csk_dot_avx512(int type, const void *row, const float *x, const float *xs, int64_t n) {
-    return csk_dot_avx2(type, row, x, xs, n);
+AVX512 static inline float half512(const uint8_t *p) { return _cvtsh_ss(csk_load_u16(p)); }
+
+AVX512 static inline __m512 u8x16(__m128i b) { return _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(b)); }
+AVX512 static inline __m512 i8x16(__m128i b) { return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(b)); }
+
+AVX512 static float dot_f32(const float *a, const float *b, int64_t n) {
+    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        s0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), s0);
+        s1 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i + 16), _mm512_loadu_ps(b + i + 16), s1);
+    }
+    float s = _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+    for (; i < n; i++) s += a[i] * b[i];
+    return s;
 }
+
+AVX512 static float dot_f16(const uint16_t *w, const float *x, int64_t n) {
+    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        s0 = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(w + i))), _mm512_loadu_ps(x + i), s0);
+        s1 = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(w + i + 16))), _mm512_loadu_ps(x + i + 16), s1);
+    }
+    float s = _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+    for (; i < n; i++) s += _cvtsh_ss(w[i]) * x[i];
+    return s;
+}
+
+AVX512 static float dot_bf16(const uint16_t *w, const float *x, int64_t n) {
+    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        __m512i a = _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(w + i))), 16);
+        __m512i b = _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(w + i + 16))), 16);
+        s0 = _mm512_fmadd_ps(_mm512_castsi512_ps(a), _mm512_loadu_ps(x + i), s0);
+        s1 = _mm512_fmadd_ps(_mm512_castsi512_ps(b), _mm512_loadu_ps(x + i + 16), s1);
+    }
+    float s = _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+    for (; i < n; i++) s += csk_bf16(w[i]) * x[i];
+    return s;
+}
+
+AVX512 static float dot_q8_0(const uint8_t *p, const float *x, int64_t nb) {
+    __m512 acc = _mm512_setzero_ps();
+    for (int64_t b = 0; b < nb; b++, p += 34, x += 32) {
+        __m128i q0 = _mm_loadu_si128((const __m128i *)(p + 2));
+        __m128i q1 = _mm_loadu_si128((const __m128i *)(p + 18));
+        __m512 s = _mm512_mul_ps(i8x16(q0), _mm512_loadu_ps(x));
+        s = _mm512_fmadd_ps(i8x16(q1), _mm512_loadu_ps(x + 16), s);
+        acc = _mm512_fmadd_ps(_mm512_set1_ps(half512(p)), s, acc);
+    }
+    return _mm512_reduce_add_ps(acc);
+}
+
+// Σ nibble_j * x_j over one 32-block.
+AVX512 static inline __m512 nibbles512(const uint8_t *qs, const float *x) {
+    __m128i raw = _mm_loadu_si128((const __m128i *)qs);
+    __m128i m = _mm_set1_epi8(0x0F);
+    __m512 s = _mm512_mul_ps(u8x16(_mm_and_si128(raw, m)), _mm512_loadu_ps(x));
+    return _mm512_fmadd_ps(u8x16(_mm_and_si128(_mm_srli_epi16(raw, 4), m)), _mm512_loadu_ps(x + 16), s);
+}
+
+AVX512 static float dot_q4_0(const uint8_t *p, const float *x, const float *xs, int64_t nb) {
+    __m512 acc = _mm512_setzero_ps();
+    float off = 0;
+    for (int64_t b = 0; b < nb; b++, p += 18) {
+        float d = half512(p);
+        acc = _mm512_fmadd_ps(_mm512_set1_ps(d), nibbles512(p + 2, x + b * 32), acc);
+        off += d * xs[b];
+    }
+    return _mm512_reduce_add_ps(acc) - 8.0f * off;
+}
+
+AVX512 static float dot_q4_1(const uint8_t *p, const float *x, const float *xs, int64_t nb) {
+    __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+    float off = 0;
+    int64_t b = 0;
+    for (; b + 2 <= nb; b += 2, p += 40) {
+        acc0 = _mm512_fmadd_ps(_mm512_set1_ps(half512(p)), nibbles512(p + 4, x + b * 32), acc0);
+        acc1 = _mm512_fmadd_ps(_mm512_set1_ps(half512(p + 20)), nibbles512(p + 24, x + b * 32 + 32), acc1);
+        off += half512(p + 2) * xs[b] + half512(p + 22) * xs[b + 1];
+    }
+    for (; b < nb; b++, p += 20) {
+        acc0 = _mm512_fmadd_ps(_mm512_set1_ps(half512(p)), nibbles512(p + 4, x + b * 32), acc0);
+        off += half512(p + 2) * xs[b];
+    }
+    return _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1)) + off;
+}
+
+// Four rows at once: the x loads are shared and the four accumulator chains run in parallel.
+// `affine` is a compile-time constant at each call site (Q4_1 = 1, Q4_0 = 0), so the branches fold away.
+// The four rows' f16 scale (and Q4_1 minimum) of a block are converted with one instruction: the first
+// 4 bytes of a block are d|m (Q4_1) or d|code bytes (Q4_0, the odd lanes are then ignored).
+AVX512 static inline __attribute__((always_inline)) void dot4_q4(const int affine, const uint8_t *p, size_t stride,
+                                                                 const float *x, const float *xs, int64_t nb, float *out) {
+    __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps(), acc2 = _mm512_setzero_ps(), acc3 = _mm512_setzero_ps();
+    __m256 off = _mm256_setzero_ps();  // lanes 2r: Σ d·xs, lanes 2r+1: Σ m·xs, for row r
+    const __m128i m = _mm_set1_epi8(0x0F);
+    const __m512i i0 = _mm512_set1_epi32(0), i1 = _mm512_set1_epi32(2), i2 = _mm512_set1_epi32(4), i3 = _mm512_set1_epi32(6);
+    const int bb = affine ? 20 : 18, q = affine ? 4 : 2;
+    const uint8_t *p0 = p, *p1 = p + stride, *p2 = p + 2 * stride, *p3 = p + 3 * stride;
+#define ROW(P, ACC, IDX) { \
+        __m128i raw = _mm_loadu_si128((const __m128i *)(P + q)); \
+        __m512 s = _mm512_mul_ps(u8x16(_mm_and_si128(raw, m)), x0); \
+        s = _mm512_fmadd_ps(u8x16(_mm_and_si128(_mm_srli_epi16(raw, 4), m)), x1, s); \
+        ACC = _mm512_fmadd_ps(_mm512_permutexvar_ps(IDX, scales), s, ACC); }
+    for (int64_t b = 0; b < nb; b++) {
+        __m512 x0 = _mm512_loadu_ps(x + b * 32), x1 = _mm512_loadu_ps(x + b * 32 + 16);
+        // The next group of rows: the hardware prefetcher does not follow four interleaved streams well.
+        _mm_prefetch((const char *)(p0 + 4 * stride), _MM_HINT_T0);
+        _mm_prefetch((const char *)(p1 + 4 * stride), _MM_HINT_T0);
+        _mm_prefetch((const char *)(p2 + 4 * stride), _MM_HINT_T0);
+        _mm_prefetch((const char *)(p3 + 4 * stride), _MM_HINT_T0);
+        __m128i dm = _mm_setr_epi32((int)csk_load_u32(p0), (int)csk_load_u32(p1), (int)csk_load_u32(p2), (int)csk_load_u32(p3));
+        __m256 dmf = _mm256_cvtph_ps(dm);
+        off = _mm256_fmadd_ps(dmf, _mm256_set1_ps(xs[b]), off);
+        __m512 scales = _mm512_castps256_ps512(dmf);
+        ROW(p0, acc0, i0) ROW(p1, acc1, i1) ROW(p2, acc2, i2) ROW(p3, acc3, i3)
+        p0 += bb; p1 += bb; p2 += bb; p3 += bb;
+    }
+#undef ROW
+    float o[8];
+    _mm256_storeu_ps(o, off);
+    float k = affine ? 1.0f : -8.0f;
+    int lane = affine ? 1 : 0;
+    out[0] = _mm512_reduce_add_ps(acc0) + k * o[0 + lane];
+    out[1] = _mm512_reduce_add_ps(acc1) + k * o[2 + lane];
+    out[2] = _mm512_reduce_add_ps(acc2) + k * o[4 + lane];
+    out[3] = _mm512_reduce_add_ps(acc3) + k * o[6 + lane];
+}
+
+AVX512 static void dot4_q4_1(const uint8_t *p, size_t stride, const float *x, const float *xs, int64_t nb, float *out) {
+    dot4_q4(1, p, stride, x, xs, nb, out);
+}
+
+AVX512 static void dot4_q4_0(const uint8_t *p, size_t stride, const float *x, const float *xs, int64_t nb, float *out) {
+    dot4_q4(0, p, stride, x, xs, nb, out);
+}
+
+AVX512 static void dot4_q8_0(const uint8_t *p, size_t stride, const float *x, int64_t nb, float *out) {
+    __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps(), acc2 = _mm512_setzero_ps(), acc3 = _mm512_setzero_ps();
+    const __m512i i0 = _mm512_set1_epi32(0), i1 = _mm512_set1_epi32(2), i2 = _mm512_set1_epi32(4), i3 = _mm512_set1_epi32(6);
+    const uint8_t *p0 = p, *p1 = p + stride, *p2 = p + 2 * stride, *p3 = p + 3 * stride;
+#define ROW(P, ACC, IDX) { \
+        __m512 s = _mm512_mul_ps(i8x16(_mm_loadu_si128((const __m128i *)(P + 2))), x0); \
+        s = _mm512_fmadd_ps(i8x16(_mm_loadu_si128((const __m128i *)(P + 18))), x1, s); \
+        ACC = _mm512_fmadd_ps(_mm512_permutexvar_ps(IDX, scales), s, ACC); }
+    for (int64_t b = 0; b < nb; b++) {
+        __m512 x0 = _mm512_loadu_ps(x + b * 32), x1 = _mm512_loadu_ps(x + b * 32 + 16);
+        _mm_prefetch((const char *)(p0 + 4 * stride), _MM_HINT_T0);
+        _mm_prefetch((const char *)(p1 + 4 * stride), _MM_HINT_T0);
+        _mm_prefetch((const char *)(p2 + 4 * stride), _MM_HINT_T0);
+        _mm_prefetch((const char *)(p3 + 4 * stride), _MM_HINT_T0);
+        // Even lanes: the four rows' f16 scales (odd lanes hold code bytes and are not used).
+        __m128i dm = _mm_setr_epi32((int)csk_load_u32(p0), (int)csk_load_u32(p1), (int)csk_load_u32(p2), (int)csk_load_u32(p3));
+        __m512 scales = _mm512_castps256_ps512(_mm256_cvtph_ps(dm));
+        ROW(p0, acc0, i0) ROW(p1, acc1, i1) ROW(p2, acc2, i2) ROW(p3, acc3, i3)
+        p0 += 34; p1 += 34; p2 += 34; p3 += 34;
+    }
+#undef ROW
+    out[0] = _mm512_reduce_add_ps(acc0);
+    out[1] = _mm512_reduce_add_ps(acc1);
+    out[2] = _mm512_reduce_add_ps(acc2);
+    out[3] = _mm512_reduce_add_ps(acc3);
+}
+
+// A 4-row × 4-token block: 16 accumulators, so each loaded weight and activation vector feeds 4 FMAs.
+// w rows are w_stride floats apart; y[t * y_stride + r].
+AVX512 void csk_dot_f32_rows4_tokens4_avx512(const float *w, int64_t w_stride, const float *x, int64_t n,
+                                             float *y, int64_t y_stride, const float *bias) {
+    __m512 acc[4][4];
+    for (int r = 0; r < 4; r++) for (int t = 0; t < 4; t++) acc[r][t] = _mm512_setzero_ps();
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 wv[4];
+        for (int r = 0; r < 4; r++) wv[r] = _mm512_loadu_ps(w + r * w_stride + i);
+        for (int t = 0; t < 4; t++) {
+            __m512 xv = _mm512_loadu_ps(x + t * n + i);
+            for (int r = 0; r < 4; r++) acc[r][t] = _mm512_fmadd_ps(wv[r], xv, acc[r][t]);
+        }
+    }
+    for (int r = 0; r < 4; r++) {
+        for (int t = 0; t < 4; t++) {
+            float s = _mm512_reduce_add_ps(acc[r][t]);
+            for (int64_t j = i; j < n; j++) s += w[r * w_stride + j] * x[t * n + j];
+            y[t * y_stride + r] = s + (bias ? bias[r] : 0);
+        }
+    }
+}
+
+int csk_avx512_has4(int type) { return type == CSK_Q4_0 || type == CSK_Q4_1 || type == CSK_Q8_0; }
+
+AVX512 void csk_dot4_avx512(int type, const void *rows, size_t stride, const float *x, const float *xs, int64_t n, float *out) {
+    if (type == CSK_Q8_0) dot4_q8_0((const uint8_t *)rows, stride, x, n / 32, out);
+    else if (type == CSK_Q4_1) dot4_q4_1((const uint8_t *)rows, stride, x, xs, n / 32, out);
+    else dot4_q4_0((const uint8_t *)rows, stride, x, xs, n / 32, out);
+}
+
+int csk_avx512_has(int type) {
+    switch (type) {
+    case CSK_F32: case CSK_F16: case CSK_BF16: case CSK_Q8_0: case CSK_Q4_0: case CSK_Q4_1: return 1;
+    default: return 0;
+    }
+}
+
+AVX512 float csk_dot_avx512(int type, const void *row, const float *x, const float *xs, int64_t n) {
+    const uint8_t *p = (const uint8_t *)row;
+    switch (type) {
+    case CSK_F32: return dot_f32((const float *)row, x, n);
+    case CSK_F16: return dot_f16((const uint16_t *)row, x, n);
+    case CSK_BF16: return dot_bf16((const uint16_t *)row, x, n);
+    case CSK_Q8_0: return dot_q8_0(p, x, n / 32);
+    case CSK_Q4_0: return dot_q4_0(p, x, xs, n / 32);
+    case CSK_Q4_1: return dot_q4_1(p, x, xs, n / 32);
+    default: return csk_dot_avx2(type, row, x, xs, n);
+    }
+}
+#else
+void csk_dot_f32_rows4_tokens4_avx512(const float *w, int64_t w_stride, const float *x, int64_t n,
+                                      float *y, int64_t y_stride, const float *bias) {
+    for (int r = 0; r < 4; r++) for (int t = 0; t < 4; t++) {
+        float s = 0;
+        for (int64_t i = 0; i < n; i++) s += w[r * w_stride + i] * x[t * n + i];
+        y[t * y_stride + r] = s + (bias ? bias[r] : 0);
+    }
+}
+int csk_avx512_has(int type) { (void)type; return 0; }
+int csk_avx512_has4(int type) { (void)type; return 0; }
+void csk_dot4_avx512(int type, const void *rows, size_t stride, const float *x, const float *xs, int64_t n, float *out) {
+    (void)type; (void)rows; (void)stride; (void)x; (void)xs; (void)n; (void)out;
+}
+float csk_dot_avx512(int type, const void *row, const float *x, const float *xs, int64_t n) {
+    (void)xs;
+    return csk_dot_scalar(type, row, x, n);
+}
+#endif

@@ -4,8 +4,12 @@
 #include "csmol_kernels.h"
 #include <string.h>
 
-#if defined(__x86_64__)
+// SIMD code is compiled only for x86-64; -DCSK_PORTABLE builds the scalar fallbacks alone (as on other CPUs).
+#if defined(__x86_64__) && !defined(CSK_PORTABLE)
+#define CSK_X86 1
 #include <immintrin.h>
+#else
+#define CSK_X86 0
 #endif
 
 // Block layouts (ggml), all little-endian, no padding.
@@ -51,6 +55,10 @@ float csk_dot_avx2(int type, const void *row, const float *x, const float *xsum3
 float csk_dot_avx512(int type, const void *row, const float *x, const float *xsum32, int64_t n);
 float csk_dot_f32_avx2(const float *a, const float *b, int64_t n);
 int csk_avx512_has(int type);
+int csk_avx512_has4(int type);
+void csk_dot_f32_rows4_tokens4_avx512(const float *w, int64_t w_stride, const float *x, int64_t n,
+                                      float *y, int64_t y_stride, const float *bias);
+void csk_dot4_avx512(int type, const void *rows, size_t stride, const float *x, const float *xs, int64_t n, float *out);
 int csk_active_isa(void);
 
 typedef void (*csk_task_fn)(void *arg, int tid, int nthreads);

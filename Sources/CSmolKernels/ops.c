@@ -1,5 +1,6 @@
 #include "internal.h"
 #include <math.h>
+#include <stdatomic.h>
 
 void csk_rmsnorm(float *y, const float *x, const float *w, int n, float eps) {
     // Accumulate in double: the result then does not depend on summation order or SIMD width.
@@ -53,9 +54,10 @@ typedef struct {
     float *out, *scratch;
     int nheads, nkv, head_dim, position;
     float scale;
+    atomic_int next_head;
 } attn_task;
 
-#if defined(__x86_64__)
+#if CSK_X86
 __attribute__((target("avx2,fma"))) static void axpy_avx2(float *y, float a, const float *x, int n) {
     int i = 0;
     __m256 va = _mm256_set1_ps(a);
@@ -65,7 +67,7 @@ __attribute__((target("avx2,fma"))) static void axpy_avx2(float *y, float a, con
 #endif
 
 static void axpy(int isa, float *y, float a, const float *x, int n) {
-#if defined(__x86_64__)
+#if CSK_X86
     if (isa >= CSK_ISA_AVX2) { axpy_avx2(y, a, x, n); return; }
 #endif
     (void)isa;
@@ -75,11 +77,12 @@ static void axpy(int isa, float *y, float a, const float *x, int n) {
 static void attention_worker(void *arg, int tid, int nthreads) {
     attn_task *t = (attn_task *)arg;
     int isa = csk_active_isa();
-    int h0 = t->nheads * tid / nthreads, h1 = t->nheads * (tid + 1) / nthreads;
+    (void)nthreads;
     int group = t->nheads / t->nkv, hd = t->head_dim, npos = t->position + 1;
     size_t kv_row = (size_t)t->nkv * hd;
     float *scores = t->scratch + (size_t)tid * ((size_t)npos + 16);
-    for (int h = h0; h < h1; h++) {
+    // Heads are taken from a shared counter (see csk_pool_run: a late helper may not join at all).
+    for (int h; (h = atomic_fetch_add_explicit(&t->next_head, 1, memory_order_relaxed)) < t->nheads;) {
         const float *q = t->q + (size_t)h * hd;
         int kvh = h / group;
         for (int p = 0; p < npos; p++) {
@@ -97,7 +100,7 @@ static void attention_worker(void *arg, int tid, int nthreads) {
 
 void csk_attention(const float *q, const float *k_cache, const float *v_cache, float *out,
                    int nheads, int nkv, int head_dim, int position, float scale, float *scratch) {
-    attn_task t = { q, k_cache, v_cache, out, scratch, nheads, nkv, head_dim, position, scale };
+    attn_task t = { q, k_cache, v_cache, out, scratch, nheads, nkv, head_dim, position, scale, 0 };
     if (position < 64) attention_worker(&t, 0, 1);  // too little work to be worth a wake-up
     else csk_pool_run(attention_worker, &t);
 }

@@ -7,10 +7,10 @@
 #include <unistd.h>
 
 #define CSK_MAX_THREADS 16
-#define CSK_SPIN_ROUNDS 30000
+#define CSK_SPIN_ROUNDS 2000
 
 static inline void cpu_relax(void) {
-#if defined(__x86_64__)
+#if CSK_X86
     __builtin_ia32_pause();
 #endif
 }
@@ -20,17 +20,20 @@ static struct {
     pthread_mutex_t run_lock;      // one parallel region at a time, whoever calls
     pthread_mutex_t sleep_lock;
     pthread_cond_t wake;
+    pthread_cond_t idle;           // workers beyond the thread count park here
     int nthreads;                  // including the calling thread
     int started;                   // workers created so far
     atomic_uint generation;
-    atomic_int pending;
+    atomic_uint open;              // the generation still accepting helpers, 0 once the caller is done
+    atomic_int busy;               // helpers inside the current region
     atomic_int sleepers;
     csk_task_fn fn;
     void *arg;
     int active;                    // threads taking part in the current region
     unsigned start_generation[CSK_MAX_THREADS];
 } pool = { .once = PTHREAD_ONCE_INIT, .run_lock = PTHREAD_MUTEX_INITIALIZER,
-           .sleep_lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER };
+           .sleep_lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER,
+           .idle = PTHREAD_COND_INITIALIZER };
 
 static void *worker(void *p) {
     int tid = (int)(intptr_t)p;
@@ -39,6 +42,13 @@ static void *worker(void *p) {
     for (;;) {
         unsigned g;
         int spins = 0;
+        pthread_mutex_lock(&pool.sleep_lock);
+        if (tid >= pool.nthreads) {
+            // Not needed at the current thread count: park without spinning or joining regions.
+            while (tid >= pool.nthreads) pthread_cond_wait(&pool.idle, &pool.sleep_lock);
+            seen = atomic_load(&pool.generation);
+        }
+        pthread_mutex_unlock(&pool.sleep_lock);
         while ((g = atomic_load_explicit(&pool.generation, memory_order_acquire)) == seen) {
             if (++spins < CSK_SPIN_ROUNDS) { cpu_relax(); continue; }
             pthread_mutex_lock(&pool.sleep_lock);
@@ -49,8 +59,11 @@ static void *worker(void *p) {
             spins = 0;
         }
         seen = g;
-        if (tid < pool.active) pool.fn(pool.arg, tid, pool.active);
-        atomic_fetch_sub_explicit(&pool.pending, 1, memory_order_release);
+        // Join only while the caller is still inside region g: a helper that wakes late skips it instead of
+        // making the caller wait, so every task must hand out its work dynamically.
+        atomic_fetch_add(&pool.busy, 1);
+        if (atomic_load(&pool.open) == g && tid < pool.active) pool.fn(pool.arg, tid, pool.active);
+        atomic_fetch_sub_explicit(&pool.busy, 1, memory_order_release);
     }
     return NULL;
 }
@@ -69,7 +82,9 @@ static void ensure_workers(void) {
         pool.start_generation[pool.started + 1] = atomic_load(&pool.generation);
         if (pthread_create(&t, &attr, worker, (void *)(intptr_t)(pool.started + 1)) != 0) {
             pthread_attr_destroy(&attr);
+            pthread_mutex_lock(&pool.sleep_lock);
             pool.nthreads = pool.started + 1;  // run with the threads we have
+            pthread_mutex_unlock(&pool.sleep_lock);
             return;
         }
         pthread_attr_destroy(&attr);
@@ -82,11 +97,17 @@ int csk_set_threads(int n) {
     if (n < 1) n = 1;
     if (n > CSK_MAX_THREADS) n = CSK_MAX_THREADS;
     pthread_mutex_lock(&pool.run_lock);
-    if (n > pool.started + 1) { pool.nthreads = n; ensure_workers(); } else { pool.nthreads = n; }
+    pthread_mutex_lock(&pool.sleep_lock);
+    pool.nthreads = n;
+    pthread_cond_broadcast(&pool.idle);
+    pthread_mutex_unlock(&pool.sleep_lock);
+    ensure_workers();
     int result = pool.nthreads;
     pthread_mutex_unlock(&pool.run_lock);
     return result;
 }
+
+int csk_thread_count(void) { return csk_pool_threads(); }
 
 int csk_pool_threads(void) {
     pthread_once(&pool.once, init_pool);
@@ -106,17 +127,18 @@ void csk_pool_run(csk_task_fn fn, void *arg) {
     pool.fn = fn;
     pool.arg = arg;
     pool.active = n;
-    // Every started worker wakes on a new generation (idle extra workers just decrement).
-    atomic_store(&pool.pending, pool.started);
-    atomic_fetch_add(&pool.generation, 1);
+    unsigned g = atomic_fetch_add(&pool.generation, 1) + 1;
+    if (g == 0) g = atomic_fetch_add(&pool.generation, 1) + 1;  // 0 means "closed"
+    atomic_store(&pool.open, g);
     if (atomic_load(&pool.sleepers) > 0) {
         pthread_mutex_lock(&pool.sleep_lock);
         pthread_cond_broadcast(&pool.wake);
         pthread_mutex_unlock(&pool.sleep_lock);
     }
     fn(arg, 0, n);
+    atomic_store(&pool.open, 0);
     int spins = 0;
-    while (atomic_load_explicit(&pool.pending, memory_order_acquire) > 0) {
+    while (atomic_load_explicit(&pool.busy, memory_order_acquire) > 0) {
         if (++spins < CSK_SPIN_ROUNDS) cpu_relax(); else sched_yield();
     }
     pthread_mutex_unlock(&pool.run_lock);

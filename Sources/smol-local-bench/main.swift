@@ -13,11 +13,16 @@ let promptCount = args.count > 2 ? Int(args[2]) ?? 32 : 32
 let newCount = args.count > 3 ? Int(args[3]) ?? 128 : 128
 let runs = args.count > 4 ? Int(args[4]) ?? 3 : 3
 let threads = args.count > 5 ? Int(args[5]) ?? 2 : 2
-_ = csk_set_threads(Int32(threads))
+KernelThreads.set(threads)
+if let isa = ProcessInfo.processInfo.environment["SMOL_ISA"] {
+    // scalar / avx2 / avx512, for kernel comparisons.
+    let wanted: Int32 = isa == "scalar" ? Int32(CSK_ISA_SCALAR) : isa == "avx2" ? Int32(CSK_ISA_AVX2) : Int32(CSK_ISA_AVX512)
+    print("isa:", csk_set_isa(wanted))
+}
 
 do {
     let model = try LlamaModel(contentsOf: args[1])
-    let session = InferenceSession(model: model, contextLength: promptCount + newCount + 8)
+    let session = try InferenceSession(model: model, contextLength: promptCount + newCount + 8)
     // A fixed pseudo-random prompt (ids in the lower vocabulary), as the llama.cpp side of the benchmark uses.
     var rng = SeededGenerator(seed: 42)
     let prompt = (0..<promptCount).map { _ in Int32(rng.next() % UInt64(min(model.config.vocabSize, 20000))) }

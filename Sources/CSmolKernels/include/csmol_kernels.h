@@ -89,6 +89,9 @@ size_t csk_matmul_scratch_floats(int cols);
 /// Sets the number of threads used by csk_matmul and csk_attention (1...16). Returns the count in use.
 int csk_set_threads(int n);
 
+/// The number of threads used by csk_matmul and csk_attention.
+int csk_thread_count(void);
+
 /// y = x / sqrt(mean(x^2) + eps) * w, over n elements (x and y may alias).
 void csk_rmsnorm(float *y, const float *x, const float *w, int n, float eps);
 

@@ -8,6 +8,8 @@ public enum InferenceError: Error, Sendable, Equatable, CustomStringConvertible 
     case emptyInput
     /// A truncation to a length beyond what the cache holds.
     case invalidTruncation(length: Int, cached: Int)
+    /// The session's buffers (mostly the KV cache) could not be allocated.
+    case outOfMemory(bytes: Int)
 
     /// A one-line English description.
     public var description: String {
@@ -20,6 +22,8 @@ public enum InferenceError: Error, Sendable, Equatable, CustomStringConvertible 
             return "no tokens to process"
         case .invalidTruncation(let length, let cached):
             return "cannot truncate to \(length) tokens: only \(cached) are cached"
+        case .outOfMemory(let bytes):
+            return "cannot allocate \(bytes) bytes for the session (use a shorter context length)"
         }
     }
 }

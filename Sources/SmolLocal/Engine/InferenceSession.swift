@@ -40,33 +40,46 @@ public final class InferenceSession {
     private var hasLogits = false
 
     /// Creates a session with a cache for `contextLength` tokens (default: the model's maximum positions,
-    /// capped at 4096).
-    public init(model: LlamaModel, contextLength: Int? = nil) {
+    /// capped at 4096; never more than the maximum positions). The f32 KV cache takes
+    /// `2 × layers × contextLength × kvHeads × headDim × 4` bytes of address space, resident only as used.
+    ///
+    /// - Throws: ``InferenceError/outOfMemory(bytes:)`` when the buffers cannot be allocated.
+    public init(model: LlamaModel, contextLength: Int? = nil) throws(InferenceError) {
         let c = model.config
         self.model = model
         self.contextLength = max(1, min(contextLength ?? min(c.maxPositions, 4096), c.maxPositions))
         tokens = []
         tokens.reserveCapacity(self.contextLength)
         let qDim = c.headCount * c.headDim, kvDim = c.kvHeadCount * c.headDim, n = Self.chunk
-        layerNorms = model.layers.map { (FloatBuffer($0.attentionNorm), FloatBuffer($0.mlpNorm)) }
-        biases = model.layers.map { layer in
-            (layer.qBias.map(FloatBuffer.init), layer.kBias.map(FloatBuffer.init), layer.vBias.map(FloatBuffer.init))
+        var norms: [(attention: FloatBuffer, mlp: FloatBuffer)] = []
+        var biases: [(q: FloatBuffer?, k: FloatBuffer?, v: FloatBuffer?)] = []
+        func optional(_ values: [Float]?) throws(InferenceError) -> FloatBuffer? {
+            guard let values else { return nil }
+            return try FloatBuffer(values)
         }
-        finalNorm = FloatBuffer(model.finalNorm)
-        ropeFrequencies = FloatBuffer(model.ropeInverseFrequencies)
-        keyCache = FloatBuffer(count: c.layerCount * self.contextLength * kvDim)
-        valueCache = FloatBuffer(count: c.layerCount * self.contextLength * kvDim)
-        x = FloatBuffer(count: n * c.hiddenSize)
-        xb = FloatBuffer(count: n * max(c.hiddenSize, qDim))
-        q = FloatBuffer(count: n * qDim)
-        k = FloatBuffer(count: n * kvDim)
-        v = FloatBuffer(count: n * kvDim)
-        attention = FloatBuffer(count: n * qDim)
-        gate = FloatBuffer(count: n * c.intermediateSize)
-        up = FloatBuffer(count: n * c.intermediateSize)
-        logitBuffer = FloatBuffer(count: c.vocabSize)
-        matmulScratch = FloatBuffer(count: Int(csk_matmul_scratch_floats(Int32(max(c.hiddenSize, c.intermediateSize, qDim)))))
-        attentionScratch = FloatBuffer(count: Int(csk_attention_scratch_floats(Int32(self.contextLength))))
+        for layer in model.layers {
+            norms.append((try FloatBuffer(layer.attentionNorm), try FloatBuffer(layer.mlpNorm)))
+            biases.append((try optional(layer.qBias), try optional(layer.kBias), try optional(layer.vBias)))
+        }
+        layerNorms = norms
+        self.biases = biases
+        finalNorm = try FloatBuffer(model.finalNorm)
+        ropeFrequencies = try FloatBuffer(model.ropeInverseFrequencies)
+        let (cacheCount, overflow) = (c.layerCount * kvDim).multipliedReportingOverflow(by: self.contextLength)
+        if overflow { throw .outOfMemory(bytes: Int.max) }
+        keyCache = try FloatBuffer(count: cacheCount)
+        valueCache = try FloatBuffer(count: cacheCount)
+        x = try FloatBuffer(count: n * c.hiddenSize)
+        xb = try FloatBuffer(count: n * max(c.hiddenSize, qDim))
+        q = try FloatBuffer(count: n * qDim)
+        k = try FloatBuffer(count: n * kvDim)
+        v = try FloatBuffer(count: n * kvDim)
+        attention = try FloatBuffer(count: n * qDim)
+        gate = try FloatBuffer(count: n * c.intermediateSize)
+        up = try FloatBuffer(count: n * c.intermediateSize)
+        logitBuffer = try FloatBuffer(count: c.vocabSize)
+        matmulScratch = try FloatBuffer(count: Int(csk_matmul_scratch_floats(Int32(max(c.hiddenSize, c.intermediateSize, qDim)))))
+        attentionScratch = try FloatBuffer(count: Int(csk_attention_scratch_floats(Int32(self.contextLength))))
         jobs = UnsafeMutablePointer<csk_matmul_job>.allocate(capacity: 4)
         jobs.initialize(repeating: csk_matmul_job(), count: 4)
     }

@@ -28,10 +28,9 @@ extension TemplateRenderer {
         switch (value, key) {
         case (.undefined(let hint), _):
             throw EvaluationFailure(.undefined, hint)
-        case (.iterator, _):
-            throw EvaluationFailure(.type, "'generator' object is not subscriptable")
-        case (.dict(let dict), .string(let name)):
-            if let member = dict[name] { return member }
+        case (.dict(let dict), _):
+            guard TemplateDict.isHashable(key) else { throw EvaluationFailure(.type, "unhashable type: '\(key.typeName)'") }
+            if let member = dict[key] { return member }
         case (.list(let elements), _), (.tuple(let elements), _):
             if let index = key.integerValue {
                 let position = index < 0 ? index + elements.count : index
@@ -122,7 +121,10 @@ extension TemplateRenderer {
             return .string(String(out))
         case .undefined(let hint):
             throw EvaluationFailure(.undefined, hint)
+        case .dict:
+            throw EvaluationFailure(.type, "unhashable type: 'slice'")
         default:
+            // jinja2 compiles a slice to a plain Python subscript (not its forgiving getitem), so this raises.
             throw EvaluationFailure(.type, "'\(value.typeName)' object is not subscriptable")
         }
     }
@@ -131,7 +133,7 @@ extension TemplateRenderer {
     func iterate(_ value: TemplateValue) throws(EvaluationFailure) -> [TemplateValue] {
         switch value {
         case .list(let elements), .tuple(let elements), .iterator(let elements): return elements
-        case .dict(let dict): return dict.keys.map { .string($0) }
+        case .dict(let dict): return dict.keys
         case .string(let text): return text.unicodeScalars.map { .string(String($0)) }
         case .undefined: return []
         default: throw EvaluationFailure(.type, "'\(value.typeName)' object is not iterable")

@@ -56,7 +56,9 @@ extension TemplateRenderer {
             }
             for (key, value) in keywords { members[key] = value }
             guard name == "namespace" else { return try checkedNesting(.dict(members), at: location) }
-            if let bad = members.keys.first(where: { $0.hasPrefix("_") }) {
+            if let bad = members.keys.compactMap({ if case .string(let name) = $0 { name } else { nil } })
+                .first(where: { $0.hasPrefix("_") })
+            {
                 throw ChatTemplateError(
                     .security,
                     "Chat templates cannot store underscore-prefixed attributes on a namespace, but got '\(bad)'. Please rename the attribute.",

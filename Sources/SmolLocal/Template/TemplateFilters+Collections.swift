@@ -69,6 +69,10 @@ extension TemplateRenderer {
                 keys.append(caseSensitive ? key : Self.ignoringCase(key))
             }
             if name == "unique" {
+                // Python puts the keys in a set.
+                if let bad = keys.first(where: { switch $0 { case .list, .dict: return true; default: return false } }) {
+                    throw EvaluationFailure(.type, "unhashable type: '\(bad.typeName)'")
+                }
                 var seen: [TemplateValue] = []
                 var result: [TemplateValue] = []
                 for (element, key) in zip(elements, keys) where !seen.contains(where: { TemplateOperators.equals($0, key) }) {
@@ -93,15 +97,39 @@ extension TemplateRenderer {
             let by = parameters.optional("by").map { string($0) } ?? "key"
             let reverse = parameters.optional("reverse")?.isTruthy ?? false
             try parameters.finish()
-            guard case .dict(let dict) = value else { throw EvaluationFailure(.type, "dictsort requires a mapping") }
+            guard case .dict(let dict) = value else {
+                if let failure = TemplateOperators.undefinedFailure(value) { throw failure }
+                throw EvaluationFailure(.type, "'\(value.typeName)' object has no attribute 'items'")
+            }
             let pairs = dict.itemTuples
             var keys: [TemplateValue] = []
             for position in 0..<dict.count {
-                let key = by == "value" ? dict.values[position] : .string(dict.keys[position])
+                let key = by == "value" ? dict.values[position] : dict.keys[position]
                 keys.append(caseSensitive ? key : Self.ignoringCase(key))
             }
             let order = try Self.stableOrder(keys)
             return .list((reverse ? order.reversedStable(keys: keys) : order).map { pairs[$0] })
+        case "batch":
+            let size = try parameters.required("linecount")
+            let fill = parameters.optional("fill_with") ?? .none
+            try parameters.finish()
+            guard let count = size.integerValue, count > 0 else {
+                throw EvaluationFailure(.type, "batch size must be a positive integer")
+            }
+            var batches: [TemplateValue] = []
+            var current: [TemplateValue] = []
+            for element in try iterate(value) {
+                current.append(element)
+                if current.count == count {
+                    batches.append(.list(current))
+                    current = []
+                }
+            }
+            if !current.isEmpty {
+                if !fill.isNone { current += Array(repeating: fill, count: count - current.count) }
+                batches.append(.list(current))
+            }
+            return .iterator(batches)
         case "sum":
             let attributeName = parameters.optional("attribute")
             var total = parameters.optional("start") ?? .int(0)

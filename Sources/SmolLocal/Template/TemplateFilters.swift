@@ -35,8 +35,9 @@ extension TemplateRenderer {
             try parameters.finish()
             return .string(string(value))
         case "safe":
+            // Markup(value) is a str; the escaping that Markup applies when concatenated is not modelled.
             try parameters.finish()
-            return value
+            return .string(string(value))
         case "e", "escape", "forceescape":
             try parameters.finish()
             var out = ""
@@ -73,6 +74,13 @@ extension TemplateRenderer {
             if value.isUndefined || (boolean && !value.isTruthy) { return fallback }
             return value
         case "indent":
+            // jinja2 appends "\n" to the value itself, so anything but a string fails as Python's += does.
+            switch value {
+            case .string: break
+            case .undefined(let hint): throw EvaluationFailure(.undefined, hint)
+            case .list: throw EvaluationFailure(.type, "'list' object has no attribute 'splitlines'")
+            default: throw EvaluationFailure(.type, "unsupported operand type(s) for +=: '\(value.typeName)' and 'str'")
+            }
             let width = parameters.optional("width") ?? .int(4)
             let first = parameters.optional("first")?.isTruthy ?? false
             let blank = parameters.optional("blank")?.isTruthy ?? false
@@ -91,11 +99,14 @@ extension TemplateRenderer {
             }
             return .int(count)
         case "int":
+            // Python's int() calls Undefined.__int__, which raises.
+            if let failure = TemplateOperators.undefinedFailure(value) { throw failure }
             let fallback = parameters.optional("default") ?? .int(0)
             let base = parameters.optional("base")?.integerValue ?? 10
             try parameters.finish()
             return Self.toInt(value, base: base) ?? fallback
         case "float":
+            if let failure = TemplateOperators.undefinedFailure(value) { throw failure }
             let fallback = parameters.optional("default") ?? .double(0)
             try parameters.finish()
             return Self.toFloat(value) ?? fallback
@@ -128,7 +139,8 @@ extension TemplateRenderer {
         case "reverse":
             try parameters.finish()
             if case .string(let text) = value { return .string(String(String.UnicodeScalarView(text.unicodeScalars.reversed()))) }
-            return .iterator(try iterate(value).reversed())
+            guard let elements = try? iterate(value) else { throw EvaluationFailure(.type, "argument must be iterable") }
+            return .iterator(elements.reversed())
         case "items":
             try parameters.finish()
             switch value {
@@ -136,6 +148,15 @@ extension TemplateRenderer {
             case .dict(let dict): return .iterator(dict.itemTuples)
             default: throw EvaluationFailure(.type, "Can only get item pairs from a mapping.")
             }
+        case "format":
+            // jinja2: `soft_str(value) % (kwargs or args)`.
+            guard parameters.positional.isEmpty || parameters.keywords.isEmpty else {
+                throw EvaluationFailure(.type, "can't handle positional and keyword arguments at the same time")
+            }
+            var mapping = TemplateDict()
+            for (key, member) in parameters.keywords { mapping[key] = member }
+            let arguments: TemplateValue = parameters.keywords.isEmpty ? .tuple(parameters.positional) : .dict(mapping)
+            return .string(try percentFormat(string(value), arguments))
         case "attr":
             let attributeName = string(try parameters.required("name"))
             try parameters.finish()

@@ -18,10 +18,23 @@ enum TemplateJSON {
         case .dict(let dict):
             var object = JSONObject()
             object.reserveCapacity(dict.count)
-            for position in 0..<dict.count { object[dict.keys[position]] = try json(dict.values[position]) }
+            for position in 0..<dict.count { object[try jsonKey(dict.keys[position])] = try json(dict.values[position]) }
             return .object(object)
         default:
             throw EvaluationFailure(.type, "Object of type \(value.typeName) is not JSON serializable")
+        }
+    }
+
+    /// `json.dumps` turns `int`, `float`, `bool` and `None` keys into strings and rejects the rest.
+    private static func jsonKey(_ key: TemplateValue) throws(EvaluationFailure) -> String {
+        switch key {
+        case .string(let text): return text
+        case .int(let number): return String(number)
+        case .double(let number):
+            return number.isNaN ? "NaN" : number.isInfinite ? (number < 0 ? "-Infinity" : "Infinity") : TemplateValue.pythonFloat(number)
+        case .bool(let flag): return flag ? "true" : "false"
+        case .none: return "null"
+        default: throw EvaluationFailure(.type, "keys must be str, int, float, bool or None, not \(key.typeName)")
         }
     }
 

@@ -36,15 +36,15 @@ enum TemplateMethods {
         case .dict(let dict):
             switch name {
             case "items": try parameters.finish(); return .list(dict.itemTuples)
-            case "keys": try parameters.finish(); return .list(dict.keys.map { .string($0) })
+            case "keys": try parameters.finish(); return .list(dict.keys)
             case "values": try parameters.finish(); return .list(dict.values)
             case "copy": try parameters.finish(); return receiver
             default:
                 let key = try parameters.required("key")
                 let fallback = parameters.optional("default") ?? .none
                 try parameters.finish()
-                guard case .string(let name) = key else { return fallback }
-                return dict[name] ?? fallback
+                guard TemplateDict.isHashable(key) else { throw EvaluationFailure(.type, "unhashable type: '\(key.typeName)'") }
+                return dict[key] ?? fallback
             }
         case .list(let elements), .tuple(let elements):
             if name == "copy" { return receiver }
@@ -165,7 +165,7 @@ enum TemplateMethods {
             switch iterable {
             case .list(let items), .tuple(let items): elements = items
             case .string(let chars): elements = chars.unicodeScalars.map { .string(String($0)) }
-            case .dict(let dict): elements = dict.keys.map { .string($0) }
+            case .dict(let dict): elements = dict.keys
             default: throw EvaluationFailure(.type, "can only join an iterable")
             }
             var parts: [String] = []

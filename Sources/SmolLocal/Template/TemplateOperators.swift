@@ -60,8 +60,6 @@ enum TemplateOperators {
             guard let count = (lhs.integerValue ?? rhs.integerValue) else { break }
             try checkLength(elements.count * max(count, 0), limits)
             return .list(count > 0 ? Array([[TemplateValue]](repeating: elements, count: count).joined()) : [])
-        case (.modulo, .string, _):
-            throw EvaluationFailure(.unsupported, "printf-style string formatting ('…' % value) is not supported")
         default:
             break
         }
@@ -113,7 +111,10 @@ enum TemplateOperators {
             let remainder = a % b
             return .int(remainder != 0 && (remainder < 0) != (b < 0) ? remainder + b : remainder)
         case .power:
-            if b < 0 { return .double(pow(Double(a), Double(b))) }
+            if b < 0 {
+                guard a != 0 else { throw EvaluationFailure(.type, "0.0 cannot be raised to a negative power") }
+                return .double(pow(Double(a), Double(b)))
+            }
             var result = 1, base = a, exponent = b
             while exponent > 0 {
                 if exponent & 1 == 1 {
@@ -146,10 +147,14 @@ enum TemplateOperators {
         case .modulo:
             guard b != 0 else { throw EvaluationFailure(.type, "float modulo") }
             let remainder = a.truncatingRemainder(dividingBy: b)
-            return .double(remainder != 0 && (remainder < 0) != (b < 0) ? remainder + b : remainder)
+            // Python gives the result the divisor's sign, zero included (0 % -0.25 is -0.0).
+            if remainder == 0 { return .double(b < 0 ? -0.0 : 0.0) }
+            return .double((remainder < 0) != (b < 0) ? remainder + b : remainder)
         case .power:
             if a == 0, b < 0 { throw EvaluationFailure(.type, "0.0 cannot be raised to a negative power") }
-            return .double(pow(a, b))
+            let result = pow(a, b)
+            if result.isInfinite, a.isFinite, b.isFinite { throw EvaluationFailure(.type, "(34, 'Numerical result out of range')") }
+            return .double(result)
         }
     }
 
@@ -218,8 +223,10 @@ enum TemplateOperators {
         case .list(let elements), .tuple(let elements), .iterator(let elements):
             return elements.contains { equals($0, needle) }
         case .dict(let dict):
-            guard case .string(let key) = needle else { return false }
-            return dict.position(of: key) != nil
+            guard TemplateDict.isHashable(needle) else {
+                throw EvaluationFailure(.type, "unhashable type: '\(needle.typeName)'")
+            }
+            return dict.position(of: needle) != nil
         case .undefined:
             return false
         default:

@@ -51,12 +51,11 @@ extension TemplateRenderer {
             var dict = TemplateDict()
             for entry in entries {
                 let key = try evaluate(entry.key)
-                guard case .string(let name) = key else {
+                guard TemplateDict.isHashable(key) else {
                     throw ChatTemplateError(
-                        .unsupported, "dict keys must be strings here, got \(key.typeName)", line: location.line,
-                        column: location.column)
+                        .type, "unhashable type: '\(key.typeName)'", line: location.line, column: location.column)
                 }
-                dict[name] = try evaluate(entry.value)
+                dict[key] = try evaluate(entry.value)
             }
             return try checkedNesting(.dict(dict), at: location)
         case .attribute(let base, let name, let location):
@@ -103,7 +102,8 @@ extension TemplateRenderer {
             let lhs = try evaluate(left)
             let rhs = try evaluate(right)
             return try located(location) { () throws(EvaluationFailure) in
-                try TemplateOperators.apply(op, lhs, rhs, limits: limits)
+                if op == .modulo, case .string(let format) = lhs { return .string(try percentFormat(format, rhs)) }
+                return try TemplateOperators.apply(op, lhs, rhs, limits: limits)
             }
         case .and(let left, let right):
             let lhs = try evaluate(left)

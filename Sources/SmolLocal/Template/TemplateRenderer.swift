@@ -2,7 +2,7 @@
 ///
 /// Scoping follows jinja2: a `for` iteration, a macro call and a `with` block each get a fresh frame
 /// (so `{% set %}` inside them does not leak out, nor from one iteration to the next), while `if` does not.
-/// A macro's frame hangs off the template's top frame, not off its caller's.
+/// A macro's frame hangs off the frame the macro was defined in, not off its caller's.
 struct TemplateRenderer {
     struct Frame {
         var variables: [String: TemplateValue]

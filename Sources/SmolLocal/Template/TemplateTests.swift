@@ -1,11 +1,4 @@
 extension TemplateRenderer {
-    static let filterNames: Set<String> = [
-        "tojson", "trim", "length", "count", "string", "safe", "e", "escape", "forceescape", "upper", "lower",
-        "capitalize", "title", "replace", "default", "d", "indent", "wordcount", "int", "float", "abs", "round",
-        "first", "last", "list", "reverse", "items", "attr", "join", "map", "select", "reject", "selectattr",
-        "rejectattr", "sort", "unique", "min", "max", "dictsort", "sum",
-    ]
-
     /// Runs the jinja2 test `name` (`x is name(args)`).
     func runTest(_ name: String, on value: TemplateValue, _ positional: [TemplateValue], _ keywords: [(String, TemplateValue)])
         throws(EvaluationFailure) -> Bool
@@ -16,12 +9,9 @@ extension TemplateRenderer {
             try parameters.finish()
             return argument
         }
-        func integer() throws(EvaluationFailure) -> Int {
-            guard let number = value.integerValue else {
-                if let failure = TemplateOperators.undefinedFailure(value) { throw failure }
-                throw EvaluationFailure(.type, "unsupported operand type(s) for %: '\(value.typeName)' and 'int'")
-            }
-            return number
+        // jinja2 computes `value % n` with Python's operator, so floats work and strings fail as Python does.
+        func remainder(_ divisor: TemplateValue) throws(EvaluationFailure) -> TemplateValue {
+            try TemplateOperators.apply(.modulo, value, divisor, limits: limits)
         }
         switch name {
         case "defined": try parameters.finish(); return !value.isUndefined
@@ -42,15 +32,16 @@ extension TemplateRenderer {
             case .iterator: return name == "iterable"
             default: return false
             }
-        case "callable": try parameters.finish(); if case .function = value { return true } else { return false }
-        case "odd": try parameters.finish(); return try integer() % 2 != 0
-        case "even": try parameters.finish(); return try integer() % 2 == 0
-        case "divisibleby":
-            let divisor = try other()
-            guard let number = divisor.integerValue, number != 0 else {
-                throw EvaluationFailure(.type, "divisibleby needs a non-zero integer")
+        case "callable":
+            // jinja2's Undefined defines __call__ (to fail when called), so Python's callable() says yes.
+            try parameters.finish()
+            switch value {
+            case .function, .undefined: return true
+            default: return false
             }
-            return try integer() % number == 0
+        case "odd": try parameters.finish(); return TemplateOperators.equals(try remainder(.int(2)), .int(1))
+        case "even": try parameters.finish(); return TemplateOperators.equals(try remainder(.int(2)), .int(0))
+        case "divisibleby": return TemplateOperators.equals(try remainder(try other()), .int(0))
         case "eq", "equalto", "==": return TemplateOperators.equals(value, try other())
         case "ne", "!=": return !TemplateOperators.equals(value, try other())
         case "lt", "lessthan", "<": return try TemplateOperators.compare(.less, value, try other())
@@ -73,7 +64,7 @@ extension TemplateRenderer {
             return cased && (name == "lower" ? text == text.lowercased() : text == text.uppercased())
         case "escaped": try parameters.finish(); return false
         case "filter":
-            return Self.filterNames.contains(string(try other()))
+            return TemplateParser.jinjaFilters.contains(string(try other()))
         case "test":
             return Self.testNames.contains(string(try other()))
         default:

@@ -119,7 +119,7 @@ extension TemplateRenderer {
         out += "{"
         for position in 0..<dict.count {
             if position > 0 { out += ", " }
-            out += TemplateValue.pythonStringRepr(dict.keys[position])
+            appendRepr(dict.keys[position], to: &out, topLevel: false)
             out += ": "
             appendRepr(dict.values[position], to: &out, topLevel: false)
         }

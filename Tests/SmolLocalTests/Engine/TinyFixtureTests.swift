@@ -54,7 +54,7 @@ struct TinyFixtureTests {
         let vocab = model.config.vocabSize
         #expect(logits.count == inputIDs.count * vocab)
 
-        let session = InferenceSession(model: model)
+        let session = try InferenceSession(model: model)
         let ours = try session.prefillReturningAllLogits(inputIDs)
         var worst: Float = 0
         for row in 0..<inputIDs.count {
@@ -81,9 +81,9 @@ struct TinyFixtureTests {
         let model = try LlamaModel(contentsOf: try FixturePaths.fixture("tiny-qwen2"))
         let ids: [Int32] = [1, 85, 91, 85, 325, 79, 201, 387, 347, 260, 223, 268, 78, 82, 72, 87, 78, 223, 378, 366,
                             223, 318, 70, 342, 287, 78, 380, 14, 262, 84, 393, 311, 343, 91, 294, 87, 73]
-        let batched = InferenceSession(model: model)
+        let batched = try InferenceSession(model: model)
         try batched.prefill(ids)
-        let single = InferenceSession(model: model)
+        let single = try InferenceSession(model: model)
         for id in ids { try single.decode(id) }
         #expect(Self.relativeError(ArraySlice(batched.logits), ArraySlice(single.logits)) <= 1e-5)
     }
@@ -92,7 +92,7 @@ struct TinyFixtureTests {
     func truncateAndReuse() throws {
         let model = try LlamaModel(contentsOf: try FixturePaths.fixture("tiny-llama"))
         let ids: [Int32] = [1, 85, 91, 85, 325, 79, 201, 387, 347, 260]
-        let session = InferenceSession(model: model)
+        let session = try InferenceSession(model: model)
         try session.prefill(ids)
         let full = session.copyLogits()
         try session.truncate(to: 4)
@@ -107,7 +107,7 @@ struct TinyFixtureTests {
     @Test("context overflow, bad token ids and empty input are typed errors")
     func typedErrors() throws {
         let model = try LlamaModel(contentsOf: try FixturePaths.fixture("tiny-llama"))
-        let session = InferenceSession(model: model, contextLength: 8)
+        let session = try InferenceSession(model: model, contextLength: 8)
         #expect(throws: InferenceError.emptyInput) { try session.prefill([]) }
         #expect(throws: InferenceError.invalidToken(token: 400, vocabSize: 400)) { try session.decode(400) }
         #expect(throws: InferenceError.invalidToken(token: -1, vocabSize: 400)) { try session.prefill([1, -1]) }

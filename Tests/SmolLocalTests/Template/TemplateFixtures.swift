@@ -64,7 +64,7 @@ enum TemplateFixtures {
             case "TemplateSyntaxError", "TemplateAssertionError": return .syntax
             case "TemplateRuntimeError": return .unsupported
             case "SecurityError": return .security
-            case "TypeError", "ValueError", "ZeroDivisionError": return .type
+            case "TypeError", "ValueError", "ZeroDivisionError", "AttributeError", "FilterArgumentError": return .type
             case "OverflowError": return .limitExceeded(.collectionLength)
             default: return nil
             }
