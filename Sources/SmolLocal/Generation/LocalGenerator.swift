@@ -75,7 +75,16 @@ final class LocalGenerator: Sendable {
                 message: "the prompt has \(prompt.count) tokens; the context holds \(contextLength)", location: "messages")
         }
         dispatchPrecondition(condition: .onQueue(queue))
-        let session = state.session ?? InferenceSession(model: checkpoint.model, contextLength: contextLength)
+        let session: InferenceSession
+        if let existing = state.session {
+            session = existing
+        } else {
+            do {
+                session = try InferenceSession(model: checkpoint.model, contextLength: contextLength)
+            } catch {
+                throw ModelError.invalidInput(message: error.description, location: "contextLength")
+            }
+        }
         state.session = session
         do {
             // Reuse the cached prefix, but always run at least the last prompt token to get its logits.
