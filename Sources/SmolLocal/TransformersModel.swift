@@ -26,7 +26,7 @@ import SmolCore
 /// turn reuses the cached prefix of its prompt.
 public struct TransformersModel: Model {
     /// The id the model was created with.
-    public let modelID: String?
+    public private(set) var modelID: String?
     /// The answer length limit when a call gives none.
     public let maxNewTokens: Int
     /// Model-level generation parameters.
@@ -61,6 +61,28 @@ public struct TransformersModel: Model {
         generator = LocalGenerator(checkpoint: checkpoint, contextLength: contextLength)
         _ = try LocalGenerationOptions(call: [:], model: parameters, defaultMaxNewTokens: self.maxNewTokens,
                                        generationConfig: checkpoint.generationConfig)
+    }
+
+    /// Loads the model `modelID` names, downloading a hub id that is not on disk with `downloader` (into the
+    /// Hugging Face cache, so later loads find it) unless `HF_HUB_OFFLINE` is set.
+    ///
+    /// Same parameters as ``init(modelID:maxNewTokens:maxTokens:parameters:applyChatTemplateKwargs:contextLength:environment:)``;
+    /// `revision` is the hub branch, tag or commit to download.
+    public static func load(
+        modelID: String, revision: String = "main", downloader: (any ModelDownloader)?, maxNewTokens: Int = 4096,
+        maxTokens: Int? = nil, parameters: JSONObject = [:], applyChatTemplateKwargs: JSONObject = [:],
+        contextLength: Int? = nil, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) async throws -> TransformersModel {
+        let locator = ModelLocator(environment: environment)
+        var id = modelID
+        if let downloader, (try? locator.locate(modelID)) == nil, locator.isHubID(modelID), !locator.isOffline {
+            id = try await downloader.download(repository: modelID, revision: revision, hubCache: locator.hubCache)
+        }
+        var model = try TransformersModel(modelID: id, maxNewTokens: maxNewTokens, maxTokens: maxTokens,
+                                          parameters: parameters, applyChatTemplateKwargs: applyChatTemplateKwargs,
+                                          contextLength: contextLength, environment: environment)
+        model.modelID = modelID
+        return model
     }
 
     /// Streams text as it is decoded.

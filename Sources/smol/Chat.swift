@@ -14,7 +14,7 @@ struct Chat: AsyncParsableCommand {
     var system: String?
 
     func run() async throws {
-        let chosen = try model.makeModel()
+        let chosen = try await model.makeModel()
         let options = try generation.makeOptions()
         let output = Output()
         let interactive = isatty(STDIN_FILENO) != 0

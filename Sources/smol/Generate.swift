@@ -36,7 +36,7 @@ struct Generate: AsyncParsableCommand {
     func run() async throws {
         let conversation = try messages.map(readMessages) ?? [ChatMessage(role: .user, content: .text(prompt ?? ""))]
         let options = try generation.makeOptions()
-        let chosen = try model.makeModel()
+        let chosen = try await model.makeModel()
         let output = Output()
         let message: ChatMessage
         if stream {

@@ -51,7 +51,7 @@ struct ModelOptions: ParsableArguments {
     static let defaultLocalModel = "HuggingFaceTB/SmolLM2-135M-Instruct"
 
     /// Builds the chosen model; configuration problems are ``ModelError``s (exit status 1).
-    func makeModel() throws -> any Model {
+    func makeModel() async throws -> any Model {
         let http = HTTPConfiguration(totalTimeout: .milliseconds(Int64(timeout * 1000)))
         switch modelType {
         case "OpenAIServerModel", "OpenAIModel":
@@ -67,7 +67,9 @@ struct ModelOptions: ParsableArguments {
             return try LiteLLMModel(modelID: try required(modelID, "--model-id (provider/model)"), apiBase: apiBase,
                                     apiKey: apiKey, http: http)
         case "TransformersModel":
-            return try TransformersModel(modelID: modelID ?? Self.defaultLocalModel, contextLength: contextLength)
+            return try await TransformersModel.load(
+                modelID: modelID ?? Self.defaultLocalModel, downloader: HubDownloader(progress: DownloadBar.report),
+                contextLength: contextLength)
         case "AmazonBedrockServerModel", "AmazonBedrockModel":
             return try AmazonBedrockServerModel(modelID: try required(modelID, "--model-id"), region: region, profile: profile,
                                                 apiKey: apiKey, endpointURL: apiBase, http: http)
@@ -80,5 +82,21 @@ struct ModelOptions: ParsableArguments {
     private func required(_ value: String?, _ flag: String) throws -> String {
         guard let value, !value.isEmpty else { throw ValidationError("\(modelType) needs \(flag)") }
         return value
+    }
+}
+
+/// A one-line progress bar on stderr for model downloads.
+enum DownloadBar {
+    @Sendable static func report(_ progress: DownloadProgress) {
+        let megabytes = { (bytes: Int64) in String(format: "%.1f", Double(bytes) / 1_048_576) }
+        var line = "\rdownloading \(progress.file): \(megabytes(progress.received)) MB"
+        if let total = progress.total, total > 0 {
+            let fraction = min(1, Double(progress.received) / Double(total))
+            let filled = Int(fraction * 30)
+            line += " / \(megabytes(total)) MB [" + String(repeating: "#", count: filled)
+                + String(repeating: " ", count: 30 - filled) + "] " + String(format: "%3.0f%%", fraction * 100)
+        }
+        if let total = progress.total, progress.received >= total { line += "\n" }
+        FileHandle.standardError.write(Data(line.utf8))
     }
 }

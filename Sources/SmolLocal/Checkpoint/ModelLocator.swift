@@ -4,7 +4,8 @@ import SmolCore
 /// Turns a `modelID` into a checkpoint on disk, the way a Hugging Face user expects.
 ///
 /// In order: an existing path (a `.gguf` file or a model folder; `~` expanded); a hub id (`owner/name`)
-/// in the Hugging Face cache (`HF_HUB_CACHE`, else `HF_HOME/hub`, else `~/.cache/huggingface/hub`,
+/// in the Hugging Face cache (`HF_HUB_CACHE`, else `HF_HOME/hub`, else `XDG_CACHE_HOME/huggingface/hub`,
+/// else `~/.cache/huggingface/hub`,
 /// `models--owner--name/snapshots/<refs/main>`); a `.gguf` in this project's model folder
 /// (`SMOL_MODELS_DIR`, else `~/.cache/swift-smolagents/models`) whose name is the id's last part,
 /// optionally followed by a quantization suffix (`SmolLM2-135M-Instruct` finds
@@ -19,10 +20,11 @@ public struct ModelLocator: Sendable {
         self.environment = environment
     }
 
-    /// The model folders searched, in order.
+    /// The Hugging Face hub cache folder.
     public var hubCache: String {
         if let cache = environment["HF_HUB_CACHE"], !cache.isEmpty { return expand(cache) }
         if let home = environment["HF_HOME"], !home.isEmpty { return expand(home) + "/hub" }
+        if let cache = environment["XDG_CACHE_HOME"], !cache.isEmpty { return expand(cache) + "/huggingface/hub" }
         return homeDirectory + "/.cache/huggingface/hub"
     }
 
@@ -30,6 +32,16 @@ public struct ModelLocator: Sendable {
     public var modelsDirectory: String {
         if let directory = environment["SMOL_MODELS_DIR"], !directory.isEmpty { return expand(directory) }
         return homeDirectory + "/.cache/swift-smolagents/models"
+    }
+
+    /// Whether `HF_HUB_OFFLINE` forbids downloads.
+    public var isOffline: Bool { ["1", "ON", "YES", "TRUE"].contains((environment["HF_HUB_OFFLINE"] ?? "").uppercased()) }
+
+    /// Whether `modelID` has the shape of a hub id (`owner/name`) rather than a path.
+    public func isHubID(_ modelID: String) -> Bool {
+        let parts = modelID.split(separator: "/", omittingEmptySubsequences: false)
+        return parts.count == 2 && parts.allSatisfy { !$0.isEmpty && $0 != "." && $0 != ".." } && !modelID.hasPrefix("~")
+            && !FileManager.default.fileExists(atPath: modelID)
     }
 
     /// The path of the checkpoint `modelID` names.
@@ -52,10 +64,9 @@ public struct ModelLocator: Sendable {
         searched.append(modelsDirectory + "/\(name)*.gguf")
         if let file = localGGUF(named: name) { return file }
 
-        let offline = ["1", "ON", "YES", "TRUE"].contains((environment["HF_HUB_OFFLINE"] ?? "").uppercased())
         throw .invalidInput(
             message: "model '\(trimmed)' not found; searched: \(searched.joined(separator: ", "))"
-                + (offline ? " (HF_HUB_OFFLINE is set)" : "")
+                + (isOffline ? " (HF_HUB_OFFLINE is set)" : "")
                 + ". Install the default model with scripts/fetch-model.sh, or pass a .gguf file or model folder.",
             location: "modelID")
     }
