@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
@@ -37,7 +38,10 @@ let package = Package(
         // Hot numeric kernels in C: per-function target attributes pick AVX2/FMA/F16C/AVX-512 at run
         // time without unsafe flags (see ARCHITECTURE.md, "Local engine").
         .target(name: "CSmolKernels"),
-        .target(name: "SmolLocal", dependencies: ["SmolCore", "CSmolKernels"]),
+        .target(
+            name: "SmolLocal",
+            dependencies: ["SmolCore", "CSmolKernels", .product(name: "HeapModule", package: "swift-collections")]
+        ),
         .target(name: "SmolModels", dependencies: ["SmolCore", "SmolRemote", "SmolLocal"]),
         .executableTarget(
             name: "smol",

@@ -1,3 +1,4 @@
+import HeapModule
 import Synchronization
 
 /// Byte-level BPE: the merge table and the merge loop, plus a small per-word cache.
@@ -54,13 +55,13 @@ struct BytePairMerger: Sendable {
             initialized = count
         }
         var alive = [Bool](repeating: true, count: count)
-        var heap = MinHeap()
+        var heap = Heap<UInt64>()
         for i in 0..<(count - 1) {
             if let entry = merges[pairKey(ids[i], ids[i + 1])] {
-                heap.push((entry & 0xFFFF_FFFF_0000_0000) | UInt64(i))
+                heap.insert((entry & 0xFFFF_FFFF_0000_0000) | UInt64(i))
             }
         }
-        while let top = heap.pop() {
+        while let top = heap.popMin() {
             let position = Int(top & 0xFFFF_FFFF)
             let rank = top >> 32
             guard alive[position] else { continue }
@@ -75,10 +76,10 @@ struct BytePairMerger: Sendable {
             if after >= 0 { previous[Int(after)] = Int32(position) }
             let before = previous[position]
             if before >= 0, let left = merges[pairKey(ids[Int(before)], ids[position])] {
-                heap.push((left & 0xFFFF_FFFF_0000_0000) | UInt64(before))
+                heap.insert((left & 0xFFFF_FFFF_0000_0000) | UInt64(before))
             }
             if after >= 0, let rightEntry = merges[pairKey(ids[position], ids[Int(after)])] {
-                heap.push((rightEntry & 0xFFFF_FFFF_0000_0000) | UInt64(position))
+                heap.insert((rightEntry & 0xFFFF_FFFF_0000_0000) | UInt64(position))
             }
         }
         var result: [Int32] = []
@@ -94,41 +95,6 @@ struct BytePairMerger: Sendable {
 @inline(__always)
 func pairKey(_ left: Int32, _ right: Int32) -> UInt64 {
     UInt64(UInt32(bitPattern: left)) << 32 | UInt64(UInt32(bitPattern: right))
-}
-
-/// A binary min-heap of packed `rank << 32 | position` keys.
-struct MinHeap {
-    private var items: [UInt64] = []
-
-    mutating func push(_ value: UInt64) {
-        items.append(value)
-        var child = items.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard items[child] < items[parent] else { break }
-            items.swapAt(child, parent)
-            child = parent
-        }
-    }
-
-    mutating func pop() -> UInt64? {
-        guard let first = items.first else { return nil }
-        let last = items.removeLast()
-        if !items.isEmpty {
-            items[0] = last
-            var parent = 0
-            while true {
-                let left = 2 * parent + 1
-                guard left < items.count else { break }
-                var smallest = left
-                if left + 1 < items.count, items[left + 1] < items[left] { smallest = left + 1 }
-                guard items[smallest] < items[parent] else { break }
-                items.swapAt(smallest, parent)
-                parent = smallest
-            }
-        }
-        return first
-    }
 }
 
 /// A bounded word → ids cache shared by copies of a tokenizer.

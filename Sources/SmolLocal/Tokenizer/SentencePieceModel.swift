@@ -1,3 +1,4 @@
+import HeapModule
 /// SentencePiece-style BPE over a vocabulary with scores (GGUF `tokenizer.ggml.model = "llama"`).
 ///
 /// Follows llama.cpp's SPM tokenizer (and SentencePiece's own BPE encoder): spaces become `▁`, one `▁`
@@ -34,15 +35,15 @@ struct SentencePieceModel: Sendable {
         next[count - 1] = -1
         var previous = (0..<count).map { $0 - 1 }
 
-        var queue = BigramQueue()
+        var queue = Heap<Bigram>()
         func addBigram(_ left: Int, _ right: Int) {
             guard left >= 0, right >= 0 else { return }
             let size = lengths[left] + lengths[right]
             guard let id = pieceIDs[ExactText(bytes: bytes[starts[left]..<(starts[left] + size)])], Int(id) < scores.count else { return }
-            queue.push(Bigram(score: scores[Int(id)], left: left, right: right, size: size))
+            queue.insert(Bigram(score: scores[Int(id)], left: left, right: right, size: size))
         }
         for i in 1..<max(count, 1) { addBigram(i - 1, i) }
-        while let bigram = queue.pop() {
+        while let bigram = queue.popMin() {
             let left = bigram.left
             let right = bigram.right
             guard lengths[left] > 0, lengths[right] > 0, lengths[left] + lengths[right] == bigram.size else { continue }
@@ -84,49 +85,14 @@ struct SentencePieceModel: Sendable {
     }
 }
 
-struct Bigram {
+struct Bigram: Comparable {
     var score: Float
     var left: Int
     var right: Int
     var size: Int
 
     /// Higher score first, then the leftmost pair.
-    func comesBefore(_ other: Bigram) -> Bool {
-        score != other.score ? score > other.score : left < other.left
-    }
-}
-
-/// A binary heap of bigrams ordered by ``Bigram/comesBefore(_:)``.
-struct BigramQueue {
-    private var items: [Bigram] = []
-
-    mutating func push(_ value: Bigram) {
-        items.append(value)
-        var child = items.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard items[child].comesBefore(items[parent]) else { break }
-            items.swapAt(child, parent)
-            child = parent
-        }
-    }
-
-    mutating func pop() -> Bigram? {
-        guard let first = items.first else { return nil }
-        let last = items.removeLast()
-        if !items.isEmpty {
-            items[0] = last
-            var parent = 0
-            while true {
-                let left = 2 * parent + 1
-                guard left < items.count else { break }
-                var best = left
-                if left + 1 < items.count, items[left + 1].comesBefore(items[left]) { best = left + 1 }
-                guard items[best].comesBefore(items[parent]) else { break }
-                items.swapAt(best, parent)
-                parent = best
-            }
-        }
-        return first
+    static func < (lhs: Bigram, rhs: Bigram) -> Bool {
+        lhs.score != rhs.score ? lhs.score > rhs.score : lhs.left < rhs.left
     }
 }
