@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #define CSK_MAX_THREADS 16
-#define CSK_SPIN_ROUNDS 2000
+#define CSK_SPIN_ROUNDS 10000
 
 static inline void cpu_relax(void) {
 #if CSK_X86
@@ -127,9 +127,12 @@ void csk_pool_run(csk_task_fn fn, void *arg) {
     pool.fn = fn;
     pool.arg = arg;
     pool.active = n;
-    unsigned g = atomic_fetch_add(&pool.generation, 1) + 1;
-    if (g == 0) g = atomic_fetch_add(&pool.generation, 1) + 1;  // 0 means "closed"
+    // Open the region before publishing its generation: a helper that sees the new generation must also
+    // see it open (both are seq_cst). Only this thread (holding run_lock) writes the generation.
+    unsigned g = atomic_load(&pool.generation) + 1;
+    if (g == 0) g = 1;  // 0 means "closed"
     atomic_store(&pool.open, g);
+    atomic_store(&pool.generation, g);
     if (atomic_load(&pool.sleepers) > 0) {
         pthread_mutex_lock(&pool.sleep_lock);
         pthread_cond_broadcast(&pool.wake);
