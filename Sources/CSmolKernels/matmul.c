@@ -74,7 +74,7 @@ typedef struct {
 
 // Rows are handed out in chunks from a shared counter, so a thread that starts late (a busy machine) only
 // takes what is left instead of holding up the others with a fixed half of the work.
-#define CHUNK_ROWS 64
+#define CHUNK_ROWS 256
 
 static void matmul_range(matmul_task *t, int tid, int64_t begin, int64_t end) {
     int isa = csk_active_isa();

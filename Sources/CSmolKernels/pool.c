@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #define CSK_MAX_THREADS 16
-#define CSK_SPIN_ROUNDS 2000
+#define CSK_SPIN_ROUNDS 20000
 
 static inline void cpu_relax(void) {
 #if CSK_X86
@@ -50,7 +50,12 @@ static void *worker(void *p) {
         }
         pthread_mutex_unlock(&pool.sleep_lock);
         while ((g = atomic_load_explicit(&pool.generation, memory_order_acquire)) == seen) {
-            if (++spins < CSK_SPIN_ROUNDS) { cpu_relax(); continue; }
+            if (++spins < CSK_SPIN_ROUNDS) {
+                // Yield now and then: on a busy machine the caller may share this CPU, and a pure spin
+                // would take its time slice.
+                if ((spins & 127) == 0) sched_yield(); else cpu_relax();
+                continue;
+            }
             pthread_mutex_lock(&pool.sleep_lock);
             atomic_fetch_add(&pool.sleepers, 1);
             while (atomic_load(&pool.generation) == seen) pthread_cond_wait(&pool.wake, &pool.sleep_lock);
@@ -127,9 +132,12 @@ void csk_pool_run(csk_task_fn fn, void *arg) {
     pool.fn = fn;
     pool.arg = arg;
     pool.active = n;
-    unsigned g = atomic_fetch_add(&pool.generation, 1) + 1;
-    if (g == 0) g = atomic_fetch_add(&pool.generation, 1) + 1;  // 0 means "closed"
+    // Open the region before publishing its generation: a helper that sees the new generation must also
+    // see it open (both are seq_cst). Only this thread (holding run_lock) writes the generation.
+    unsigned g = atomic_load(&pool.generation) + 1;
+    if (g == 0) g = 1;  // 0 means "closed"
     atomic_store(&pool.open, g);
+    atomic_store(&pool.generation, g);
     if (atomic_load(&pool.sleepers) > 0) {
         pthread_mutex_lock(&pool.sleep_lock);
         pthread_cond_broadcast(&pool.wake);
@@ -139,7 +147,7 @@ void csk_pool_run(csk_task_fn fn, void *arg) {
     atomic_store(&pool.open, 0);
     int spins = 0;
     while (atomic_load_explicit(&pool.busy, memory_order_acquire) > 0) {
-        if (++spins < CSK_SPIN_ROUNDS) cpu_relax(); else sched_yield();
+        if ((++spins & 127) == 0) sched_yield(); else cpu_relax();
     }
     pthread_mutex_unlock(&pool.run_lock);
 }
