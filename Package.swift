@@ -72,6 +72,7 @@ let package = Package(
             dependencies: ["SmolLocal", "CSmolKernels"],
             resources: [.copy("Fixtures")]
         ),
+        .executableTarget(name: "smol-local-bench", dependencies: ["SmolLocal", "CSmolKernels"]),
         .executableTarget(
             name: "smol-bench",
             dependencies: [

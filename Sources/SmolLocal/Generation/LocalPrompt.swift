@@ -102,7 +102,8 @@ struct LocalGenerationOptions {
         let minP = try number("min_p"), penalty = try number("repetition_penalty"), seed = try integer("seed")
         sampling = SamplingParameters(
             doSample: doSample, temperature: temperature ?? generationConfig.temperature ?? 1,
-            topK: topK ?? generationConfig.topK, topP: topP ?? generationConfig.topP,
+            // transformers' GenerationConfig defaults top_k to 50, which applies whenever it samples.
+            topK: topK ?? generationConfig.topK ?? 50, topP: topP ?? generationConfig.topP,
             minP: minP ?? generationConfig.minP, repetitionPenalty: penalty ?? generationConfig.repetitionPenalty)
         self.seed = UInt64(truncatingIfNeeded: seed ?? 0)
     }
