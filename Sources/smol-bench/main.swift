@@ -70,6 +70,20 @@ func report(client: String = "swift-smolagents", mode: String, concurrency: Int,
     print(#"{"client":"\#(client)","mode":"\#(mode)","concurrency":\#(concurrency),"requests":\#(requests),"chunks":\#(chunks),"wall_s":\#(wall),"user_s":\#(user),"sys_s":\#(system),"cpu_s":\#(user + system)}"#)
 }
 
+extension Range<Int> {
+    /// Runs `body` once per element, one after another; returns the count.
+    func asyncCount(_ body: () async throws -> Void) async throws -> Int {
+        for _ in self { try await body() }
+        return count
+    }
+}
+
+/// `n` non-streamed calls, one after another.
+func sequential(_ n: Int, model: OpenAIServerModel) async throws -> Int {
+    for _ in 0..<n { _ = try await model.generate(messages, options: options) }
+    return n
+}
+
 switch mode {
 case "plain":
     guard arguments.count == 4, let n = Int(arguments[1]), let concurrency = Int(arguments[2]), n > 0,
@@ -80,7 +94,9 @@ case "plain":
         guard warm.text?.isEmpty == false else { fail("warm-up response has no text") }
         let before = cpuSeconds()
         let start = wallSeconds()
-        let completed = try await withThrowingTaskGroup(of: Int.self) { group in
+        // At concurrency 1 the calls run one after another in this task, as the Python clients' plain loop
+        // does; a child task per call would add a task spawn and a thread hop the SDK side does not pay.
+        let completed = concurrency == 1 ? try await sequential(n, model: model) : try await withThrowingTaskGroup(of: Int.self) { group in
             var issued = 0
             var done = 0
             let initial = min(concurrency, n)
@@ -158,7 +174,7 @@ case "ahc-plain", "ahc-stream":
         _ = try await one()
         let before = cpuSeconds()
         let start = wallSeconds()
-        let completed = try await withThrowingTaskGroup(of: Int.self) { group in
+        let completed = concurrency == 1 ? try await (0..<n).asyncCount { _ = try await one() } : try await withThrowingTaskGroup(of: Int.self) { group in
             var issued = min(concurrency, n)
             var done = 0
             for _ in 0..<issued { group.addTask { _ = try await one(); return 1 } }
