@@ -82,11 +82,10 @@ public struct HTTPEngine: Sendable {
     public func send(_ request: Request, secrets: [Secret] = []) async throws -> Response {
         try await withRetries(secrets: secrets) {
             let deadline = configuration.totalTimeout.map { NIODeadline.now() + TimeAmount($0) } ?? .distantFuture
-            let response = try await execute(request, secrets: secrets) { transport, outgoing, origin in
-                .complete(try await transport.collect(outgoing, origin: origin, limit: Self.maximumBodySize,
-                                                      deadline: deadline))
+            let collected = try await execute(request, secrets: secrets, head: \.head, discard: { _ in }) {
+                transport, outgoing, origin in
+                try await transport.collect(outgoing, origin: origin, limit: Self.maximumBodySize, deadline: deadline)
             }
-            guard case .complete(let collected) = response else { preconditionFailure("collect returns a complete response") }
             let status = Int(collected.head.status.code)
             let body = Array(collected.body.readableBytesView)
             guard (200..<300).contains(status) else {
@@ -100,10 +99,13 @@ public struct HTTPEngine: Sendable {
     /// Retries happen only before that point.
     public func stream(_ request: Request, secrets: [Secret] = []) async throws -> StreamingResponse {
         try await withRetries(secrets: secrets) {
-            let response = try await execute(request, secrets: secrets) { transport, outgoing, origin in
-                .streaming(try await transport.stream(outgoing, origin: origin))
+            let streamed = try await execute(request, secrets: secrets, head: \.head, discard: { streamed in
+                // Read the redirect's body to its end so the connection can be reused.
+                _ = try? await Self.collect(ResponseBody(base: streamed.body.base, secrets: secrets), limit: 1 << 20,
+                                            secrets: secrets)
+            }) { transport, outgoing, origin in
+                try await transport.stream(outgoing, origin: origin)
             }
-            guard case .streaming(let streamed) = response else { preconditionFailure("stream returns a streamed response") }
             let status = Int(streamed.head.status.code)
             let body = ResponseBody(base: streamed.body.base, secrets: secrets)
             guard (200..<300).contains(status) else {
@@ -144,23 +146,13 @@ public struct HTTPEngine: Sendable {
 
     // MARK: - One exchange, redirects included
 
-    /// A response as one exchange produced it.
-    private enum Exchanged: Sendable {
-        case complete(CollectedResponse)
-        case streaming(StreamedResponse)
-
-        var head: HTTPResponseHead {
-            switch self {
-            case .complete(let response): response.head
-            case .streaming(let response): response.head
-            }
-        }
-    }
-
-    private func execute(
-        _ original: Request, secrets: [Secret],
-        _ exchange: (HTTPTransport, OutgoingRequest, Origin) async throws -> Exchanged
-    ) async throws -> Exchanged {
+    /// Runs `exchange` for `original`, following redirects; `head` reads a response's head and `discard`
+    /// finishes with a redirect response before the next hop.
+    private func execute<Response>(
+        _ original: Request, secrets: [Secret], head: (Response) -> HTTPResponseHead,
+        discard: (Response) async -> Void,
+        _ exchange: (HTTPTransport, OutgoingRequest, Origin) async throws -> Response
+    ) async throws -> Response {
         var request = original
         guard let originalOrigin = Origin(request.url) else {
             throw ModelError.invalidInput(message: "not an absolute http(s) URL: \(Secret.redact(request.url, secrets: secrets))",
@@ -182,10 +174,10 @@ public struct HTTPEngine: Sendable {
             }
             let outgoing = OutgoingRequest(method: request.method, target: target, headers: headers, body: request.body)
             let response = try await exchange(transport, outgoing, target.origin)
-            let head = response.head
-            configuration.onResponse?(Int(head.status.code), head.headers.map { ($0.name, $0.value) })
-            let code = Int(head.status.code)
-            guard [301, 302, 303, 307, 308].contains(code), let location = head.headers.first(name: "location") else {
+            let responseHead = head(response)
+            configuration.onResponse?(Int(responseHead.status.code), responseHead.headers.map { ($0.name, $0.value) })
+            let code = Int(responseHead.status.code)
+            guard [301, 302, 303, 307, 308].contains(code), let location = responseHead.headers.first(name: "location") else {
                 return response
             }
             redirects += 1
@@ -198,11 +190,7 @@ public struct HTTPEngine: Sendable {
                 throw ModelError.decoding(message: "a redirect to an invalid location",
                                           payload: Secret.redact(location, secrets: secrets))
             }
-            // Read the redirect's body to its end so the connection can be reused.
-            if case .streaming(let streamed) = response {
-                _ = try? await Self.collect(ResponseBody(base: streamed.body.base, secrets: secrets), limit: 1 << 20,
-                                            secrets: secrets)
-            }
+            await discard(response)
             if code == 303 || ((code == 301 || code == 302) && request.method == "POST") {
                 request.method = "GET"
                 request.body = nil
