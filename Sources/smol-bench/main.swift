@@ -215,6 +215,33 @@ case "decode":
     let wall = wallSeconds() - start
     report(client: "decode-only", mode: "stream", concurrency: 1, requests: n, chunks: deltas, wall: wall,
            before: before, after: cpuSeconds())
+case "codec":
+    // The client's own per-request work with no transport: the request body built and serialized as
+    // OpenAIServerModel does it, and the canned completion decoded into a ChatMessage.
+    guard arguments.count == 3, let n = Int(arguments[1]), n > 0,
+          let file = FileManager.default.contents(atPath: arguments[2]) else {
+        fail("usage: smol-bench codec N COMPLETION_FILE")
+    }
+    let response = [UInt8](file)
+    var bytes = 0
+    let before = cpuSeconds()
+    let start = wallSeconds()
+    do {
+        for _ in 0..<n {
+            let prepared = try prepareCompletionParameters(
+                messages: messages, options: options, modelID: "gpt-4o-mini", modelParameters: [:],
+                extraParameters: ["model": "gpt-4o-mini"], roleConversions: nil, convertImagesToImageURLs: true,
+                flattenMessagesAsText: false, nativeToolMessages: true)
+            bytes += JSONEmitter().bytes(from: .object(ChatCompletionsCodec.requestBody(prepared, stream: false))).count
+            bytes += try ChatCompletionsCodec.decodeResponse(response).text?.utf8.count ?? 0
+        }
+    } catch {
+        fail("codec failed: \(error)")
+    }
+    let wall = wallSeconds() - start
+    guard bytes > 0 else { fail("nothing encoded") }
+    report(client: "codec-only", mode: "plain", concurrency: 1, requests: n, chunks: 0, wall: wall,
+           before: before, after: cpuSeconds())
 default:
     fail("unknown mode \(mode)")
 }

@@ -219,4 +219,31 @@ struct FaultInjectionConnectionTests {
             #expect(leaks.isEmpty, "leaked in: \(leaks.first ?? "")")
         }
     }
+
+    @Test("an API key with a line break is refused before sending: a typed error naming the header, not the key", arguments: [
+        "sk-secret-123\r\nX-Injected: 1", "sk-secret-123\n", "sk-secret\u{0}123",
+    ])
+    func headerInjectionRefused(_ key: String) async throws {
+        try await withTestServer({ _ in .json(Faults.completion("unreachable")) }) { server in
+            let model = try Faults.openAI(server, apiKey: key)
+            let error = try await Faults.failure { _ = try await model.generate(Faults.ask, options: GenerateOptions()) }
+            guard case .invalidInput(let message, let location) = error else { Issue.record("got \(error)"); return }
+            #expect(location == "headers")
+            #expect(message.contains("'Authorization'"))
+            #expect(server.requests.isEmpty)
+            for text in Self.renderings(error) { #expect(!text.contains("secret"), "leaked in: \(text)") }
+        }
+    }
+
+    @Test("a header name that is not an HTTP token is refused before sending")
+    func badHeaderNameRefused() async throws {
+        try await withTestServer({ _ in .json(Faults.completion("unreachable")) }) { server in
+            let engine = HTTPEngine(configuration: HTTPConfiguration(readTimeout: .seconds(5), totalTimeout: .seconds(5)))
+            let request = HTTPEngine.Request(url: server.baseURL + "/v1/chat/completions", headers: [("X Bad", "1")], body: [])
+            let error = try await Faults.failure { _ = try await engine.send(request) }
+            guard case .invalidInput(let message, "headers") = error else { Issue.record("got \(error)"); return }
+            #expect(message.contains("'X Bad'"))
+            #expect(server.requests.isEmpty)
+        }
+    }
 }

@@ -160,6 +160,7 @@ measure smol-stream      "${PC[@]}" smolagents stream "$STREAMS_PY" "$BASE/strea
 # HTTPEngine configures it, body collected, nothing decoded) and SSE parsing + delta decoding alone.
 measure floor-ahc-plain-c1 "$SB" ahc-plain "$N_OURS_PLAIN" 1 "$BASE/plain/v1"
 measure floor-decode       "$SB" decode "$STREAMS_OURS" "$PREFIX/www/stream/v1/chat/completions"
+measure floor-codec        "$SB" codec 50000 "$PREFIX/www/plain/v1/chat/completions"
 
 # Start-up: no server involved.
 "$BIN/smol" generate --help > /dev/null
@@ -232,7 +233,8 @@ print(f"openai SDK: sync OpenAI client at concurrency 1; at 64 the better of Asy
       f"{sdk64.rsplit('-', 1)[1]}. smolagents: sync generate, 64 threads on one model at 64.")
 print(f"Breakdown of ours: AsyncHTTPClient alone (same configuration, body collected, not decoded) "
       f"{cpu_req('floor-ahc-plain-c1'):,.1f} µs CPU per request at concurrency 1; SSEParser + "
-      f"ChatCompletionsStreamDecoder alone (in memory, no network, no tasks) {cpu_chunk('floor-decode'):.2f} µs per chunk.")
+      f"ChatCompletionsStreamDecoder alone (in memory, no network, no tasks) {cpu_chunk('floor-decode'):.2f} µs per chunk; "
+      f"request body built + serialized and the completion decoded (no network) {cpu_req('floor-codec'):.1f} µs per request.")
 print(f"Deltas yielded per stream: ours {deltas('ours-stream'):.0f}, SDK {deltas('sdk-stream'):.0f}, "
       f"smolagents {deltas('smol-stream'):.0f}. Start-up: {how}, min {float(fastest):.1f} ms.")
 PYEOF

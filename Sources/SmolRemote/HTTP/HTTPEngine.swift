@@ -154,10 +154,7 @@ public struct HTTPEngine: Sendable {
         _ exchange: (HTTPTransport, OutgoingRequest, Origin) async throws -> Response
     ) async throws -> Response {
         var request = original
-        guard let originalOrigin = Origin(request.url) else {
-            throw ModelError.invalidInput(message: "not an absolute http(s) URL: \(Secret.redact(request.url, secrets: secrets))",
-                                          location: "url")
-        }
+        var originalOrigin: Origin?
         var redirects = 0
         while true {
             if let hook = configuration.onRequest { try await hook(&request) }
@@ -165,12 +162,17 @@ public struct HTTPEngine: Sendable {
                 throw ModelError.invalidInput(message: "not an absolute http(s) URL: \(Secret.redact(request.url, secrets: secrets))",
                                               location: "url")
             }
+            // The origin credentials belong to: the first hop's, after the request hook ran.
+            if originalOrigin == nil { originalOrigin = target.origin }
             var headers = request.headers
             if configuration.decompression, !headers.contains(where: { asciiCaseInsensitiveEquals($0.0, "accept-encoding") }) {
                 headers.append(("accept-encoding", "gzip, deflate"))
             }
             if let body = request.body, !headers.contains(where: { asciiCaseInsensitiveEquals($0.0, "content-length") }) {
                 headers.append(("content-length", String(body.count)))
+            }
+            if let problem = HeaderValidation.firstProblem(in: headers) {
+                throw ModelError.invalidInput(message: problem, location: "headers")
             }
             let outgoing = OutgoingRequest(method: request.method, target: target, headers: headers, body: request.body)
             let response = try await exchange(transport, outgoing, target.origin)

@@ -35,7 +35,8 @@ final class HTTP1Connection: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
                     if let tls { try pipeline.addHandler(NIOSSLClientHandler(context: tls, serverHostname: serverName)) }
-                    try pipeline.addHTTPClientHandlers()
+                    // Headers are validated once per request by HTTPEngine (HeaderValidation), not on every write.
+                    try pipeline.addHTTPClientHandlers(enableOutboundHeaderValidation: false)
                     if decompression { try pipeline.addHandler(NIOHTTPResponseDecompressor(limit: .ratio(100))) }
                     let handler = HTTP1ExchangeHandler()
                     try pipeline.addHandler(handler)

@@ -129,7 +129,7 @@ extension OutgoingRequest {
             fields.add(name: "Host", value: target.origin.hostHeader)
         }
         for (name, value) in headers {
-            if asciiCaseInsensitiveEquals(name, "connection"), value.lowercased().contains("close") {
+            if asciiCaseInsensitiveEquals(name, "connection"), connectionValueHasClose(value) {
                 keepAlive = false
             }
             fields.add(name: name, value: value)
@@ -152,5 +152,15 @@ func asciiCaseInsensitiveEquals(_ name: String, _ lowercase: StaticString) -> Bo
             if folded != expected[index] { return false }
         }
         return true
+    }
+}
+
+/// Whether a `Connection` header value lists the `close` option (comma-separated, case-insensitive),
+/// without Foundation's locale-aware search.
+func connectionValueHasClose(_ value: String) -> Bool {
+    value.utf8.split(separator: UInt8(ascii: ",")).contains { option in
+        let trimmed = option.drop { $0 == 0x20 || $0 == 0x09 }.reversed().drop { $0 == 0x20 || $0 == 0x09 }
+        guard trimmed.count == 5 else { return false }
+        return zip(trimmed.reversed(), "close".utf8).allSatisfy { ($0 | 0x20) == $1 }
     }
 }

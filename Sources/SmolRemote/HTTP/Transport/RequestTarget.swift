@@ -10,13 +10,13 @@ struct Origin: Hashable, Sendable {
 
     /// The `Host` header value: the port only when it is not the scheme's default, IPv6 in brackets.
     var hostHeader: String {
-        let name = host.contains(":") ? "[\(host)]" : host
+        let name = host.utf8.contains(UInt8(ascii: ":")) ? "[\(host)]" : host
         return port == (isSecure ? 443 : 80) ? name : "\(name):\(port)"
     }
 
     /// Whether the host is an IP literal (no SNI is sent for those).
     var isIPAddress: Bool {
-        host.contains(":") || (!host.isEmpty && host.utf8.allSatisfy { $0 == UInt8(ascii: ".") || (48...57).contains($0) })
+        host.utf8.contains(UInt8(ascii: ":")) || (!host.isEmpty && host.utf8.allSatisfy { $0 == UInt8(ascii: ".") || (48...57).contains($0) })
     }
 
     init(scheme: String, host: String, port: Int) {
