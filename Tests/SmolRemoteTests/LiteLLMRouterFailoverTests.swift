@@ -106,9 +106,7 @@ struct LiteLLMRouterFailoverTests {
             let router = try LiteLLMRouterModel(
                 modelID: "g", modelList: servers.map { RouterFixtures.deployment("g", $0, timeout: .milliseconds(300)) },
                 options: Self.options { $0.routingStrategy = .leastBusy; $0.allowedFails = 0 }, environment: [:])
-            let started = ContinuousClock.now
             #expect(try await router.generate(routerPrompt).text == "fast")
-            #expect(ContinuousClock.now - started < .seconds(5))
             #expect(servers.map(\.requests.count) == [1, 1])
             let status = router.deploymentStatus()
             #expect(status[0].cooldownRemaining != nil)

@@ -20,7 +20,7 @@ struct LiteLLMRouterStreamTests {
     @Test("a stream that fails before its first delta fails over to another deployment")
     func streamFailsOverBeforeFirstDelta() async throws {
         let handlers: [TestHTTPServer.Handler] = [
-            { _ in RouterFixtures.failure(500) }, { _ in RouterFixtures.stream(["Hel", "lo", "!"]) },
+            { _ in RouterFixtures.failure(429) }, { _ in RouterFixtures.stream(["Hel", "lo", "!"]) },
         ]
         try await withTestServers(handlers) { servers in
             var options = LiteLLMRouterOptions()
@@ -34,6 +34,7 @@ struct LiteLLMRouterStreamTests {
             #expect(servers[1].requests.first?.json?["stream"] == true)
             let status = router.deploymentStatus()
             #expect(status.map(\.inFlight) == [0, 0])
+            #expect(status[0].cooldownRemaining != nil, "a 429 cools a deployment of a group of several down at once")
             #expect(status[1].tokensThisMinute == 8, "usage from the stream's last chunk is counted")
         }
     }
