@@ -1,5 +1,6 @@
 import Foundation
 import SmolCore
+import Synchronization
 import Testing
 
 @testable import SmolRemote
@@ -132,6 +133,41 @@ struct LiteLLMRouterFailoverTests {
                 }, environment: [:])
             #expect(try await router.generate(routerPrompt).text == "long context")
             #expect(servers.map(\.requests.count) == [1, 1, 0], "a 400 is never retried on the same group")
+        }
+    }
+
+    @Test("a lone deployment's retries wait for Retry-After, else back off from retry_after, capped at 8 s")
+    func retryWaits() async throws {
+        let calls = Mutex(0)
+        let handlers: [TestHTTPServer.Handler] = [
+            { _ in
+                let call = calls.withLock { $0 += 1; return $0 }
+                return call == 1 ? RouterFixtures.failure(429, headers: [("retry-after", "2")]) : RouterFixtures.completion("ok")
+            },
+            { _ in RouterFixtures.failure(503) },
+        ]
+        try await withTestServers(handlers) { servers in
+            let clock = ManualClock()
+            let limited = try LiteLLMRouterModel(modelID: "g", modelList: [RouterFixtures.deployment("g", servers[0])],
+                                                 clock: clock.clock, random: { 0.5 }, environment: [:])
+            #expect(try await limited.generate(routerPrompt).text == "ok")
+            // A lone deployment is not cooled down by a 429; the retry waits Retry-After plus 0.75 × 0.5 s of jitter.
+            #expect(clock.sleeps == [.milliseconds(2_375)])
+            #expect(servers[0].requests.count == 2)
+
+            let failing = try LiteLLMRouterModel(
+                modelID: "g", modelList: [RouterFixtures.deployment("g", servers[1])],
+                options: Self.options { $0.numRetries = 3; $0.retryAfter = .seconds(3) }, clock: clock.clock, random: { 0 },
+                environment: [:])
+            #expect(await modelError { _ = try await failing.generate(routerPrompt) }?.status == 503)
+            #expect(servers[1].requests.count == 4)
+            #expect(clock.sleeps.dropFirst() == [.seconds(3), .seconds(3), .seconds(3)])
+            let capped = try LiteLLMRouterModel(
+                modelID: "g", modelList: [RouterFixtures.deployment("g", servers[1])],
+                options: Self.options { $0.numRetries = 5; $0.retryAfter = .seconds(12) }, clock: clock.clock, random: { 0 },
+                environment: [:])
+            _ = await modelError { _ = try await capped.generate(routerPrompt) }
+            #expect(Array(clock.sleeps.suffix(5)) == Array(repeating: .seconds(8), count: 5), "LiteLLM caps even retry_after at 8 s")
         }
     }
 
