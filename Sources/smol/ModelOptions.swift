@@ -4,7 +4,7 @@ import SmolModels
 
 /// The flags that choose and configure a model, shared by every model command.
 struct ModelOptions: ParsableArguments {
-    @Option(help: "The backend class: OpenAIServerModel, AzureOpenAIServerModel, InferenceClientModel, VLLMModel, AmazonBedrockServerModel, LiteLLMModel, TransformersModel (local, no server) (smolagents' aliases OpenAIModel, AzureOpenAIModel and AmazonBedrockModel work too).")
+    @Option(help: "The backend class: OpenAIServerModel, AzureOpenAIServerModel, InferenceClientModel, VLLMModel, AmazonBedrockServerModel, LiteLLMModel, LiteLLMRouterModel (--model-id is the model group, with --model-list), TransformersModel (local, no server) (smolagents' aliases OpenAIModel, AzureOpenAIModel and AmazonBedrockModel work too).")
     var modelType: String = "OpenAIServerModel"
 
     @Option(help: "The model: a provider model name, an Azure deployment, or a Hub id; for TransformersModel a .gguf file, a model folder or a Hub id in the local cache (default: the model scripts/fetch-model.sh installs).")
@@ -28,6 +28,9 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "The AWS profile for AmazonBedrockServerModel (default: AWS_PROFILE, then default).")
     var profile: String?
 
+    @Option(help: "LiteLLMRouterModel: a JSON file holding LiteLLM's model_list (an array of {model_name, litellm_params, model_info}), or an object with \"model_list\" and optional \"router_settings\" (LiteLLM Router arguments such as routing_strategy, num_retries, fallbacks).")
+    var modelList: String?
+
     @Option(help: "Request timeout in seconds.")
     var timeout: Double = 600
 
@@ -44,7 +47,7 @@ struct ModelOptions: ParsableArguments {
 
     static let modelTypes: Set<String> = [
         "OpenAIServerModel", "OpenAIModel", "AzureOpenAIServerModel", "AzureOpenAIModel", "InferenceClientModel", "VLLMModel",
-        "AmazonBedrockServerModel", "AmazonBedrockModel", "LiteLLMModel", "TransformersModel",
+        "AmazonBedrockServerModel", "AmazonBedrockModel", "LiteLLMModel", "LiteLLMRouterModel", "TransformersModel",
     ]
 
     /// The local model TransformersModel loads when no `--model-id` is given.
@@ -66,6 +69,8 @@ struct ModelOptions: ParsableArguments {
         case "LiteLLMModel":
             return try LiteLLMModel(modelID: try required(modelID, "--model-id (provider/model)"), apiBase: apiBase,
                                     apiKey: apiKey, http: http)
+        case "LiteLLMRouterModel":
+            return try makeRouter(http: http)
         case "TransformersModel":
             return try await TransformersModel.load(
                 modelID: modelID ?? Self.defaultLocalModel, downloader: HubDownloader(progress: DownloadBar.report),
@@ -77,6 +82,28 @@ struct ModelOptions: ParsableArguments {
             return VLLMModel(modelID: try required(modelID, "--model-id"),
                              apiBase: try required(apiBase, "--api-base (the vLLM server's …/v1 URL)"), apiKey: apiKey, http: http)
         }
+    }
+
+    /// A router from `--model-list`: LiteLLM's `model_list` array, or a config object with `model_list` and
+    /// `router_settings` (the keys of a LiteLLM proxy config, in JSON).
+    private func makeRouter(http: HTTPConfiguration) throws -> any Model {
+        let path = try required(modelList, "--model-list FILE")
+        var list = try readJSON(path, flag: "--model-list")
+        var settings = JSONObject()
+        if case .object(let config) = list {
+            guard let entries = config["model_list"] else {
+                throw ValidationError("--model-list: \(path) must hold a model_list array or an object with \"model_list\"")
+            }
+            list = entries
+            if let routerSettings = config["router_settings"] {
+                guard case .object(let object) = routerSettings else {
+                    throw ValidationError("--model-list: router_settings in \(path) must be an object")
+                }
+                settings = object
+            }
+        }
+        return try LiteLLMRouterModel(modelID: try required(modelID, "--model-id (the model group)"), modelList: list,
+                                      clientKwargs: settings, http: http)
     }
 
     private func required(_ value: String?, _ flag: String) throws -> String {

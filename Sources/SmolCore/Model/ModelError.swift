@@ -51,6 +51,20 @@ public enum ModelError: Error, Sendable, Equatable {
 
     /// The operation was cancelled by the caller.
     case cancelled
+
+    /// A router had no deployment of `modelGroup` to send the request to, and no fallback group took it
+    /// (LiteLLM's `RouterRateLimitError`, which its proxy answers as 429 `all_deployments_in_cooldown`).
+    ///
+    /// `retryAfter` is when the first deployment leaves cooldown (or the rate window resets), if known.
+    case noDeploymentAvailable(modelGroup: String, reason: NoDeploymentReason, retryAfter: Duration? = nil)
+}
+
+/// Why a router found no deployment for a request (``ModelError/noDeploymentAvailable(modelGroup:reason:retryAfter:)``).
+public enum NoDeploymentReason: String, Sendable, Equatable {
+    /// Every deployment of the group is cooling down after failures.
+    case allDeploymentsInCooldown = "all_deployments_in_cooldown"
+    /// Every deployment that is not cooling down has reached its `rpm` or `tpm` limit for this minute.
+    case rateLimitsReached = "no_deployments_available"
 }
 
 extension ModelError {
@@ -60,17 +74,19 @@ extension ModelError {
         switch self {
         case .http(let status, _, _, _):
             return status == 408 || status == 409 || status == 429 || (500...599).contains(status)
-        case .connection, .timeout:
+        case .connection, .timeout, .noDeploymentAvailable:
             return true
         default:
             return false
         }
     }
 
-    /// How long the provider asked us to wait before retrying, if it said.
+    /// How long the provider (or a router) asked us to wait before retrying, if it said.
     public var retryAfter: Duration? {
-        if case .http(_, _, let retryAfter, _) = self { return retryAfter }
-        return nil
+        switch self {
+        case .http(_, _, let retryAfter, _), .noDeploymentAvailable(_, _, let retryAfter): return retryAfter
+        default: return nil
+        }
     }
 
     /// The HTTP status, for HTTP errors.
@@ -89,6 +105,12 @@ extension ModelError {
             return message
         case .cancelled:
             return "The operation was cancelled."
+        case .noDeploymentAvailable(let group, let reason, let retryAfter):
+            let why = reason == .allDeploymentsInCooldown
+                ? "every deployment is cooling down after failures" : "every deployment is at its rpm/tpm limit"
+            var text = "No deployments available for model group '\(group)': \(why) (\(reason.rawValue))"
+            if let retryAfter { text += "; try again in \(retryAfter)" }
+            return text
         }
     }
 }
@@ -121,7 +143,7 @@ extension ModelError: CustomStringConvertible {
         case .notInCassette(let message, let nearest):
             if let nearest { return "\(message)\n\(nearest)" }
             return message
-        case .cancelled:
+        case .cancelled, .noDeploymentAvailable:
             return message
         }
     }
@@ -154,7 +176,7 @@ extension ModelError {
         case .toolCallParsing(let message): return .toolCallParsing(message: clean(message))
         case .authentication(let message): return .authentication(message: clean(message))
         case .notInCassette(let message, let nearest): return .notInCassette(message: clean(message), nearest: nearest.map(clean))
-        case .cancelled: return .cancelled
+        case .cancelled, .noDeploymentAvailable: return self
         }
     }
 }
