@@ -220,10 +220,15 @@ struct FaultInjectionConnectionTests {
         }
     }
 
-    @Test("an API key with a line break is refused before sending: a typed error naming the header, not the key", arguments: [
-        "sk-secret-123\r\nX-Injected: 1", "sk-secret-123\n", "sk-secret\u{0}123",
-    ])
-    func headerInjectionRefused(_ key: String) async throws {
+    @Test("an API key with a line break is refused before sending: a typed error naming the header, not the key",
+          arguments: ["CRLF and an injected header", "trailing LF", "NUL"])
+    func headerInjectionRefused(_ kind: String) async throws {
+        // The keys are built here, not passed as arguments, so that they never appear in the test output.
+        let key = switch kind {
+        case "CRLF and an injected header": "sk-secret-123\r\nX-Injected: 1"
+        case "trailing LF": "sk-secret-123\n"
+        default: "sk-secret\u{0}123"
+        }
         try await withTestServer({ _ in .json(Faults.completion("unreachable")) }) { server in
             let model = try Faults.openAI(server, apiKey: key)
             let error = try await Faults.failure { _ = try await model.generate(Faults.ask, options: GenerateOptions()) }
