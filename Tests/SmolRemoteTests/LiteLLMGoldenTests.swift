@@ -133,7 +133,7 @@ struct LiteLLMGoldenTests {
         }
         let message = try agglomerateStreamDeltas(deltas)
         #expect(message.toolCalls?.first?.function.name == "f")
-        #expect(message.toolCalls.map { parseJSONIfNeeded($0[0].function.arguments) } == ["x": 1])
+        #expect(message.toolCalls?.first.map { parseJSONIfNeeded($0.function.arguments) } == ["x": 1])
         #expect(message.finishReason == "tool_calls")
         var plain = OllamaStreamDecoder(endpoint: .generate)
         #expect(try plain.decode(#"{"response":"`","done":false}"#) == nil)

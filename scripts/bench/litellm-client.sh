@@ -13,12 +13,13 @@
 #   - CPU per request: user+sys (getrusage of the client process) over a loop of N non-streamed calls at
 #     concurrency 1, after one warm-up call (`smol-bench litellm-plain` vs a Python loop).
 #
-# Environment (all optional): SMOL_BENCH_PORT (18091), SMOL_BENCH_REPEAT (3: the CPU loops' runs, median
-# shown), N_OURS (4000) and N_PY (300) calls per CPU loop, STARTUP_RUNS_OURS (30), STARTUP_RUNS_PY (5).
+# Environment (all optional): SMOL_BENCH_PORT (18093), SMOL_BENCH_REPEAT (3: the CPU loops' runs, median
+# shown), N_OURS (4000) and N_PY (300) calls per CPU loop, STARTUP_RUNS_OURS (30), STARTUP_RUNS_PY (5),
+# SMOL_BENCH_BIN (a directory holding release `smol` and `smol-bench` already built: skips the build).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-PORT=${SMOL_BENCH_PORT:-18091}
+PORT=${SMOL_BENCH_PORT:-18093}
 REPEAT=${SMOL_BENCH_REPEAT:-3}
 N_OURS=${N_OURS:-4000}
 N_PY=${N_PY:-300}
@@ -41,12 +42,16 @@ fi
 if ! [ -x "$LPY" ] || ! "$LPY" -c 'import litellm' 2>/dev/null; then
     log "installing LiteLLM"; bash scripts/oracles/setup.sh litellm
 fi
-LITELLM_VERSION=$("$LPY" -c 'import sys; from importlib.metadata import version; print(f"litellm {version(\"litellm\")}, openai {version(\"openai\")}, httpx {version(\"httpx\")}, Python {sys.version.split()[0]}")')
+LITELLM_VERSION=$("$LPY" -c 'import sys; from importlib.metadata import version as v; print(", ".join(f"{p} {v(p)}" for p in ("litellm", "openai", "httpx")) + ", Python " + sys.version.split()[0])')
 
-log "building smol-bench and smol (release)"
-swift build -c release --product smol-bench >&2
-swift build -c release --product smol >&2
-BIN=$(swift build -c release --show-bin-path)
+if [ -n "${SMOL_BENCH_BIN:-}" ]; then
+    BIN=$SMOL_BENCH_BIN   # release binaries already built (e.g. by scripts/test.sh's -enable-testing build)
+else
+    log "building smol-bench and smol (release)"
+    swift build -c release --product smol-bench >&2
+    swift build -c release --product smol >&2
+    BIN=$(swift build -c release --show-bin-path)
+fi
 
 # --- server: a canned chat.completion, as in openai-client.sh ---------------------------------------------
 if [ -f "$PREFIX/nginx.pid" ]; then
@@ -72,9 +77,11 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+if curl -s -o /dev/null "$BASE/"; then log "port $PORT is taken by another process; set SMOL_BENCH_PORT"; exit 1; fi
 nginx -p "$PREFIX" -c "$PREFIX/nginx.conf" &
 NGINX_PID=$!
 for _ in $(seq 50); do
+    kill -0 "$NGINX_PID" 2>/dev/null || { log "nginx exited:"; cat "$PREFIX/error.log" >&2; exit 1; }
     curl -sf -o /dev/null -X POST -d '{}' "$BASE/plain/v1/chat/completions" && break
     sleep 0.1
 done
