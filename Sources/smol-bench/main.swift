@@ -2,6 +2,8 @@
 //
 //   smol-bench plain  N CONCURRENCY BASE_URL   N non-streamed requests, CONCURRENCY in flight
 //   smol-bench stream N BASE_URL               N streams, every delta consumed
+//   smol-bench litellm-plain N MODEL_ID BASE_URL  N non-streamed calls, one after another, through
+//                                                LiteLLMModel(MODEL_ID, apiBase: BASE_URL) (scripts/bench/litellm-client.sh)
 //
 // Diagnostics (not in the table; they split our cost into transport and decoding):
 //   smol-bench ahc-plain N CONCURRENCY BASE_URL  the same requests straight through AsyncHTTPClient, configured
@@ -116,6 +118,22 @@ case "plain":
         let wall = wallSeconds() - start
         report(mode: "plain", concurrency: concurrency, requests: completed, chunks: 0, wall: wall,
                before: before, after: cpuSeconds())
+    } catch {
+        fail("request failed: \(error)")
+    }
+case "litellm-plain":
+    guard arguments.count == 4, let n = Int(arguments[1]), n > 0 else {
+        fail("usage: smol-bench litellm-plain N MODEL_ID BASE_URL")
+    }
+    do {
+        let model = try LiteLLMModel(modelID: arguments[2], apiBase: arguments[3], apiKey: "sk-bench", environment: [:])
+        let warm = try await model.generate(messages, options: options)
+        guard warm.text?.isEmpty == false else { fail("warm-up response has no text") }
+        let before = cpuSeconds()
+        let start = wallSeconds()
+        for _ in 0..<n { _ = try await model.generate(messages, options: options) }
+        let wall = wallSeconds() - start
+        report(mode: "litellm-plain", concurrency: 1, requests: n, chunks: 0, wall: wall, before: before, after: cpuSeconds())
     } catch {
         fail("request failed: \(error)")
     }

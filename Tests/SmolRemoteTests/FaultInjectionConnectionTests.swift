@@ -148,6 +148,13 @@ struct FaultInjectionConnectionTests {
             try await withWatchdog {
                 _ = try await model.generate(Faults.ask, options: GenerateOptions())
                 #expect(try await Faults.drain(model.generateStream(Faults.ask, options: GenerateOptions())) == "streamed")
+                // The stream ends at [DONE]; the end of its chunked body is read in the background and
+                // only then is the connection free. Wait for that rather than race it.
+                let transport = HTTPTransport.transport(for: HTTPConfiguration(readTimeout: .seconds(10), totalTimeout: .seconds(10)))
+                let deadline = ContinuousClock.now + .seconds(5)
+                while transport.idleConnections(to: server.baseURL) == 0, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(5))
+                }
                 _ = try await model.generate(Faults.ask, options: GenerateOptions())
             }
             #expect(server.requests.count == 3)

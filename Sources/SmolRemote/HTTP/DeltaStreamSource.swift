@@ -11,6 +11,12 @@ protocol DeltaFraming: Sendable {
     mutating func push(_ bytes: ByteBufferView) throws(ModelError) -> [ChatMessageStreamDelta]
     /// The body ended: the last deltas, or an error if the stream is incomplete.
     mutating func finish() throws(ModelError) -> [ChatMessageStreamDelta]
+    /// An error met in a chunk after deltas that `push` returned first; thrown once those are consumed.
+    mutating func takeFailure() -> ModelError?
+}
+
+extension DeltaFraming {
+    mutating func takeFailure() -> ModelError? { nil }
 }
 
 /// One streamed answer, advanced by the consumer's own `next()` calls.
@@ -67,6 +73,7 @@ final class DeltaStreamSource<Framing: DeltaFraming>: @unchecked Sendable {
             }
             pending.removeAll(keepingCapacity: true)
             pendingIndex = 0
+            if let failure = framing.takeFailure() { throw failure }
             if finished { return nil }
             if framing.isDone {
                 finish()

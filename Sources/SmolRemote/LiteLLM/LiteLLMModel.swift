@@ -4,7 +4,7 @@ import SmolCore
 /// smolagents' `LiteLLMModel`: one `"provider/model"` string for many providers, served natively.
 ///
 /// The prefix picks the protocol and defaults from ``LiteLLMProvider/all`` (OpenAI-compatible providers,
-/// Anthropic, Gemini, Azure, Hugging Face, Bedrock); the rest of the string is the provider's model name. Keys and
+/// Anthropic, Gemini, Ollama's `/api/chat` and `/api/generate`, Azure, Hugging Face, Bedrock); the rest of the string is the provider's model name. Keys and
 /// base URLs fall back to the environment variables LiteLLM reads. `flattenMessagesAsText` defaults, as
 /// in smolagents, to true for model strings starting with `ollama`, `groq` or `cerebras`.
 public struct LiteLLMModel: Model {
@@ -54,10 +54,12 @@ public struct LiteLLMModel: Model {
                 throw .invalidInput(message: "\(prefix) needs apiBase (or \(provider.baseVariables.joined(separator: " / ")))",
                                     location: "apiBase")
             }
-            backend = try OpenAIServerModel(
+            var openAI = try OpenAIServerModel(
                 modelID: model, apiBase: base, apiKey: key ?? "none", flattenMessagesAsText: flatten,
                 customRoleConversions: customRoleConversions, requestsPerMinute: requestsPerMinute, retry: retry,
                 parameters: parameters, http: configuration, environment: [:])
+            openAI.client.adjustBody = LiteLLMRequestQuirks.adjuster(for: prefix)
+            backend = openAI
         case .anthropic:
             guard let key else {
                 throw .authentication(message: "Missing Anthropic API key: pass apiKey or set ANTHROPIC_API_KEY")
@@ -74,6 +76,12 @@ public struct LiteLLMModel: Model {
                 modelID: model, base: base ?? "https://generativelanguage.googleapis.com/v1beta", apiKey: Secret(key),
                 http: HTTPEngine(configuration: configuration), parameters: parameters,
                 rateLimiter: try RateLimiter(requestsPerMinute: requestsPerMinute))
+        case .ollamaChat, .ollamaGenerate:
+            let kind: OllamaStreamDecoder.Endpoint = provider.wireProtocol == .ollamaChat ? .chat : .generate
+            backend = OllamaClient(
+                modelID: model, url: OllamaClient.url(base: base ?? "http://localhost:11434", endpoint: kind),
+                endpoint: kind, apiKey: key.map { Secret($0) }, http: HTTPEngine(configuration: configuration),
+                parameters: parameters, rateLimiter: try RateLimiter(requestsPerMinute: requestsPerMinute))
         case .azure:
             backend = try AzureOpenAIServerModel(
                 modelID: model, azureEndpoint: base, apiKey: key, apiVersion: environment["AZURE_API_VERSION"],

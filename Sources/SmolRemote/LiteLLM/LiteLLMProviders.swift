@@ -15,6 +15,10 @@ public struct LiteLLMProvider: Sendable, Hashable {
         case bedrock
         /// Google Gemini generateContent.
         case gemini
+        /// Ollama's native chat API (`/api/chat`).
+        case ollamaChat
+        /// Ollama's completion API (`/api/generate`), the chat flattened into one prompt as LiteLLM does.
+        case ollamaGenerate
     }
 
     /// The prefix before the first `/` in the model string.
@@ -49,6 +53,10 @@ public struct LiteLLMProvider: Sendable, Hashable {
         LiteLLMProvider("bedrock", .bedrock, base: nil),
         LiteLLMProvider("gemini", .gemini, base: "https://generativelanguage.googleapis.com/v1beta",
                         keys: ["GOOGLE_API_KEY", "GEMINI_API_KEY"], bases: ["GEMINI_API_BASE"]),
+        LiteLLMProvider("ollama", .ollamaGenerate, base: "http://localhost:11434", keys: ["OLLAMA_API_KEY"],
+                        bases: ["OLLAMA_API_BASE"]),
+        LiteLLMProvider("ollama_chat", .ollamaChat, base: "http://localhost:11434", keys: ["OLLAMA_API_KEY"],
+                        bases: ["OLLAMA_API_BASE"]),
         LiteLLMProvider("groq", base: "https://api.groq.com/openai/v1", keys: ["GROQ_API_KEY"], bases: ["GROQ_API_BASE"]),
         LiteLLMProvider("together_ai", base: "https://api.together.ai/v1",
                         keys: ["TOGETHER_API_KEY", "TOGETHER_AI_API_KEY", "TOGETHERAI_API_KEY", "TOGETHER_AI_TOKEN"]),
@@ -75,5 +83,5 @@ public struct LiteLLMProvider: Sendable, Hashable {
     ].map { ($0.prefix, $0) })
 
     /// LiteLLM prefixes not served natively yet (their protocols are still to come).
-    public static let notYetNative: Set<String> = ["vertex_ai", "ollama", "ollama_chat", "cohere", "azure_ai"]
+    public static let notYetNative: Set<String> = ["vertex_ai", "cohere", "azure_ai"]
 }

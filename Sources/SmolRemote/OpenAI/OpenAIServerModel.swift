@@ -13,7 +13,7 @@ public struct OpenAIServerModel: Model {
     /// Whether message content is flattened to plain strings (for servers that reject content blocks).
     public let flattenMessagesAsText: Bool
     public var streamsIncrementally: Bool { true }
-    let client: OpenAICompatibleClient
+    var client: OpenAICompatibleClient
 
     /// Creates a model.
     ///

@@ -29,6 +29,9 @@ final class HTTP1ConnectionPool: Sendable {
         self.settings = settings
     }
 
+    /// Connections waiting in the pool for their next exchange.
+    var idleCount: Int { state.withLock { $0.idle.count } }
+
     /// A connection for one exchange, and whether it served an exchange before. Give it back through
     /// ``release(_:reusable:)`` (the exchange's `finish` callback does).
     func lease() async throws -> (connection: HTTP1Connection, reused: Bool) {

@@ -83,6 +83,12 @@ final class HTTPTransport: Sendable {
         }
     }
 
+    /// Idle pooled connections to the origin of `url` (0 for a URL never used).
+    func idleConnections(to url: String) -> Int {
+        guard let origin = Origin(url) else { return 0 }
+        return pools.withLock { $0[origin]?.idleCount ?? 0 }
+    }
+
     /// Sends a request and reads the whole response.
     func collect(_ request: OutgoingRequest, origin: Origin, limit: Int, deadline: NIODeadline) async throws -> CollectedResponse {
         let readTimeout = TimeAmount(settings.readTimeout)
