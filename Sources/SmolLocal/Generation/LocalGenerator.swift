@@ -123,7 +123,8 @@ final class LocalGenerator: Sendable {
             if cancelled.isSet { throw ModelError.cancelled }
             let next: Int32
             if let constraint {
-                next = try constraint.withAllowedTokens { allowed in
+                let tokensLeft = min(request.maxNewTokens - generated, contextLength - session.position)
+                next = try constraint.withAllowedTokens(tokensLeft: tokensLeft) { allowed in
                     sampler.sample(session.logits, context: session.tokens, allowed: allowed)
                 }
             } else {
@@ -152,6 +153,8 @@ final class LocalGenerator: Sendable {
             guard generated < request.maxNewTokens, session.position < contextLength else { break }
             try session.decode(next)
         }
+        // A bare top-level number may end exactly at the limit: it is complete, not cut.
+        if finishReason == "length", constraint?.canEnd == true { finishReason = "stop" }
         if !matcher.isStopped {
             let tail = matcher.process(detokenizer.finish())
             if !tail.isEmpty { emit(tail) }

@@ -25,6 +25,11 @@ final class JSONGrammar: Sendable {
     let maxDepth: Int
     /// Identifies what was compiled (the mask cache is kept per grammar).
     let key: String
+    /// The fewest bytes of a complete value of each node.
+    let minimumLengths: [Int]
+    /// For an object node (offset `second`, like `candidates`): the fewest bytes that must still follow
+    /// once property `i - 1` is written (entry 0: nothing written yet, no leading comma), `}` included.
+    let remainders: [Int]
 
     init(nodes: [GrammarNode], properties: [GrammarProperty], candidates: [UInt64], literals: [[UInt8]],
          dispatch: [Int32], tagTargets: [Int32], root: Int32, prefix: [UInt8], suffix: [UInt8], key: String) {
@@ -66,6 +71,73 @@ final class JSONGrammar: Sendable {
             return memo[i]
         }
         maxDepth = 1 + depth(root)
+        (minimumLengths, remainders) = Self.lengths(nodes: nodes, properties: properties, candidates: candidates,
+                                                    literals: literals, dispatch: dispatch, tagTargets: tagTargets)
+    }
+
+    private static func lengths(nodes: [GrammarNode], properties: [GrammarProperty], candidates: [UInt64],
+                                literals: [[UInt8]], dispatch: [Int32], tagTargets: [Int32]) -> ([Int], [Int]) {
+        var memo = [Int](repeating: -1, count: nodes.count)
+        var remainders = [Int](repeating: 0, count: candidates.count)
+        func digits(_ v: Int64) -> Int { String(v).count }
+        func length(_ n: Int32) -> Int {
+            let i = Int(n)
+            if memo[i] >= 0 { return memo[i] }
+            memo[i] = 1
+            let node = nodes[i]
+            var result: Int
+            switch node.kind {
+            case .object:
+                let count = Int(node.count)
+                var sums = [Int](repeating: 1, count: count + 1)  // "}"
+                var j = count - 1
+                var required = 0
+                while j >= 0 {
+                    sums[j] = sums[j + 1]
+                    if node.requiredMask & (1 << UInt64(j)) != 0 {
+                        let p = properties[Int(node.first) + j]
+                        sums[j] += 1 + p.key.count + 1 + length(p.value)
+                        required += 1
+                    }
+                    j -= 1
+                }
+                // sums[j]: with a comma before each required property from j on.
+                for after in 0...count { remainders[Int(node.second) + after] = sums[after] }
+                remainders[Int(node.second)] = sums[0] - (required > 0 ? 1 : 0)
+                result = 1 + remainders[Int(node.second)]
+            case .map: result = 2
+            case .array:
+                let items = Int(node.minimum)
+                result = 2 + (items > 0 ? items * length(node.first) + items - 1 : 0)
+            case .string:
+                switch node.format {
+                case .none: result = 2 + Int(node.minimum)
+                case .date: result = 12
+                case .time: result = 11
+                case .dateTime: result = 22
+                case .uuid: result = 38
+                case .email: result = 7
+                }
+            case .number, .integer:
+                if node.minimum <= 0 && node.maximum >= 0 { result = 1 }
+                else if node.minimum > 0 { result = digits(node.minimum) }
+                else { result = 1 + digits(-node.maximum) }
+            case .literals:
+                result = literals[Int(node.first)..<Int(node.first + node.count)].map(\.count).min() ?? 1
+            case .union:
+                result = Int.max
+                for b in 0..<256 where dispatch[Int(node.first) + b] >= 0 {
+                    result = min(result, length(dispatch[Int(node.first) + b]))
+                }
+            case .tagged:
+                result = Int.max
+                for t in 0..<Int(node.count) { result = min(result, length(tagTargets[Int(node.first) + t])) }
+            }
+            memo[i] = result
+            return result
+        }
+        for n in nodes.indices { _ = length(Int32(n)) }
+        return (memo, remainders)
     }
 }
 

@@ -36,6 +36,9 @@ final class TokenConstraint: @unchecked Sendable {
     /// Statistics for benchmarks: masks computed (cache misses) and served from the cache.
     private(set) var computed = 0
     private(set) var reused = 0
+    /// Masks computed under a token budget (near `max_new_tokens`).
+    private(set) var budgeted = 0
+    private var budgetMask: [UInt64] = []
 
     init(grammar: JSONGrammar, trie: TokenTrie, endOfSequence: Set<Int32>) {
         self.grammar = grammar
@@ -85,6 +88,28 @@ final class TokenConstraint: @unchecked Sendable {
     /// - Throws: ``ModelError/invalidInput(message:location:)`` when no token is allowed (a vocabulary that
     ///   cannot spell what the grammar needs).
     func withAllowedTokens<R>(_ body: (UnsafeBufferPointer<UInt64>) throws(ModelError) -> R) throws(ModelError) -> R {
+        try withAllowedTokens(tokensLeft: .max, body)
+    }
+
+    /// Bytes close enough to the token limit for the budget check to start (a token rarely adds more).
+    static let budgetMargin = 48
+
+    /// Like ``withAllowedTokens(_:)``, keeping the document completable within `tokensLeft` tokens (this one
+    /// included): near the limit, a token is allowed only if the bytes the document then still needs at
+    /// least fit in the tokens after it. Those masks depend on the budget, so they are computed, not cached.
+    func withAllowedTokens<R>(tokensLeft: Int, _ body: (UnsafeBufferPointer<UInt64>) throws(ModelError) -> R) throws(ModelError) -> R {
+        if tokensLeft != .max, recognizer.minimumRemaining(live, liveDepth) + Self.budgetMargin >= tokensLeft {
+            if budgetMask.count != words { budgetMask = [UInt64](repeating: 0, count: words) }
+            let allowed = budgetMask.withUnsafeMutableBufferPointer { mask in
+                for w in 0..<mask.count { mask[w] = 0 }
+                return computeMask(into: mask, limit: tokensLeft - 1)
+            }
+            if allowed > 0 {
+                budgeted += 1
+                return try budgetMask.withUnsafeBufferPointer { (mask) throws(ModelError) -> R in try body(mask) }
+            }
+            // Not even the shortest completion fits: let the limit cut the document ("length").
+        }
         let entry = try entryForLiveState()
         return try masks.withUnsafeBufferPointer { (all) throws(ModelError) -> R in
             try body(UnsafeBufferPointer(rebasing: all[(entry * words)..<((entry + 1) * words)]))
@@ -136,8 +161,9 @@ final class TokenConstraint: @unchecked Sendable {
         return entry
     }
 
-    /// Sets the bits of the tokens that can follow the live state; returns how many.
-    private func computeMask(into mask: UnsafeMutableBufferPointer<UInt64>) -> Int {
+    /// Sets the bits of the tokens that can follow the live state (and, under a `limit`, leave a document
+    /// that needs at most `limit` more bytes); returns how many.
+    private func computeMask(into mask: UnsafeMutableBufferPointer<UInt64>, limit: Int = .max) -> Int {
         var allowed = 0
         let capacity = stackCapacity
         levels.update(from: live, count: liveDepth)
@@ -158,7 +184,8 @@ final class TokenConstraint: @unchecked Sendable {
                 if recognizer.step(target, &depth, bytes[i]) {
                     levelDepths[d] = depth
                     var t = Int(starts[i])
-                    let end = Int(starts[i + 1])
+                    var end = Int(starts[i + 1])
+                    if t < end, limit != .max, recognizer.minimumRemaining(target, depth) > limit { end = t }
                     while t < end {
                         let id = Int(tokens[t])
                         mask[id >> 6] |= 1 << UInt64(id & 63)

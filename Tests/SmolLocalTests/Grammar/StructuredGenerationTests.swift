@@ -9,7 +9,7 @@ private let sharedModel: Result<TransformersModel, any Error> = Result {
 
 private func model() throws -> TransformersModel { try sharedModel.get() }
 
-private func sampling(seed: Int, maxNewTokens: Int = 160) -> JSONObject {
+private func sampling(seed: Int, maxNewTokens: Int = 96) -> JSONObject {
     ["do_sample": true, "temperature": 1, "seed": .int(seed), "max_new_tokens": .int(maxNewTokens)]
 }
 
