@@ -112,7 +112,8 @@ public struct TransformersModel: Model {
         }
         return ChatMessage(
             role: .assistant, content: .text(content), toolCalls: calls,
-            raw: ["out": .string(text), "completion_kwargs": .object(prepared.completionKwargs)],
+            raw: ["out": .string(text), "completion_kwargs": .object(prepared.completionKwargs),
+                  "decode_stats": Self.stats(summary)],
             tokenUsage: TokenUsage(inputTokens: summary.promptTokens, outputTokens: summary.generatedTokens),
             finishReason: calls == nil ? summary.finishReason : "tool_calls")
     }
@@ -151,6 +152,14 @@ public struct TransformersModel: Model {
                     finishReason: calls == nil ? summary.finishReason : "tool_calls")
             }
         }
+    }
+
+    /// Where the time of choosing tokens went (for benchmarks): seconds getting the constraint's masks and
+    /// advancing it, seconds sampling, masks computed / reused / computed under the token budget.
+    static func stats(_ summary: GenerationSummary) -> JSONValue {
+        ["constraint_seconds": .double(summary.constraintSeconds), "sampling_seconds": .double(summary.samplingSeconds),
+         "masks_computed": .int(summary.masksComputed), "masks_reused": .int(summary.masksReused),
+         "budget_masks": .int(summary.budgetMasks)]
     }
 
     private struct Prepared {

@@ -30,6 +30,10 @@ struct GenerationSummary: Sendable {
     /// For a constrained generation: token masks computed and served from the cache.
     var masksComputed = 0
     var masksReused = 0
+    var budgetMasks = 0
+    /// Time spent choosing tokens: getting the constraint's masks and advancing it, and sampling.
+    var constraintSeconds = 0.0
+    var samplingSeconds = 0.0
 }
 
 /// Runs generations for one local model, one at a time, on a dispatch queue of its own.
@@ -113,6 +117,8 @@ final class LocalGenerator: Sendable {
         let constraint = request.grammar.map(makeConstraint(for:))
         constraint?.reset()
         let computedBefore = constraint?.computed ?? 0, reusedBefore = constraint?.reused ?? 0
+        let budgetedBefore = constraint?.budgeted ?? 0
+        var constraintNanoseconds: UInt64 = 0, samplingNanoseconds: UInt64 = 0
         var sampler = Sampler(parameters: request.sampling, seed: request.seed)
         var detokenizer = StreamingDetokenizer(tokenizer: checkpoint.tokenizer, skipSpecialTokens: true)
         var matcher = StopSequenceMatcher(stopSequences: request.stopSequences)
@@ -122,19 +128,30 @@ final class LocalGenerator: Sendable {
         while generated < request.maxNewTokens {
             if cancelled.isSet { throw ModelError.cancelled }
             let next: Int32
+            let started = DispatchTime.now().uptimeNanoseconds
             if let constraint {
                 let tokensLeft = min(request.maxNewTokens - generated, contextLength - session.position)
+                var masked: UInt64 = 0
                 next = try constraint.withAllowedTokens(tokensLeft: tokensLeft) { allowed in
-                    sampler.sample(session.logits, context: session.tokens, allowed: allowed)
+                    masked = DispatchTime.now().uptimeNanoseconds
+                    return sampler.sample(session.logits, context: session.tokens, allowed: allowed)
                 }
+                let sampled = DispatchTime.now().uptimeNanoseconds
+                constraintNanoseconds += masked - started
+                samplingNanoseconds += sampled - masked
             } else {
                 next = sampler.sample(session.logits, context: session.tokens)
+                samplingNanoseconds += DispatchTime.now().uptimeNanoseconds - started
             }
             if endOfSequence.contains(next) {
                 finishReason = "stop"
                 break
             }
-            try constraint?.accept(next)
+            if let constraint {
+                let accepting = DispatchTime.now().uptimeNanoseconds
+                try constraint.accept(next)
+                constraintNanoseconds += DispatchTime.now().uptimeNanoseconds - accepting
+            }
             generated += 1
             let piece = try detokenizer.append(next)
             if !piece.isEmpty {
@@ -164,7 +181,10 @@ final class LocalGenerator: Sendable {
         return GenerationSummary(promptTokens: request.promptIDs.count, generatedTokens: generated,
                                  finishReason: finishReason,
                                  masksComputed: (constraint?.computed ?? 0) - computedBefore,
-                                 masksReused: (constraint?.reused ?? 0) - reusedBefore)
+                                 masksReused: (constraint?.reused ?? 0) - reusedBefore,
+                                 budgetMasks: (constraint?.budgeted ?? 0) - budgetedBefore,
+                                 constraintSeconds: Double(constraintNanoseconds) / 1e9,
+                                 samplingSeconds: Double(samplingNanoseconds) / 1e9)
     }
 
     /// The constraint for `grammar`, with the masks cached by earlier generations under the same grammar.

@@ -97,7 +97,7 @@ struct StructuredGenerationTests {
         #expect(failures.isEmpty, "\(failures)")
     }
 
-    @Test("the token limit cutting a document gives finish reason length, never a complete-looking answer")
+    @Test("a limit too small for any complete document gives finish reason length; a tight one still closes the document")
     func lengthLimit() async throws {
         let model = try model()
         let schema = try JSONValue(parsing: #"{"type":"object","properties":{"story":{"type":"string"}},"required":["story"]}"#)
@@ -107,6 +107,14 @@ struct StructuredGenerationTests {
         #expect(answer.finishReason == "length")
         #expect(answer.tokenUsage?.outputTokens == 4)
         #expect((try? JSONValue(parsing: answer.text ?? "")) == nil)
+        // A limit that leaves room for the shortest completion: the document is steered to close in time.
+        for seed in 1...3 {
+            let closed = try await model.generate([ChatMessage(role: .user, text: "Tell a long story.")],
+                                                  options: GenerateOptions(responseFormat: .jsonSchema(name: "s", schema: schema),
+                                                                           parameters: sampling(seed: seed, maxNewTokens: 16)))
+            #expect(closed.finishReason == "stop", "\(closed.text ?? "")")
+            #expect((try? JSONValue(parsing: closed.text ?? ""))?["story"]?.stringValue != nil, "\(closed.text ?? "")")
+        }
         let call = try await model.generate([ChatMessage(role: .user, text: "Add 2 and 3.")],
                                             options: GenerateOptions(tools: [addTool], parameters: sampling(seed: 1, maxNewTokens: 3)))
         #expect(call.finishReason == "length" && call.toolCalls == nil)
