@@ -20,7 +20,12 @@ import SmolCore
 ///   `<tool_call>` blocks, Llama 3 JSON) are parsed into ``ChatMessage/toolCalls``.
 /// - Streaming yields text as it is decoded (never a partial UTF-8 character) and one final delta with
 ///   the token usage (counted once) and the finish reason.
-/// - `responseFormat` is rejected with smolagents' message (structured generation comes with issue 7).
+/// - Structured generation (smolagents raises instead): `responseFormat` `json_object` / `json_schema` and
+///   forced tool calls (`toolChoice` `.required`, `.function(name)`, or none given with tools, which is
+///   smolagents' `"required"`) constrain decoding token by token, so the answer parses and validates (see
+///   ``JSONSchemaCompiler`` for the supported keywords; others are an error before decoding). Stop
+///   sequences do not apply to a constrained answer. If the token limit cuts the document, the finish
+///   reason is `"length"` and the text is the incomplete document (a forced call then has no `toolCalls`).
 ///
 /// Generations run one at a time per model, on a thread of their own; a conversation that grows turn by
 /// turn reuses the cached prefix of its prompt.
@@ -107,7 +112,8 @@ public struct TransformersModel: Model {
         }
         return ChatMessage(
             role: .assistant, content: .text(content), toolCalls: calls,
-            raw: ["out": .string(text), "completion_kwargs": .object(prepared.completionKwargs)],
+            raw: ["out": .string(text), "completion_kwargs": .object(prepared.completionKwargs),
+                  "decode_stats": Self.stats(summary)],
             tokenUsage: TokenUsage(inputTokens: summary.promptTokens, outputTokens: summary.generatedTokens),
             finishReason: calls == nil ? summary.finishReason : "tool_calls")
     }
@@ -148,32 +154,47 @@ public struct TransformersModel: Model {
         }
     }
 
+    /// Where the time of choosing tokens went (for benchmarks): seconds getting the constraint's masks and
+    /// advancing it, seconds sampling, masks computed / reused / computed under the token budget.
+    static func stats(_ summary: GenerationSummary) -> JSONValue {
+        ["constraint_seconds": .double(summary.constraintSeconds), "sampling_seconds": .double(summary.samplingSeconds),
+         "masks_computed": .int(summary.masksComputed), "masks_reused": .int(summary.masksReused),
+         "budget_masks": .int(summary.budgetMasks)]
+    }
+
     private struct Prepared {
         var request: GenerationRequest
         var completionKwargs: JSONObject
     }
 
     private func prepare(_ messages: [ChatMessage], options: GenerateOptions) throws(ModelError) -> Prepared {
-        if options.responseFormat != nil {
-            throw .unsupported(message: "Transformers does not support structured outputs, use VLLMModel for this.")
-        }
         let checkpoint = generator.checkpoint
+        let template = (options.tools ?? []).isEmpty ? checkpoint.chatTemplate : (checkpoint.toolUseTemplate ?? checkpoint.chatTemplate)
+        let structured = try StructuredOutput.from(responseFormat: options.responseFormat, tools: options.tools,
+                                                   toolChoice: options.toolChoice, template: template)
         let decoding = try LocalGenerationOptions(call: options.parameters, model: parameters,
                                                   defaultMaxNewTokens: maxNewTokens,
                                                   generationConfig: checkpoint.generationConfig)
         let prompt = try LocalPrompt.render(messages, tools: options.tools, checkpoint: checkpoint,
                                             templateKwargs: applyChatTemplateKwargs)
         let ids = checkpoint.tokenizer.encode(prompt, addSpecialTokens: false)
-        let stops = (options.stopSequences ?? []).filter { !$0.isEmpty }
+        // A constrained document ends when it is complete; a stop string inside it (in a JSON string) would
+        // cut it, so stop sequences do not apply then.
+        let stops = structured != nil ? [] : (options.stopSequences ?? []).filter { !$0.isEmpty }
         var kwargs: JSONObject = ["max_new_tokens": .int(decoding.maxNewTokens), "do_sample": .bool(decoding.sampling.doSample)]
         if decoding.sampling.doSample {
             kwargs["temperature"] = .double(decoding.sampling.temperature)
             kwargs["seed"] = .int(Int(truncatingIfNeeded: decoding.seed))
         }
         if !stops.isEmpty { kwargs["stop"] = .array(stops.map(JSONValue.string)) }
+        if let structured, structured.isToolCall {
+            kwargs["tool_choice"] = "required"
+        } else if structured != nil, let format = options.responseFormat {
+            kwargs["response_format"] = format.json
+        }
         return Prepared(
             request: GenerationRequest(promptIDs: ids, maxNewTokens: decoding.maxNewTokens, sampling: decoding.sampling,
-                                       seed: decoding.seed, stopSequences: stops),
+                                       seed: decoding.seed, stopSequences: stops, grammar: structured?.grammar),
             completionKwargs: kwargs)
     }
 }

@@ -24,7 +24,7 @@ and `_responses.json`, the canned replies and what the client parsed from them:
   "sdk_error"          -> the ResponseError the client raised for "error_ndjson" (error text) and the
                           chunks it yielded before it
 
-Run: ~/.cache/swift-smolagents/venv-ollama/bin/python scripts/oracles/record_ollama_golden.py
+Run: bash scripts/oracles/setup.sh ollama && ~/.cache/swift-smolagents/venv-ollama/bin/python scripts/oracles/record_ollama_golden.py
 """
 import json
 import os

