@@ -88,6 +88,25 @@ void csk_affine_group_sums(const float *x, int64_t n, int group_size, float *sum
 void csk_affine_dequantize_f32(const csk_affine *a, const uint8_t *q, const uint8_t *s, const uint8_t *b, float *dst, int64_t n) {
     uint8_t codes[1024];
     int G = a->group_size;
+    if (a->bits == 4 || a->bits == 8) {
+        // The common widths without the generic bit-stream unpacking (same arithmetic, so the same values);
+        // prefill dequantizes every row once per chunk.
+        for (int64_t g = 0; g < n / G; g++) {
+            float scale = csk_scale_at(a->scale_type, s, g), bias = csk_scale_at(a->scale_type, b, g);
+            float *y = dst + g * G;
+            if (a->bits == 4) {
+                const uint8_t *p = q + g * G / 2;
+                for (int i = 0; i < G / 2; i++) {
+                    y[2 * i] = scale * (float)(p[i] & 15) + bias;
+                    y[2 * i + 1] = scale * (float)(p[i] >> 4) + bias;
+                }
+            } else {
+                const uint8_t *p = q + g * G;
+                for (int i = 0; i < G; i++) y[i] = scale * (float)p[i] + bias;
+            }
+        }
+        return;
+    }
     for (int64_t g = 0; g < n / G; g++) {
         float scale = csk_scale_at(a->scale_type, s, g), bias = csk_scale_at(a->scale_type, b, g);
         unpack_group(q + g * G * a->bits / 8, a->bits, G, codes);
