@@ -60,6 +60,42 @@ void csk_dot_f32_rows4_tokens4_avx512(const float *w, int64_t w_stride, const fl
                                       float *y, int64_t y_stride, const float *bias);
 void csk_dot4_avx512(int type, const void *rows, size_t stride, const float *x, const float *xs, int64_t n, float *out);
 int csk_active_isa(void);
+int csk_best_isa(void);
+
+// MLX affine kernels. q, s and b point at the row's codes, scales and biases; gs holds the sums of x
+// over each group of a->group_size elements (csk_affine_group_sums).
+float csk_affine_dot_scalar(const csk_affine *a, const uint8_t *q, const uint8_t *s, const uint8_t *b,
+                            const float *x, const float *gs, int64_t n);
+float csk_affine_dot_avx2(const csk_affine *a, const uint8_t *q, const uint8_t *s, const uint8_t *b,
+                          const float *x, const float *gs, int64_t n);
+float csk_affine_dot_avx512(const csk_affine *a, const uint8_t *q, const uint8_t *s, const uint8_t *b,
+                            const float *x, const float *gs, int64_t n);
+// Four consecutive rows (codes `qstride`, scales/biases `sstride` bytes apart); AVX-512, 4-bit only.
+// xp: x permuted by csk_affine_permute4, or NULL.
+int csk_affine_avx512_has4(const csk_affine *a);
+void csk_affine_dot4_avx512(const csk_affine *a, const uint8_t *q, size_t qstride, const uint8_t *s, const uint8_t *b,
+                            size_t sstride, const float *x, const float *xp, const float *gs, int64_t n, float *out);
+// Per 32-block of x: the 16 even-indexed elements, then the 16 odd-indexed ones (the order of a code
+// byte's low and high nibbles in MLX's 4-bit packing).
+void csk_affine_permute4(const float *x, int64_t n, float *xp);
+void csk_affine_group_sums(const float *x, int64_t n, int group_size, float *sums);
+void csk_affine_dequantize_f32(const csk_affine *a, const uint8_t *q, const uint8_t *s, const uint8_t *b, float *dst, int64_t n);
+
+static inline size_t csk_scale_bytes(int type) { return type == CSK_F32 ? 4 : 2; }
+
+// Element i of a row of scale_type values, as f32.
+static inline float csk_scale_at(int type, const uint8_t *p, int64_t i) {
+    if (type == CSK_F32) { float f; memcpy(&f, p + 4 * i, 4); return f; }
+    uint16_t h = csk_load_u16(p + 2 * i);
+    return type == CSK_BF16 ? csk_bf16(h) : csk_f16_to_f32(h);
+}
+
+// The 8 codes of `bits` bits that start at byte p (an LSB-first stream of exactly `bits` bytes).
+static inline uint64_t csk_load_bits8(const uint8_t *p, int bits) {
+    uint64_t v = 0;
+    memcpy(&v, p, (size_t)bits);
+    return v;
+}
 
 typedef void (*csk_task_fn)(void *arg, int tid, int nthreads);
 void csk_pool_run(csk_task_fn fn, void *arg);

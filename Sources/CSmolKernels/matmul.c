@@ -10,6 +10,8 @@ static int best_isa(void) {
     return avx2 ? CSK_ISA_AVX2 : CSK_ISA_SCALAR;
 }
 
+int csk_best_isa(void) { return best_isa(); }
+
 int csk_active_isa(void) {
     int isa = atomic_load_explicit(&chosen_isa, memory_order_relaxed);
     if (isa == 0) {
@@ -61,6 +63,7 @@ size_t csk_matmul_scratch_floats(int cols) {
 
 #define CSK_SUM_JOBS 8
 #define MAX_SUM_BLOCKS 4096
+#define MAX_PERM 4096
 
 typedef struct {
     const csk_matmul_job *jobs;
@@ -70,11 +73,55 @@ typedef struct {
     size_t scratch_stride;
     atomic_llong next_chunk;
     const float *sums[CSK_SUM_JOBS];  // per job: 32-block sums of x (single-token jobs), or NULL
+    const float *xperm[CSK_SUM_JOBS];  // per 4-bit affine single-token job: x in nibble order, or NULL
 } matmul_task;
 
 // Rows are handed out in chunks from a shared counter, so a thread that starts late (a busy machine) only
 // takes what is left instead of holding up the others with a fixed half of the work.
 #define CHUNK_ROWS 256
+
+// Row r of a job's weights as f32 (prefill dequantizes rows once and reuses them for every token).
+static inline void dequantize_job_row(const csk_matmul_job *job, int64_t r, float *dst) {
+    const uint8_t *w = (const uint8_t *)job->w + r * job->row_bytes;
+    if (job->type != CSK_AFFINE) {
+        csk_dequantize_row(job->type, w, dst, job->cols);
+        return;
+    }
+    const csk_affine *a = &job->affine;
+    size_t sb = (size_t)(job->cols / a->group_size) * csk_scale_bytes(a->scale_type);
+    csk_affine_dequantize_f32(a, w, (const uint8_t *)a->scales + r * sb, (const uint8_t *)a->biases + r * sb, dst, job->cols);
+}
+
+// Single-token rows r0..<r1 of an MLX affine job: fused dequantize-dot, four rows at a time on AVX-512.
+static void affine_rows(matmul_task *t, int j, int isa, int64_t r0, int64_t r1, float *local_sums) {
+    const csk_matmul_job *job = &t->jobs[j];
+    const csk_affine *a = &job->affine;
+    int64_t cols = job->cols;
+    const float *gs = j < CSK_SUM_JOBS ? t->sums[j] : NULL;
+    if (!gs) {
+        csk_affine_group_sums(job->x, cols, a->group_size, local_sums);
+        gs = local_sums;
+    }
+    const uint8_t *w = (const uint8_t *)job->w;
+    size_t sb = (size_t)(cols / a->group_size) * csk_scale_bytes(a->scale_type);
+    const uint8_t *s = (const uint8_t *)a->scales, *b = (const uint8_t *)a->biases;
+    int64_t r = r0;
+    if (isa == CSK_ISA_AVX512 && csk_affine_avx512_has4(a)) {
+        float out[4];
+        for (; r + 4 <= r1; r += 4) {
+            const float *xp = j < CSK_SUM_JOBS ? t->xperm[j] : NULL;
+            csk_affine_dot4_avx512(a, w + r * job->row_bytes, job->row_bytes, s + r * sb, b + r * sb, sb, job->x, xp, gs, cols, out);
+            for (int k = 0; k < 4; k++) job->y[r + k] = job->bias ? out[k] + job->bias[r + k] : out[k];
+        }
+    }
+    for (; r < r1; r++) {
+        const uint8_t *q = w + r * job->row_bytes;
+        float v = isa == CSK_ISA_AVX512 ? csk_affine_dot_avx512(a, q, s + r * sb, b + r * sb, job->x, gs, cols)
+                : isa == CSK_ISA_AVX2 ? csk_affine_dot_avx2(a, q, s + r * sb, b + r * sb, job->x, gs, cols)
+                : csk_affine_dot_scalar(a, q, s + r * sb, b + r * sb, job->x, gs, cols);
+        job->y[r] = job->bias ? v + job->bias[r] : v;
+    }
+}
 
 static void matmul_range(matmul_task *t, int tid, int64_t begin, int64_t end) {
     int isa = csk_active_isa();
@@ -88,6 +135,10 @@ static void matmul_range(matmul_task *t, int tid, int64_t begin, int64_t end) {
         if (r0 >= r1) continue;
         const uint8_t *w = (const uint8_t *)job->w;
         int64_t cols = job->cols;
+        if (job->type == CSK_AFFINE && job->ntok == 1) {
+            affine_rows(t, j, isa, r0, r1, sums);
+            continue;
+        }
         if (job->ntok == 1) {
             int usable = cols % 32 == 0 && cols / 32 <= MAX_SUM_BLOCKS && isa != CSK_ISA_SCALAR;
             const float *xs = sums;
@@ -116,7 +167,7 @@ static void matmul_range(matmul_task *t, int tid, int64_t begin, int64_t end) {
             int64_t r = r0;
             if (isa == CSK_ISA_AVX512 && job->ntok >= 4) {
                 for (; r + 4 <= r1; r += 4) {
-                    for (int k = 0; k < 4; k++) csk_dequantize_row(job->type, w + (r + k) * job->row_bytes, rows4 + k * rs, cols);
+                    for (int k = 0; k < 4; k++) dequantize_job_row(job, r + k, rows4 + k * rs);
                     int tok = 0;
                     for (; tok + 4 <= job->ntok; tok += 4)
                         csk_dot_f32_rows4_tokens4_avx512(rows4, rs, job->x + (int64_t)tok * cols, cols,
@@ -129,7 +180,7 @@ static void matmul_range(matmul_task *t, int tid, int64_t begin, int64_t end) {
                 }
             }
             for (; r < r1; r++) {
-                csk_dequantize_row(job->type, w + r * job->row_bytes, rows4, cols);
+                dequantize_job_row(job, r, rows4);
                 float b = job->bias ? job->bias[r] : 0;
                 for (int tok = 0; tok < job->ntok; tok++)
                     job->y[tok * job->y_stride + r] = dot_f32(isa, rows4, job->x + (int64_t)tok * cols, cols) + b;
@@ -151,7 +202,7 @@ static void matmul_worker(void *arg, int tid, int nthreads) {
 }
 
 void csk_matmul(const csk_matmul_job *jobs, int njobs, float *scratch) {
-    matmul_task t = { jobs, njobs, 0, scratch, 0, 0, { 0 } };
+    matmul_task t = { jobs, njobs, 0, scratch, 0, 0, { 0 }, { 0 } };
     int maxcols = 0;
     for (int j = 0; j < njobs; j++) {
         t.total_rows += jobs[j].rows;
@@ -160,15 +211,33 @@ void csk_matmul(const csk_matmul_job *jobs, int njobs, float *scratch) {
     t.scratch_stride = 4 * ((size_t)maxcols + 16);
     // Block sums of each single-token job's x, computed once here rather than in every chunk.
     float sums[CSK_SUM_JOBS][MAX_SUM_BLOCKS / 8];
+    // Affine jobs need sums over their quantization groups instead of 32-blocks.
     for (int j = 0; j < njobs && j < CSK_SUM_JOBS; j++) {
         t.sums[j] = NULL;
-        if (jobs[j].ntok != 1 || jobs[j].cols % 32 != 0 || jobs[j].cols / 32 > MAX_SUM_BLOCKS / 8) continue;
-        if (j > 0 && jobs[j].x == jobs[j - 1].x && jobs[j].cols == jobs[j - 1].cols && t.sums[j - 1]) {
+        int span = jobs[j].type == CSK_AFFINE ? jobs[j].affine.group_size : 32;
+        if (jobs[j].ntok != 1 || jobs[j].cols % span != 0 || jobs[j].cols / 32 > MAX_SUM_BLOCKS / 8) continue;
+        int prev_span = j > 0 ? (jobs[j - 1].type == CSK_AFFINE ? jobs[j - 1].affine.group_size : 32) : 0;
+        if (j > 0 && jobs[j].x == jobs[j - 1].x && jobs[j].cols == jobs[j - 1].cols && span == prev_span && t.sums[j - 1]) {
             t.sums[j] = t.sums[j - 1];
             continue;
         }
-        csk_block_sums32(jobs[j].x, jobs[j].cols, sums[j]);
+        if (jobs[j].type == CSK_AFFINE) csk_affine_group_sums(jobs[j].x, jobs[j].cols, span, sums[j]);
+        else csk_block_sums32(jobs[j].x, jobs[j].cols, sums[j]);
         t.sums[j] = sums[j];
+    }
+    // 4-bit affine jobs on AVX-512 read x in the codes' nibble order; jobs sharing an x share the copy.
+    float xperm[2][MAX_PERM];
+    int nperm = 0;
+    if (csk_active_isa() == CSK_ISA_AVX512) {
+        for (int j = 0; j < njobs && j < CSK_SUM_JOBS; j++) {
+            const csk_matmul_job *job = &jobs[j];
+            if (job->type != CSK_AFFINE || job->ntok != 1 || !csk_affine_avx512_has4(&job->affine) || job->cols > MAX_PERM) continue;
+            for (int k = 0; k < j && !t.xperm[j]; k++)
+                if (t.xperm[k] && jobs[k].x == job->x && jobs[k].cols == job->cols) t.xperm[j] = t.xperm[k];
+            if (t.xperm[j] || nperm == 2) continue;
+            csk_affine_permute4(job->x, job->cols, xperm[nperm]);
+            t.xperm[j] = xperm[nperm++];
+        }
     }
     csk_pool_run(matmul_worker, &t);
 }

@@ -55,7 +55,7 @@ do {
         }
     }
     print(String(format: "RESULT engine=smol-local weights=%@ threads=%d prefill_tok_s=%.1f decode_tok_s=%.1f",
-                 model.weightType.description, threads, bestPrefill, bestDecode))
+                 model.weightEncoding, threads, bestPrefill, bestDecode))
 } catch {
     FileHandle.standardError.write("error: \(error)\n".data(using: .utf8)!)
     exit(1)

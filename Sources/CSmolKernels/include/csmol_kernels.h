@@ -31,7 +31,34 @@ enum {
     CSK_Q4_K = 12,
     CSK_Q6_K = 14,
     CSK_BF16 = 30,
+    /// MLX affine quantization (not a ggml type): codes, scales and biases described by csk_affine.
+    CSK_AFFINE = 1001,
 };
+
+/// An MLX affine-quantized matrix (mlx `quantize(..., mode="affine")`): row r holds cols * bits / 8 bytes
+/// of codes, an LSB-first bit stream (element i in bits [i*bits, (i+1)*bits)); scales and biases are
+/// `rows × cols / group_size` matrices of `scale_type` (CSK_F32, CSK_F16 or CSK_BF16), and
+/// w[r, i] = scales[r, i / group_size] * code[r, i] + biases[r, i / group_size].
+typedef struct {
+    const void *scales;
+    const void *biases;
+    int scale_type;
+    int bits;
+    int group_size;
+} csk_affine;
+
+/// Whether the kernels support this combination (bits 2, 3, 4, 5, 6 or 8; group size a multiple of 32
+/// up to 1024; scales F32/F16/BF16).
+int csk_affine_supported(int bits, int group_size, int scale_type);
+
+/// Dequantizes row `row` (n elements) of the affine matrix whose codes start at `w`.
+/// With `mlx_rounding` the arithmetic is done in the scale type, rounding after the product and after the
+/// sum, as `mx.dequantize` does (bit-identical to it); without it, in f32 (what the dot kernels compute).
+void csk_affine_dequantize_row(const csk_affine *a, const void *w, int64_t row, float *dst, int64_t n, int mlx_rounding);
+
+/// dot(dequantize(row `row`), x) over n elements with a given kernel family (CSK_ISA_*), capped at what the
+/// CPU supports; for tests.
+float csk_affine_dot_row_isa(int isa, const csk_affine *a, const void *w, int64_t row, const float *x, int64_t n);
 
 /// Kernel families selectable for tests and benchmarks.
 enum {
@@ -77,6 +104,8 @@ typedef struct {
     float *y;
     int64_t y_stride;
     const float *bias;
+    /// Used when type == CSK_AFFINE (then `w` holds the codes and row_bytes = cols * bits / 8).
+    csk_affine affine;
 } csk_matmul_job;
 
 /// Runs the jobs together, rows split over the thread pool. `scratch` must hold

@@ -158,7 +158,7 @@ public final class InferenceSession {
                         ntok: Int, bias: FloatBuffer? = nil) {
         jobs[index] = csk_matmul_job(type: w.kernelType, rows: Int32(w.rows), cols: Int32(w.columns), ntok: Int32(ntok),
                                      w: w.baseAddress, row_bytes: w.rowBytes, x: x, y: y, y_stride: Int64(w.rows),
-                                     bias: bias.map { UnsafePointer($0.pointer) })
+                                     bias: bias.map { UnsafePointer($0.pointer) }, affine: w.affineDescriptor)
     }
 
     /// Runs the tokens (at most `chunk`) through the model at the current position.

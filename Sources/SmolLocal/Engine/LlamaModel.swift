@@ -34,8 +34,34 @@ public struct LlamaModel: Sendable {
     /// RoPE inverse frequencies (headDim / 2), scaling already applied.
     let ropeInverseFrequencies: [Float]
 
-    /// The element encoding of the bulk of the weights (the first layer's q projection), for reports.
+    /// The element encoding of the bulk of the weights (the first layer's q projection), for reports
+    /// (`U32` for MLX affine-quantized checkpoints: see ``weightEncoding``).
     public var weightType: TensorType { layers.first?.q.tensor.type ?? embedding.tensor.type }
+
+    /// A description of the bulk weights' encoding (`Q4_1`, `BF16`, `MLX 4-bit g64 BF16`).
+    public var weightEncoding: String { layers.first?.q.encoding ?? embedding.encoding }
+
+    /// The matrix an HF / MLX module path names (`model.embed_tokens`, `lm_head`,
+    /// `model.layers.3.mlp.down_proj`, ...), for tests and tools; nil for an unknown path.
+    public func matrix(_ modulePath: String) -> WeightMatrix? {
+        if modulePath == "model.embed_tokens" { return embedding }
+        if modulePath == "lm_head" { return lmHead }
+        let parts = modulePath.split(separator: ".")
+        guard parts.count == 5, parts[0] == "model", parts[1] == "layers", let i = Int(parts[2]), layers.indices.contains(i) else {
+            return nil
+        }
+        let layer = layers[i]
+        switch parts[3] + "." + parts[4] {
+        case "self_attn.q_proj": return layer.q
+        case "self_attn.k_proj": return layer.k
+        case "self_attn.v_proj": return layer.v
+        case "self_attn.o_proj": return layer.o
+        case "mlp.gate_proj": return layer.gate
+        case "mlp.up_proj": return layer.up
+        case "mlp.down_proj": return layer.down
+        default: return nil
+        }
+    }
 
     /// Loads a model from a `.gguf` file or an HF checkpoint folder (`config.json` + safetensors).
     public init(contentsOf path: String) throws(ModelFileError) {
@@ -64,33 +90,66 @@ public struct LlamaModel: Sendable {
         }
         try self.init(config: config, source: path, ropeInverseFrequencies: freqs,
                       names: .gguf, lookup: { name throws(ModelFileError) in try tensor(name) },
-                      optional: { gguf.tensor(named: $0) })
+                      optional: { gguf.tensor(named: $0) },
+                      matrix: { name, rows, columns throws(ModelFileError) in
+                          try WeightMatrix(try tensor(name), rows: rows, columns: columns) })
     }
 
-    /// Loads a model from an HF checkpoint folder.
+    /// Loads a model from an HF checkpoint folder, or an MLX one (mlx-community layout: the same names,
+    /// with affine-quantized modules stored as `<module>.weight` codes + `.scales` + `.biases`).
     public init(checkpointDirectory directory: String) throws(ModelFileError) {
-        let config = try ModelConfig(configJSONAt: directory + "/config.json")
+        let configPath = directory + "/config.json"
+        let json = try readJSONFile(configPath)
+        let config = try ModelConfig(hfConfig: json, path: configPath)
+        let quantization = try MLXQuantization(config: json, path: configPath)
         let checkpoint = try SafetensorsCheckpoint(directory: directory)
         func tensor(_ name: String) throws(ModelFileError) -> TensorRef {
             guard let t = checkpoint.tensors[name] else { throw .missing(path: directory, what: "tensor '\(name)'") }
             return t
         }
+        // As mlx-lm decides: a module is quantized iff `<module>.scales` exists; the config gives its bits and
+        // group size (an override, else the default), and the shapes must agree with them.
+        func matrix(_ name: String, rows: Int, columns: Int) throws(ModelFileError) -> WeightMatrix {
+            let weight = try tensor(name)
+            let module = name.hasSuffix(".weight") ? String(name.dropLast(7)) : name
+            guard let scales = checkpoint.tensors[module + ".scales"] else {
+                if weight.type == .u32 {
+                    throw .missing(path: weight.file.path, what: "tensor '\(module).scales' for the U32 codes '\(name)'")
+                }
+                return try WeightMatrix(weight, rows: rows, columns: columns)
+            }
+            guard let quantization else {
+                throw .badConfig(path: configPath, key: "quantization",
+                                 reason: "missing, but '\(module)' is quantized (it has '\(module).scales')")
+            }
+            guard case .affine(let bits, let groupSize) = quantization.setting(for: module) else {
+                throw .badConfig(path: configPath, key: "quantization.\(module)",
+                                 reason: "false (not quantized), but the checkpoint has '\(module).scales'")
+            }
+            guard let biases = checkpoint.tensors[module + ".biases"] else {
+                throw .missing(path: scales.file.path, what: "tensor '\(module).biases' (affine quantization needs biases)")
+            }
+            return try WeightMatrix(codes: weight, scales: scales, biases: biases, bits: bits, groupSize: groupSize,
+                                    rows: rows, columns: columns)
+        }
         try self.init(config: config, source: directory, ropeInverseFrequencies: config.ropeInverseFrequencies(),
                       names: .huggingFace, lookup: { name throws(ModelFileError) in try tensor(name) },
-                      optional: { checkpoint.tensors[$0] })
+                      optional: { checkpoint.tensors[$0] },
+                      matrix: { name, rows, columns throws(ModelFileError) in try matrix(name, rows: rows, columns: columns) })
     }
 
     private init(config: ModelConfig, source: String, ropeInverseFrequencies: [Float], names: TensorNames,
-                 lookup: (String) throws(ModelFileError) -> TensorRef, optional: (String) -> TensorRef?) throws(ModelFileError) {
+                 lookup: (String) throws(ModelFileError) -> TensorRef, optional: (String) -> TensorRef?,
+                 matrix: (String, Int, Int) throws(ModelFileError) -> WeightMatrix) throws(ModelFileError) {
         self.config = config
         self.source = source
         self.ropeInverseFrequencies = ropeInverseFrequencies
         let h = config.hiddenSize, qDim = config.headCount * config.headDim, kvDim = config.kvHeadCount * config.headDim
         let inter = config.intermediateSize
-        embedding = try WeightMatrix(try lookup(names.embedding), rows: config.vocabSize, columns: h)
+        embedding = try matrix(names.embedding, config.vocabSize, h)
         finalNorm = try loadVector(try lookup(names.finalNorm), count: h)
-        if !config.tieWordEmbeddings, let head = optional(names.lmHead) {
-            lmHead = try WeightMatrix(head, rows: config.vocabSize, columns: h)
+        if !config.tieWordEmbeddings, optional(names.lmHead) != nil {
+            lmHead = try matrix(names.lmHead, config.vocabSize, h)
         } else {
             lmHead = embedding
         }
@@ -106,17 +165,17 @@ public struct LlamaModel: Sendable {
             }
             layers.append(Layer(
                 attentionNorm: try loadVector(try t(names.attentionNorm), count: h),
-                q: try WeightMatrix(try t(names.q), rows: qDim, columns: h),
-                k: try WeightMatrix(try t(names.k), rows: kvDim, columns: h),
-                v: try WeightMatrix(try t(names.v), rows: kvDim, columns: h),
-                o: try WeightMatrix(try t(names.o), rows: h, columns: qDim),
+                q: try matrix(names.layer(i, names.q), qDim, h),
+                k: try matrix(names.layer(i, names.k), kvDim, h),
+                v: try matrix(names.layer(i, names.v), kvDim, h),
+                o: try matrix(names.layer(i, names.o), h, qDim),
                 qBias: try bias(names.qBias, qDim),
                 kBias: try bias(names.kBias, kvDim),
                 vBias: try bias(names.vBias, kvDim),
                 mlpNorm: try loadVector(try t(names.mlpNorm), count: h),
-                gate: try WeightMatrix(try t(names.gate), rows: inter, columns: h),
-                up: try WeightMatrix(try t(names.up), rows: inter, columns: h),
-                down: try WeightMatrix(try t(names.down), rows: h, columns: inter)))
+                gate: try matrix(names.layer(i, names.gate), inter, h),
+                up: try matrix(names.layer(i, names.up), inter, h),
+                down: try matrix(names.layer(i, names.down), h, inter)))
         }
         self.layers = layers
     }

@@ -46,6 +46,8 @@ public struct SafetensorsFile: Sendable {
         var byName: [String: Int] = [:]
         for (name, entry) in object {
             if name == "__metadata__" {
+                // mlx's `save_safetensors` writes `"__metadata__": null` when there is none.
+                if entry.isNull { continue }
                 guard let meta = entry.objectValue else {
                     throw .malformed(path: path, offset: 8, reason: "__metadata__ is not an object")
                 }

@@ -19,10 +19,12 @@ enum LocalPrompt {
                                             nativeToolMessages: true)
         var extra: [String: JSONValue] = [:]
         for (key, value) in templateKwargs { extra[key] = value }
+        // MLXModel passes `add_generation_prompt` in its template kwargs (default true), and a caller may turn it off.
+        let addGenerationPrompt = extra.removeValue(forKey: "add_generation_prompt")?.boolValue ?? true
         do {
             return try template.render(
                 messages: clean.map(templateMessage), tools: tools.isEmpty ? nil : tools.map(\.jsonSchema),
-                addGenerationPrompt: true, specialTokens: checkpoint.specialTokens, extraContext: extra)
+                addGenerationPrompt: addGenerationPrompt, specialTokens: checkpoint.specialTokens, extraContext: extra)
         } catch {
             throw .invalidInput(message: "the chat template failed: \(error)", location: "messages")
         }

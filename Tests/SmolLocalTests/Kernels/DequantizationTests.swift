@@ -96,7 +96,7 @@ struct DequantizationTests {
                             bias.withUnsafeBufferPointer { bp in
                                 var job = csk_matmul_job(type: c.type, rows: Int32(Self.rows), cols: Int32(Self.cols), ntok: Int32(ntok),
                                                          w: raw.baseAddress, row_bytes: c.rowBytes, x: xp.baseAddress, y: yp.baseAddress,
-                                                         y_stride: Int64(Self.rows), bias: bp.baseAddress)
+                                                         y_stride: Int64(Self.rows), bias: bp.baseAddress, affine: csk_affine())
                                 csk_matmul(&job, 1, &scratch)
                             }
                         }
