@@ -131,3 +131,51 @@ struct MLXModelSmolLM2Tests {
         print("MLX SmolLM2 4-bit: ours \(String(reflecting: answer.text ?? "")); mlx_lm bf16 \(String(reflecting: reference["text"]?.stringValue ?? ""))")
     }
 }
+
+@Suite("MLXModel structured generation on the real SmolLM2-135M MLX 4-bit checkpoint")
+struct MLXModelStructuredTests {
+    private static let addTool = Tool(
+        name: "add", description: "Add two integers.",
+        inputs: ["a": ["type": "integer", "description": "First term."], "b": ["type": "integer", "description": "Second term."]],
+        outputType: "integer")
+
+    @Test("json_schema answers at temp 1 validate with jsonschema, and a forced tool call is valid: mlx-lm's sampler, the same constraint")
+    func schemasAndToolCalls() async throws {
+        let model = try MLXModel(modelID: try MLXModelSmolLM2Tests.folder(), parameters: ["max_tokens": 96])
+        let fixture = try JSONValue(parsing: FixturePaths.data(FixturePaths.fixture("structured/schemas.json")))
+        var cases: [JSONValue] = []
+        var total = 0
+        // Every fifth schema of the fixture (nested objects, arrays, enums, anyOf, nullable, numbers) × 2 seeds.
+        for (index, entry) in (fixture.arrayValue ?? []).enumerated() where index % 5 == 0 {
+            let name = try #require(entry["name"]?.stringValue), schema = try #require(entry["schema"])
+            let prompt = try #require(entry["prompt"]?.stringValue)
+            var outputs: [JSONValue] = []
+            for seed in 1...2 {
+                let answer = try await model.generate(
+                    [ChatMessage(role: .user, text: prompt + " Answer in JSON.")],
+                    options: GenerateOptions(responseFormat: .jsonSchema(name: name, schema: schema),
+                                             parameters: ["temp": 1, "seed": .int(seed)]))
+                #expect(answer.finishReason == "stop", "\(name) seed \(seed): \(answer.text ?? "")")
+                outputs.append(.string(answer.text ?? ""))
+                total += 1
+            }
+            cases.append(["name": .string(name), "schema": schema, "outputs": .array(outputs)])
+        }
+        #expect(total >= 12)
+        let (checked, failures) = try validateWithJSONSchema(cases)
+        #expect(checked == total)
+        #expect(failures.isEmpty, "\(failures)")
+
+        let call = try await model.generate([ChatMessage(role: .user, text: "Add 2 and 3.")],
+                                            options: GenerateOptions(tools: [Self.addTool], toolChoice: .required,
+                                                                     parameters: ["temp": 1, "seed": 7]))
+        let made = try #require(call.toolCalls?.first, "no tool call in \(call.text ?? "")")
+        #expect(made.function.name == "add")
+        let (toolChecked, toolFailures) = try validateWithJSONSchema([[
+            "name": "tools", "tools": ["add": Self.addTool.jsonSchema["function"]?["parameters"] ?? .null],
+            "calls": [["name": "add", "arguments": made.function.arguments]],
+        ]])
+        #expect(toolChecked == 1)
+        #expect(toolFailures.isEmpty, "\(toolFailures)")
+    }
+}
