@@ -88,46 +88,69 @@ extension RealServerTests {
                                           parameters: ["max_tokens": 64, "temperature": 0])
             let answer = try await model.generate(question, options: options)
             #expect(answer.toolCalls?.map(\.function.name) == ["get_weather"])
-            #expect(answer.toolCalls?.first.map { parseJSONIfNeeded($0.function.arguments).objectValue != nil } == true)
+            #expect(answer.toolCalls?.first.map { parseJSONIfNeeded($0.function.arguments)["city"] != nil } == true)
             #expect(answer.finishReason == "tool_use")
 
-            // The proxy streams the tool_use block and its input, then (LiteLLM 1.108.7 with a llama-cpp-python
-            // upstream) ends with its own `event: error` ("Error building chunks for logging/streaming usage
-            // calculation") instead of message_stop. The tool call must be parsed from the stream; the proxy's
-            // error, if it comes, must surface as a typed stream error carrying its payload, not be swallowed.
+            // `{"type": "any"}` reaches llama-cpp-python as tool_choice "required", which it refuses; the test
+            // proxy's callback (scripts/oracles/litellm_llama_adapter.py) forces the only tool offered instead.
+            let any = GenerateOptions(tools: [Self.weather], toolChoice: .required,
+                                      parameters: ["max_tokens": 64, "temperature": 0])
+            let anyAnswer = try await model.generate(question, options: any)
+            #expect(anyAnswer.toolCalls?.map(\.function.name) == ["get_weather"])
+            #expect(anyAnswer.finishReason == "tool_use")
+
+            // Streamed: one tool_use block with its input_json deltas, then message_delta (stop_reason tool_use)
+            // and message_stop. Without the test proxy's stream normalisation (litellm_llama_adapter.py) LiteLLM
+            // 1.108.7 ends this stream with its own `event: error` instead; see ARCHITECTURE.md.
             var deltas: [ChatMessageStreamDelta] = []
-            do {
-                for try await delta in model.generateStream(question, options: options) { deltas.append(delta) }
-            } catch let error as ModelError {
-                guard case .stream(_, let payload?, _) = error, payload.contains("\"type\": \"error\"") else {
-                    Issue.record("unexpected stream failure: \(error)")
-                    return
-                }
-            }
+            for try await delta in model.generateStream(question, options: options) { deltas.append(delta) }
             let streamed = try agglomerateStreamDeltas(deltas)
             #expect(streamed.toolCalls?.map(\.function.name) == ["get_weather"])
+            #expect(streamed.toolCalls?.first.map { parseJSONIfNeeded($0.function.arguments)["city"] != nil } == true)
+            #expect(streamed.finishReason == "tool_use")
         }
 
-        @Test("a tool call through Gemini's generateContent comes back as a parsed functionCall")
+        @Test("a forced tool call through Gemini's generateContent comes back as a parsed functionCall, streamed and not")
         func geminiToolCall() async throws {
-            // Not forced: LiteLLM's Gemini front-end maps functionCallingConfig ANY to tool_choice "required",
-            // which llama-cpp-python rejects with HTTP 500 (it takes "auto", "none" or a named function), and
-            // its stream adapter drops tool-call chunks (one empty STOP chunk). AUTO at temperature 0 does call
-            // the tool with this model; a forced call is checked against the google-genai goldens instead.
+            // LiteLLM's Gemini front-end maps functionCallingConfig ANY to tool_choice "required" and drops
+            // allowedFunctionNames; llama-cpp-python refuses "required". The test proxy's callback
+            // (scripts/oracles/litellm_llama_adapter.py) turns it into the named function from the original
+            // request's allowedFunctionNames (or the only tool offered), which llama-cpp-python grammar-forces.
             let env = try RealServers.environment()
             let root = env.litellmBase.hasSuffix("/v1") ? String(env.litellmBase.dropLast(3)) : env.litellmBase
             let model = try LiteLLMModel(modelID: "gemini/smollm2", apiBase: root + "/v1beta", apiKey: env.litellmKey,
                                          retry: .none, environment: [:])
             let question = [ChatMessage(role: .user, content: "What is the weather in Paris?")]
-            let options = GenerateOptions(tools: [Self.weather, Self.final], toolChoice: .auto,
-                                          parameters: ["max_tokens": 64, "temperature": 0])
-            let answer = try await model.generate(question, options: options)
+            let forced = GenerateOptions(tools: [Self.weather, Self.final], toolChoice: .function("get_weather"),
+                                         parameters: ["max_tokens": 64, "temperature": 0])
+            let answer = try await model.generate(question, options: forced)
             #expect(answer.toolCalls?.map(\.function.name) == ["get_weather"])
             #expect(answer.toolCalls?.first.map { parseJSONIfNeeded($0.function.arguments)["city"] != nil } == true)
-            // Forcing is refused upstream, and the refusal is a typed HTTP error, not a silent empty answer.
-            let forced = GenerateOptions(tools: [Self.weather], toolChoice: .function("get_weather"),
-                                         parameters: ["max_tokens": 64, "temperature": 0])
-            await #expect(throws: ModelError.self) { try await model.generate(question, options: forced) }
+
+            var deltas: [ChatMessageStreamDelta] = []
+            for try await delta in model.generateStream(question, options: forced) { deltas.append(delta) }
+            let streamed = try agglomerateStreamDeltas(deltas)
+            #expect(streamed.toolCalls?.map(\.function.name) == ["get_weather"])
+            #expect(streamed.toolCalls?.first.map { parseJSONIfNeeded($0.function.arguments)["city"] != nil } == true)
+            #expect(streamed.finishReason == "STOP")
+
+            // The allow-list decides, not the order: forcing the second tool offered calls that one.
+            let second = GenerateOptions(tools: [Self.weather, Self.final], toolChoice: .function("final_answer"),
+                                         parameters: ["max_tokens": 48, "temperature": 0])
+            let secondAnswer = try await model.generate(question, options: second)
+            #expect(secondAnswer.toolCalls?.map(\.function.name) == ["final_answer"])
+
+            // ANY without an allow-list and a single tool (ToolChoice.required).
+            let required = GenerateOptions(tools: [Self.weather], toolChoice: .required,
+                                           parameters: ["max_tokens": 64, "temperature": 0])
+            let requiredAnswer = try await model.generate(question, options: required)
+            #expect(requiredAnswer.toolCalls?.map(\.function.name) == ["get_weather"])
+
+            // AUTO at temperature 0 also calls the tool with this model.
+            let auto = GenerateOptions(tools: [Self.weather, Self.final], toolChoice: .auto,
+                                       parameters: ["max_tokens": 64, "temperature": 0])
+            let autoAnswer = try await model.generate(question, options: auto)
+            #expect(autoAnswer.toolCalls?.map(\.function.name) == ["get_weather"])
         }
 
         @Test("generate and stream speak Gemini's generateContent to a real server")

@@ -5,6 +5,10 @@
 #            through --chat_format chatml-function-calling)
 #   litellm  the LiteLLM proxy (http://127.0.0.1:$SMOL_LITELLM_PORT/v1, default 18082) routing model
 #            `smollm2` to the llama server; it adds the stream usage chunk llama.cpp does not send.
+#            A callback (litellm_llama_adapter.py) rewrites a forced tool_choice "required" into the
+#            named-function form llama-cpp-python supports, so Gemini/Anthropic forced calls work, and
+#            drops llama-cpp-python's duplicate legacy `function_call` stream deltas on the Gemini and
+#            Anthropic front-ends' upstream calls (LiteLLM's stream chunk builder crashes on them).
 #            Auth: a random master key, written to $STATE/litellm.key.
 # Why: these are independent, third-party implementations of the OpenAI wire protocol, so the Swift
 # client is checked against real servers, not only against our own fakes. Install them with setup.sh.
@@ -60,10 +64,17 @@ start() {
         --chat_format chatml-function-calling
     if ! running litellm; then
         od -An -tx1 -N24 /dev/urandom | tr -d ' \n' | sed 's/^/sk-/' >"$STATE/litellm.key"
+        # The callback turns a forced tool_choice ("required", which LiteLLM's Gemini and Anthropic
+        # front-ends produce) into the named function llama-cpp-python accepts, and works around a
+        # LiteLLM stream bug; see its docstring.
+        # The proxy imports callback modules from the config's directory, hence the copy.
+        cp "$(dirname "${BASH_SOURCE[0]}")/litellm_llama_adapter.py" "$STATE/litellm_llama_adapter.py"
         cat >"$STATE/litellm.yaml" <<EOF
 model_list:
   - model_name: smollm2
     litellm_params: {model: openai/smollm2, api_base: "$LLAMA_BASE", api_key: none, use_chat_completions_api: true}
+litellm_settings:
+  callbacks: litellm_llama_adapter.proxy_handler_instance
 EOF
     fi
     LITELLM_MASTER_KEY="$(cat "$STATE/litellm.key")" LITELLM_LOCAL_MODEL_COST_MAP=True \
