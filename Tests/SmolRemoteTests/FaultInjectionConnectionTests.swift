@@ -150,7 +150,7 @@ struct FaultInjectionConnectionTests {
                 #expect(try await Faults.drain(model.generateStream(Faults.ask, options: GenerateOptions())) == "streamed")
                 // The stream ends at [DONE]; the end of its chunked body is read in the background and
                 // only then is the connection free. Wait for that rather than race it.
-                let transport = HTTPTransport.transport(for: HTTPConfiguration(readTimeout: .seconds(10), totalTimeout: .seconds(10)))
+                let transport = HTTPTransport.transport(for: HTTPConfiguration(readTimeout: .seconds(30), totalTimeout: .seconds(30)))
                 let deadline = ContinuousClock.now + .seconds(5)
                 while transport.idleConnections(to: server.baseURL) == 0, ContinuousClock.now < deadline {
                     try await Task.sleep(for: .milliseconds(5))
@@ -250,7 +250,7 @@ struct FaultInjectionConnectionTests {
     @Test("a header name that is not an HTTP token is refused before sending")
     func badHeaderNameRefused() async throws {
         try await withTestServer({ _ in .json(Faults.completion("unreachable")) }) { server in
-            let engine = HTTPEngine(configuration: HTTPConfiguration(readTimeout: .seconds(5), totalTimeout: .seconds(5)))
+            let engine = HTTPEngine(configuration: HTTPConfiguration(readTimeout: .seconds(30), totalTimeout: .seconds(30)))
             let request = HTTPEngine.Request(url: server.baseURL + "/v1/chat/completions", headers: [("X Bad", "1")], body: [])
             let error = try await Faults.failure { _ = try await engine.send(request) }
             guard case .invalidInput(let message, "headers") = error else { Issue.record("got \(error)"); return }

@@ -24,9 +24,11 @@ enum Faults {
                                     "choices": [["index": 0, "delta": ["content": .string(text)], "finish_reason": .null]]])
     }
 
-    /// A model on `server` with the given retry policy and timeouts.
+    /// A model on `server` with the given retry policy and timeouts. The defaults are generous on purpose:
+    /// CPU-bound suites running in parallel can keep a test's task waiting for a thread for seconds on a
+    /// 2-core machine; tests about timeouts set their own.
     static func openAI(_ server: TestHTTPServer, apiKey: String = "sk-test", retry: RetryPolicy = .default,
-                       readTimeout: Duration = .seconds(10), totalTimeout: Duration = .seconds(10)) throws -> OpenAIServerModel {
+                       readTimeout: Duration = .seconds(30), totalTimeout: Duration = .seconds(30)) throws -> OpenAIServerModel {
         try OpenAIServerModel(modelID: "gpt-4o-mini", apiBase: server.baseURL + "/v1", apiKey: apiKey, retry: retry,
                               http: HTTPConfiguration(readTimeout: readTimeout, totalTimeout: totalTimeout), environment: [:])
     }
@@ -81,7 +83,7 @@ struct FaultInjectionTests {
     // MARK: Retries (HTTPEngine with a manual clock: nothing sleeps for real)
 
     private func engine(_ manual: ManualClock, retry: RetryPolicy = .default) -> HTTPEngine {
-        HTTPEngine(configuration: HTTPConfiguration(readTimeout: .seconds(10), totalTimeout: .seconds(10), retry: retry),
+        HTTPEngine(configuration: HTTPConfiguration(readTimeout: .seconds(30), totalTimeout: .seconds(30), retry: retry),
                    clock: manual.clock, random: { 0 })
     }
 
