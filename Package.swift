@@ -4,10 +4,22 @@ import PackageDescription
 let package = Package(
     name: "swift-smolagents",
     platforms: [.macOS(.v15), .iOS(.v18)],
+    // One product per layer, so an app takes only what it uses: `SmolCore` (data model, protocol, no
+    // dependency beyond Foundation), `SmolRemote` (HTTP backends; no C kernels), `SmolLocal` (the local
+    // engine) and the umbrella `SmolModels`.
     products: [
         .library(name: "SmolModels", targets: ["SmolModels"]),
         .library(name: "SmolCore", targets: ["SmolCore"]),
+        .library(name: "SmolRemote", targets: ["SmolRemote"]),
+        .library(name: "SmolLocal", targets: ["SmolLocal"]),
         .executable(name: "smol", targets: ["smol"]),
+    ],
+    traits: [
+        .trait(
+            name: "LocalEngine",
+            description: "Include the local inference engine (SmolLocal: TransformersModel, MLXModel) in the SmolModels umbrella."
+        ),
+        .default(enabledTraits: ["LocalEngine"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -18,6 +30,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        // Documentation only (`swift package generate-documentation`, scripts/docs.sh); links nothing.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // Foundation only: every backend and every user stands on this target.
@@ -42,11 +56,18 @@ let package = Package(
             name: "SmolLocal",
             dependencies: ["SmolCore", "CSmolKernels", .product(name: "HeapModule", package: "swift-collections")]
         ),
-        .target(name: "SmolModels", dependencies: ["SmolCore", "SmolRemote", "SmolLocal"]),
+        .target(
+            name: "SmolModels",
+            dependencies: [
+                "SmolCore", "SmolRemote",
+                .target(name: "SmolLocal", condition: .when(traits: ["LocalEngine"])),
+            ]
+        ),
         .executableTarget(
             name: "smol",
             dependencies: [
                 "SmolModels",
+                "SmolLocal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -2,5 +2,6 @@
 # Builds the `smol` command-line tool (release) if needed and runs it with the given arguments.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release --product smol >&2
-exec .build/release/smol "$@"
+source scripts/build-env.sh
+smol_build smol --product smol
+exec "$SMOL_BIN/smol" "$@"

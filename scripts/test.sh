@@ -16,14 +16,17 @@ if ! command -v curl >/dev/null 2>&1; then
     exit 1
 fi
 
-# One release build with testing enabled: the local-engine tests run real models, and Swift and C
-# numeric code built without optimisation is 10-100x slower (see ARCHITECTURE.md, "Local engine").
-BUILD_FLAGS=(-c release -Xswiftc -enable-testing)
+# One release build with testing enabled, the configuration scripts/main.sh uses too (scripts/build-env.sh):
+# the local-engine tests run real models, and numeric code built without optimisation is 10-100x slower.
+source scripts/build-env.sh
+BUILD_FLAGS=("${SMOL_BUILD_FLAGS[@]}")
 
 # Build while the oracles install: both are slow on a fresh machine.
 bash scripts/oracles/setup.sh > .build-oracles.log 2>&1 &
 setup_pid=$!
-swift build --build-tests "${BUILD_FLAGS[@]}"
+# The package's layering, read from its manifest (an app using only SmolRemote compiles no C kernels).
+bash scripts/check-layers.sh
+smol_build tests --build-tests
 if ! wait "$setup_pid"; then
     cat .build-oracles.log >&2
     echo "scripts/test.sh: installing the test oracles failed (log above)" >&2

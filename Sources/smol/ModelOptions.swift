@@ -38,60 +38,49 @@ struct ModelOptions: ParsableArguments {
     var contextLength: Int?
 
     func validate() throws {
-        guard Self.modelTypes.contains(modelType) else {
-            throw ValidationError("unknown --model-type '\(modelType)'; choose one of: \(Self.modelTypes.sorted().joined(separator: ", "))")
+        guard ModelType(className: modelType) != nil else {
+            throw ValidationError("unknown --model-type '\(modelType)'; choose one of: \(ModelType.allClassNames.joined(separator: ", "))")
         }
         guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") }
         if let contextLength, contextLength < 2 { throw ValidationError("--context-length must be at least 2") }
     }
 
-    static let modelTypes: Set<String> = [
-        "OpenAIServerModel", "OpenAIModel", "AzureOpenAIServerModel", "AzureOpenAIModel", "InferenceClientModel", "VLLMModel",
-        "AmazonBedrockServerModel", "AmazonBedrockModel", "LiteLLMModel", "LiteLLMRouterModel", "TransformersModel",
-        "MLXModel",
-    ]
-
     /// The local model TransformersModel loads when no `--model-id` is given.
     static let defaultLocalModel = "HuggingFaceTB/SmolLM2-135M-Instruct"
 
-    /// Builds the chosen model; configuration problems are ``ModelError``s (exit status 1).
+    /// Builds the chosen model with the package's one factory; configuration problems are ``ModelError``s
+    /// (exit status 1), missing flags usage errors (exit status 2).
     func makeModel() async throws -> any Model {
-        let http = HTTPConfiguration(totalTimeout: .milliseconds(Int64(timeout * 1000)))
-        switch modelType {
-        case "OpenAIServerModel", "OpenAIModel":
-            return try OpenAIServerModel(modelID: try required(modelID, "--model-id"), apiBase: apiBase, apiKey: apiKey, http: http)
-        case "AzureOpenAIServerModel", "AzureOpenAIModel":
-            return try AzureOpenAIServerModel(modelID: try required(modelID, "--model-id"), azureEndpoint: apiBase,
-                                              apiKey: apiKey, apiVersion: apiVersion, http: http)
-        case "InferenceClientModel":
-            return try InferenceClientModel(modelID: modelID ?? "Qwen/Qwen3-Next-80B-A3B-Thinking", provider: provider,
-                                            token: apiKey, timeout: .milliseconds(Int64(timeout * 1000)), baseURL: apiBase,
-                                            http: http)
-        case "LiteLLMModel":
-            return try LiteLLMModel(modelID: try required(modelID, "--model-id (provider/model)"), apiBase: apiBase,
-                                    apiKey: apiKey, http: http)
-        case "LiteLLMRouterModel":
-            return try makeRouter(http: http)
-        case "TransformersModel":
-            return try await TransformersModel.load(
-                modelID: modelID ?? Self.defaultLocalModel, downloader: HubDownloader(progress: DownloadBar.report),
-                contextLength: contextLength)
-        case "MLXModel":
-            return try await MLXModel.load(
-                modelID: try required(modelID, "--model-id (an MLX model folder or Hub id)"),
-                contextLength: contextLength, downloader: HubDownloader(progress: DownloadBar.report))
-        case "AmazonBedrockServerModel", "AmazonBedrockModel":
-            return try AmazonBedrockServerModel(modelID: try required(modelID, "--model-id"), region: region, profile: profile,
-                                                apiKey: apiKey, endpointURL: apiBase, http: http)
-        default:
-            return VLLMModel(modelID: try required(modelID, "--model-id"),
-                             apiBase: try required(apiBase, "--api-base (the vLLM server's …/v1 URL)"), apiKey: apiKey, http: http)
+        guard let type = ModelType(className: modelType) else { throw ValidationError("unknown --model-type '\(modelType)'") }
+        var configuration = ModelConfiguration(
+            type: type, modelID: modelID, apiBase: apiBase, apiKey: apiKey.map { Secret($0) }, provider: provider,
+            apiVersion: apiVersion, region: region, profile: profile,
+            http: HTTPConfiguration(totalTimeout: .milliseconds(Int64(timeout * 1000))), contextLength: contextLength)
+        switch type {
+        case .openAIServer, .azureOpenAIServer, .amazonBedrockServer:
+            _ = try required(modelID, "--model-id")
+        case .liteLLM:
+            _ = try required(modelID, "--model-id (provider/model)")
+        case .vllm:
+            _ = try required(modelID, "--model-id")
+            _ = try required(apiBase, "--api-base (the vLLM server's …/v1 URL)")
+        case .mlx:
+            _ = try required(modelID, "--model-id (an MLX model folder or Hub id)")
+        case .liteLLMRouter:
+            _ = try required(modelID, "--model-id (the model group)")
+            (configuration.modelList, configuration.clientKwargs) = try readModelList()
+        case .transformers:
+            configuration.modelID = modelID ?? Self.defaultLocalModel
+        case .inferenceClient:
+            break
         }
+        return try await ModelFactory.standard(downloader: HubDownloader(progress: DownloadBar.report))
+            .makeModel(configuration)
     }
 
-    /// A router from `--model-list`: LiteLLM's `model_list` array, or a config object with `model_list` and
+    /// `--model-list`: LiteLLM's `model_list` array, or a config object with `model_list` and
     /// `router_settings` (the keys of a LiteLLM proxy config, in JSON).
-    private func makeRouter(http: HTTPConfiguration) throws -> any Model {
+    private func readModelList() throws -> (JSONValue, JSONObject) {
         let path = try required(modelList, "--model-list FILE")
         var list = try readJSON(path, flag: "--model-list")
         var settings = JSONObject()
@@ -107,8 +96,7 @@ struct ModelOptions: ParsableArguments {
                 settings = object
             }
         }
-        return try LiteLLMRouterModel(modelID: try required(modelID, "--model-id (the model group)"), modelList: list,
-                                      clientKwargs: settings, http: http)
+        return (list, settings)
     }
 
     private func required(_ value: String?, _ flag: String) throws -> String {

@@ -186,3 +186,29 @@ func runPython(_ script: String, input: String) async throws -> String {
     }
     return String(decoding: output, as: UTF8.self)
 }
+
+@Suite("Typed generation parameters")
+struct GenerationParametersTests {
+    @Test("typed fields become the snake_case parameters backends read, after the JSON extras, and win over them")
+    func typedFieldsBecomeJSON() {
+        let typed = GenerationParameters(maxTokens: 40, temperature: 0, topK: 5, seed: 7, doSample: true,
+                                         extra: ["logprobs": true, "temperature": 1.5])
+        #expect(typed.jsonObject == ["logprobs": true, "temperature": 0.0, "max_tokens": 40, "top_k": 5, "seed": 7,
+                                     "do_sample": true])
+        #expect(Array(typed.jsonObject.keys) == ["logprobs", "temperature", "max_tokens", "top_k", "seed", "do_sample"])
+        #expect(GenerationParameters().jsonObject.isEmpty)
+        let options = GenerateOptions(stopSequences: ["x"], generation: GenerationParameters(topP: 0.9))
+        #expect(options.parameters == ["top_p": 0.9] && options.stopSequences == ["x"])
+        #expect(ModelParameters(GenerationParameters(minP: 0.1))["min_p"] == .value(0.1))
+    }
+
+    @Test("typed per-call parameters reach the model as the JSON parameters")
+    func typedParametersReachTheModel() async throws {
+        let model = CustomModel.withOptions { _, options in
+            ChatMessage(role: .assistant, text: JSONEmitter().string(from: .object(options.parameters)))
+        }
+        let answer = try await model.generate([ChatMessage(role: .user, text: "hi")],
+                                              options: GenerateOptions(generation: GenerationParameters(maxTokens: 3, seed: 2)))
+        #expect(answer.text == #"{"max_tokens": 3, "seed": 2}"#)
+    }
+}

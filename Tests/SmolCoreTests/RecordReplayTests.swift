@@ -63,7 +63,8 @@ struct RecordReplayTests {
             _ = try await replay.generate([ChatMessage(role: .system, text: "sys"), ChatMessage(role: .user, text: "What is 3+3?")])
             Issue.record("the request is not in the cassette")
         } catch let error as ModelError {
-            guard case .notInCassette(_, let nearest?) = error else {
+            guard case .unavailable(let unavailable) = error, unavailable.reason == .notInCassette,
+                  !unavailable.isRetryable, let nearest = unavailable.detail else {
                 Issue.record("unexpected error \(error)")
                 return
             }

@@ -80,7 +80,10 @@ struct LiteLLMRouterFailoverTests {
             #expect(servers.map(\.requests.count) == [1, 1, 0])
             #expect(router.deploymentStatus().map(\.cooldownRemaining) == [.seconds(7), .seconds(5), nil])
             let second = await modelError { _ = try await router.generate(routerPrompt) }
-            #expect(second == .noDeploymentAvailable(modelGroup: "g", reason: .allDeploymentsInCooldown, retryAfter: .seconds(5)))
+            #expect(second?.retryAfter == .seconds(5))
+            guard case .unavailable(let unavailable)? = second else { Issue.record("expected .unavailable, got \(String(describing: second))"); return }
+            #expect(unavailable.reason == .allDeploymentsInCooldown && unavailable.subject == "g")
+            #expect(unavailable.message.contains("model group 'g'"))
             #expect(second?.isRetryable == true)
             #expect(servers.map(\.requests.count) == [1, 1, 0], "nothing is sent while every deployment cools down")
             for error in [first, second] {

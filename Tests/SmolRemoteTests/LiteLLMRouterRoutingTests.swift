@@ -95,7 +95,10 @@ struct LiteLLMRouterRoutingTests {
             #expect(router.deploymentStatus().map(\.tokensThisMinute) == [60, 60])
             clock.advance(by: .seconds(20))
             let error = await modelError { _ = try await router.generate(routerPrompt) }
-            #expect(error == .noDeploymentAvailable(modelGroup: "g", reason: .rateLimitsReached, retryAfter: .seconds(40)))
+            #expect(error?.retryAfter == .seconds(40) && error?.isRetryable == true)
+            guard case .unavailable(let unavailable)? = error else { Issue.record("expected .unavailable, got \(String(describing: error))"); return }
+            #expect(unavailable.reason == .rateLimitsReached && unavailable.subject == "g")
+            #expect(unavailable.message.contains("model group 'g'"))
             #expect(servers.map(\.requests.count) == [2, 2])
             clock.advance(by: .seconds(40))  // a new minute
             _ = try await router.generate(routerPrompt)

@@ -18,6 +18,7 @@
 # SMOL_BENCH_BIN (a directory holding release `smol` and `smol-bench` already built: skips the build).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/build-env.sh
 
 PORT=${SMOL_BENCH_PORT:-18093}
 REPEAT=${SMOL_BENCH_REPEAT:-3}
@@ -48,9 +49,9 @@ if [ -n "${SMOL_BENCH_BIN:-}" ]; then
     BIN=$SMOL_BENCH_BIN   # release binaries already built (e.g. by scripts/test.sh's -enable-testing build)
 else
     log "building smol-bench and smol (release)"
-    swift build -c release --product smol-bench >&2
-    swift build -c release --product smol >&2
-    BIN=$(swift build -c release --show-bin-path)
+    swift build "${SMOL_BUILD_FLAGS[@]}" --product smol-bench >&2
+    swift build "${SMOL_BUILD_FLAGS[@]}" --product smol >&2
+    BIN=$(swift build "${SMOL_BUILD_FLAGS[@]}" --show-bin-path)
 fi
 
 # --- server: a canned chat.completion, as in openai-client.sh ---------------------------------------------

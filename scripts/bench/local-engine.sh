@@ -9,6 +9,7 @@
 # compare numbers from the same invocation only.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/build-env.sh
 MODELS="${SMOL_TEST_MODELS_DIR:-$HOME/.cache/swift-smolagents/models}"
 MODEL="${1:-$MODELS/SmolLM2-135M-Instruct.Q4_1.gguf}"
 THREADS="${2:-2}"
@@ -18,8 +19,8 @@ SCRATCH_ARGS=()
 [ -n "${SCRATCH:-}" ] && SCRATCH_ARGS=(--scratch-path "$SCRATCH")
 [ -f "$MODEL" ] || { echo "missing model $MODEL" >&2; exit 1; }
 
-swift build -c release "${SCRATCH_ARGS[@]}" --product smol-local-bench >&2
-BIN="$(swift build -c release "${SCRATCH_ARGS[@]}" --show-bin-path)/smol-local-bench"
+swift build "${SMOL_BUILD_FLAGS[@]}" "${SCRATCH_ARGS[@]}" --product smol-local-bench >&2
+BIN="$(swift build "${SMOL_BUILD_FLAGS[@]}" "${SCRATCH_ARGS[@]}" --show-bin-path)/smol-local-bench"
 
 ours=$("$BIN" "$MODEL" 32 128 "$RUNS" "$THREADS" | tee /dev/stderr | grep '^RESULT')
 theirs=$("$PY" scripts/bench/llama_cpp_bench.py "$MODEL" "$THREADS" "$RUNS" 2>/dev/null | tee /dev/stderr | grep '^RESULT')

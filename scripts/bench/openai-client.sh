@@ -16,6 +16,7 @@
 #   N_OURS_PLAIN N_OURS_C64 N_PY_PLAIN N_PY_C64 STREAMS_OURS STREAMS_PY   request and stream counts (below)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/build-env.sh
 ROOT=$PWD
 
 PORT=${SMOL_BENCH_PORT:-18090}
@@ -53,9 +54,9 @@ PY_VERSIONS=$("$PY" -c 'import openai, smolagents, sys; print(f"openai {openai._
 
 # --- build -----------------------------------------------------------------------------------------------
 log "building smol-bench and smol (release; the first build takes a while)"
-swift build -c release --product smol-bench >&2
-swift build -c release --product smol >&2
-BIN=$(swift build -c release --show-bin-path)
+swift build "${SMOL_BUILD_FLAGS[@]}" --product smol-bench >&2
+swift build "${SMOL_BUILD_FLAGS[@]}" --product smol >&2
+BIN=$(swift build "${SMOL_BUILD_FLAGS[@]}" --show-bin-path)
 
 # --- server ----------------------------------------------------------------------------------------------
 # A previous run's nginx (same prefix) that survived a kill -9 of this script would hold the port.

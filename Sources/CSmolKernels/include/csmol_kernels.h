@@ -71,6 +71,9 @@ enum {
 /// Forces a kernel family (CSK_ISA_*; AUTO picks the best the CPU supports). Returns the family in use.
 int csk_set_isa(int isa);
 
+/// The best kernel family this CPU supports (CSK_ISA_*), whatever csk_set_isa forced.
+int csk_best_isa(void);
+
 /// Whether `type` has dequantization and dot kernels.
 int csk_type_supported(int type);
 

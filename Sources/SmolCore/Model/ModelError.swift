@@ -44,27 +44,15 @@ public enum ModelError: Error, Sendable, Equatable {
     /// Credentials are missing or were rejected before a request was made.
     case authentication(message: String)
 
-    /// A replayed model was asked for a request that its cassette does not hold.
+    /// Nothing was wrong with the request or the network, but no model could take it: a router had no
+    /// deployment out of cooldown, a replayed model's cassette holds no matching request, …
     ///
-    /// `nearest` describes the closest recorded request and where it differs.
-    case notInCassette(message: String, nearest: String?)
+    /// The payload says why (``ModelUnavailable/reason``), what was unavailable, whether waiting helps, and
+    /// for how long.
+    case unavailable(ModelUnavailable)
 
     /// The operation was cancelled by the caller.
     case cancelled
-
-    /// A router had no deployment of `modelGroup` to send the request to, and no fallback group took it
-    /// (LiteLLM's `RouterRateLimitError`, which its proxy answers as 429 `all_deployments_in_cooldown`).
-    ///
-    /// `retryAfter` is when the first deployment leaves cooldown (or the rate window resets), if known.
-    case noDeploymentAvailable(modelGroup: String, reason: NoDeploymentReason, retryAfter: Duration? = nil)
-}
-
-/// Why a router found no deployment for a request (``ModelError/noDeploymentAvailable(modelGroup:reason:retryAfter:)``).
-public enum NoDeploymentReason: String, Sendable, Equatable {
-    /// Every deployment of the group is cooling down after failures.
-    case allDeploymentsInCooldown = "all_deployments_in_cooldown"
-    /// Every deployment that is not cooling down has reached its `rpm` or `tpm` limit for this minute.
-    case rateLimitsReached = "no_deployments_available"
 }
 
 extension ModelError {
@@ -74,8 +62,10 @@ extension ModelError {
         switch self {
         case .http(let status, _, _, _):
             return status == 408 || status == 409 || status == 429 || (500...599).contains(status)
-        case .connection, .timeout, .noDeploymentAvailable:
+        case .connection, .timeout:
             return true
+        case .unavailable(let unavailable):
+            return unavailable.isRetryable
         default:
             return false
         }
@@ -84,7 +74,8 @@ extension ModelError {
     /// How long the provider (or a router) asked us to wait before retrying, if it said.
     public var retryAfter: Duration? {
         switch self {
-        case .http(_, _, let retryAfter, _), .noDeploymentAvailable(_, _, let retryAfter): return retryAfter
+        case .http(_, _, let retryAfter, _): return retryAfter
+        case .unavailable(let unavailable): return unavailable.retryAfter
         default: return nil
         }
     }
@@ -100,17 +91,12 @@ extension ModelError {
         switch self {
         case .http(_, let message, _, _), .connection(let message), .timeout(let message),
             .decoding(let message, _), .stream(let message, _, _), .invalidInput(let message, _),
-            .unsupported(let message), .toolCallParsing(let message), .authentication(let message),
-            .notInCassette(let message, _):
+            .unsupported(let message), .toolCallParsing(let message), .authentication(let message):
             return message
+        case .unavailable(let unavailable):
+            return unavailable.message
         case .cancelled:
             return "The operation was cancelled."
-        case .noDeploymentAvailable(let group, let reason, let retryAfter):
-            let why = reason == .allDeploymentsInCooldown
-                ? "every deployment is cooling down after failures" : "every deployment is at its rpm/tpm limit"
-            var text = "No deployments available for model group '\(group)': \(why) (\(reason.rawValue))"
-            if let retryAfter { text += "; try again in \(retryAfter)" }
-            return text
         }
     }
 }
@@ -140,10 +126,9 @@ extension ModelError: CustomStringConvertible {
             return message
         case .authentication(let message):
             return "Authentication error: \(message)"
-        case .notInCassette(let message, let nearest):
-            if let nearest { return "\(message)\n\(nearest)" }
-            return message
-        case .cancelled, .noDeploymentAvailable:
+        case .unavailable(let unavailable):
+            return unavailable.description
+        case .cancelled:
             return message
         }
     }
@@ -175,8 +160,11 @@ extension ModelError {
         case .unsupported(let message): return .unsupported(message: clean(message))
         case .toolCallParsing(let message): return .toolCallParsing(message: clean(message))
         case .authentication(let message): return .authentication(message: clean(message))
-        case .notInCassette(let message, let nearest): return .notInCassette(message: clean(message), nearest: nearest.map(clean))
-        case .cancelled, .noDeploymentAvailable: return self
+        case .unavailable(var unavailable):
+            unavailable.message = clean(unavailable.message)
+            unavailable.detail = unavailable.detail.map(clean)
+            return .unavailable(unavailable)
+        case .cancelled: return self
         }
     }
 }

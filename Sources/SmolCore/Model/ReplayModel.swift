@@ -6,7 +6,7 @@ import Synchronization
 /// A request is matched against the recorded requests as a JSON value (model id, messages without
 /// `raw`, options). Identical requests recorded several times are answered in recorded order; once
 /// they are used up the last answer is repeated. A request the cassette does not hold fails with
-/// ``ModelError/notInCassette(message:nearest:)``, which shows the nearest recorded request and the
+/// ``ModelError/unavailable(_:)`` with reason ``ModelUnavailable/Reason/notInCassette``, which shows the nearest recorded request and the
 /// first place where it differs.
 public struct ReplayModel: Model {
     private final class Cursor: Sendable {
@@ -92,14 +92,18 @@ public struct ReplayModel: Model {
             let differences = JSONDifference.between(entry.request, request, limit: best?.differences.count ?? 10_000)
             if best == nil || differences.count < best!.differences.count { best = (index, differences) }
         }
-        guard let best, let first = best.differences.first else { return .notInCassette(message: message, nearest: nil) }
+        func unavailable(_ nearest: String?) -> ModelError {
+            .unavailable(ModelUnavailable(reason: .notInCassette, message: message, subject: source, detail: nearest,
+                                          isRetryable: false))
+        }
+        guard let best, let first = best.differences.first else { return unavailable(nil) }
         let nearest = """
             Nearest recorded request: entry \(best.index + 1), which differs in \(best.differences.count) \
             place\(best.differences.count == 1 ? "" : "s"); first at \(first.path):
               recorded:  \(first.recorded.map { ModelError.excerpt($0.description, limit: 300) } ?? "(absent)")
               requested: \(first.requested.map { ModelError.excerpt($0.description, limit: 300) } ?? "(absent)")
             """
-        return .notInCassette(message: message, nearest: nearest)
+        return unavailable(nearest)
     }
 }
 

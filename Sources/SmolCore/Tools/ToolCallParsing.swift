@@ -55,7 +55,7 @@ public func getToolCallFromText(
 ) throws(ModelError) -> ChatMessageToolCall {
     let (object, _) = try parseJSONBlob(text)
     guard let nameValue = object[toolNameKey] else {
-        let keys = "[" + object.keys.map(pythonRepr).joined(separator: ", ") + "]"
+        let keys = "[" + object.keys.map { Python.repr($0) }.joined(separator: ", ") + "]"
         throw .toolCallParsing(message: "Tool call needs to have a key '\(toolNameKey)'. Got keys: \(keys) instead")
     }
     guard case .string(let name) = nameValue else {
@@ -87,26 +87,6 @@ public func parseToolCalls(
         return call
     }
     return message
-}
-
-/// Python's `repr()` of a string: single quotes unless the text has a `'` and no `"`.
-func pythonRepr(_ text: String) -> String {
-    let quote: Character = text.contains("'") && !text.contains("\"") ? "\"" : "'"
-    var result = String(quote)
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\\": result += "\\\\"
-        case "\n": result += "\\n"
-        case "\r": result += "\\r"
-        case "\t": result += "\\t"
-        case _ where Character(scalar) == quote: result += "\\\(quote)"
-        case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-            result += "\\x" + String(format: "%02x", scalar.value)
-        default: result.unicodeScalars.append(scalar)
-        }
-    }
-    result.append(quote)
-    return result
 }
 
 /// `scalars[start..<end]` as a string, with both bounds clamped to the text.

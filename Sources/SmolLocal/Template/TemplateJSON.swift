@@ -31,7 +31,7 @@ enum TemplateJSON {
         case .string(let text): return text
         case .int(let number): return String(number)
         case .double(let number):
-            return number.isNaN ? "NaN" : number.isInfinite ? (number < 0 ? "-Infinity" : "Infinity") : TemplateValue.pythonFloat(number)
+            return number.isNaN ? "NaN" : number.isInfinite ? (number < 0 ? "-Infinity" : "Infinity") : Python.repr(number)
         case .bool(let flag): return flag ? "true" : "false"
         case .none: return "null"
         default: throw EvaluationFailure(.type, "keys must be str, int, float, bool or None, not \(key.typeName)")

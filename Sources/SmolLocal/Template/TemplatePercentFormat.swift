@@ -96,7 +96,7 @@ extension TemplateRenderer {
                 case .int, .bool: integer = argument.integerValue ?? 0
                 case .double(let real) where conversion == "d" || conversion == "i" || conversion == "u":
                     guard real.isFinite, let truncated = Int(exactly: real.rounded(.towardZero)) else {
-                        throw EvaluationFailure(.type, "cannot convert float \(TemplateValue.pythonFloat(real)) to integer")
+                        throw EvaluationFailure(.type, "cannot convert float \(Python.repr(real)) to integer")
                     }
                     integer = truncated
                 default:

@@ -82,26 +82,11 @@ public struct LiteLLMModel: Model {
                 modelID: model, url: OllamaClient.url(base: base ?? "http://localhost:11434", endpoint: kind),
                 endpoint: kind, apiKey: key.map { Secret($0) }, http: HTTPEngine(configuration: configuration),
                 parameters: parameters, rateLimiter: try RateLimiter(requestsPerMinute: requestsPerMinute))
-        case .azure:
-            backend = try AzureOpenAIServerModel(
-                modelID: model, azureEndpoint: base, apiKey: key, apiVersion: environment["AZURE_API_VERSION"],
-                flattenMessagesAsText: flatten, customRoleConversions: customRoleConversions,
-                requestsPerMinute: requestsPerMinute, retry: retry, parameters: parameters, http: configuration,
-                environment: environment)
-        case .huggingface:
-            // `huggingface/{provider}/{org}/{model}` names a provider; `huggingface/{org}/{model}` routes automatically.
-            let parts = model.split(separator: "/", maxSplits: 1).map(String.init)
-            let named = parts.count == 2 && model.split(separator: "/").count >= 3
-            backend = try InferenceClientModel(
-                modelID: named ? parts[1] : model, provider: named ? parts[0] : nil, token: key, baseURL: apiBase,
-                customRoleConversions: customRoleConversions, requestsPerMinute: requestsPerMinute, retry: retry,
-                parameters: parameters, http: configuration, environment: environment)
-        case .bedrock:
-            let id = model.hasPrefix("converse/") ? String(model.dropFirst("converse/".count)) : model
-            backend = try AmazonBedrockServerModel(
-                modelID: id, region: environment["AWS_REGION_NAME"], apiKey: apiKey, endpointURL: apiBase,
-                roleConversions: customRoleConversions ?? [:], retry: retry, parameters: parameters, http: configuration,
-                environment: environment)
+        case .azure, .huggingface, .bedrock:
+            backend = try ModelFactory.remote.makeRemoteModel(Self.delegateConfiguration(
+                provider.wireProtocol, model: model, base: base, key: key, explicit: (apiBase, apiKey),
+                flatten: flatten, customRoleConversions: customRoleConversions, requestsPerMinute: requestsPerMinute,
+                parameters: parameters, http: configuration, environment: environment))
         }
         self.modelID = modelID
         self.provider = provider
@@ -116,6 +101,43 @@ public struct LiteLLMModel: Model {
         -> AsyncThrowingStream<ChatMessageStreamDelta, any Error>
     {
         backend.generateStream(messages, options: options)
+    }
+
+    /// The configuration of the smolagents model LiteLLM's `azure/`, `huggingface/` and `bedrock/` routes amount to,
+    /// with LiteLLM's own environment variables (`AZURE_API_VERSION`, `AWS_REGION_NAME`).
+    private static func delegateConfiguration(
+        _ wire: LiteLLMProvider.WireProtocol, model: String, base: String?, key: String?,
+        explicit: (apiBase: String?, apiKey: String?), flatten: Bool,
+        customRoleConversions: [MessageRole: MessageRole]?, requestsPerMinute: Double?, parameters: ModelParameters,
+        http: HTTPConfiguration, environment: [String: String]
+    ) -> ModelConfiguration {
+        var configuration = ModelConfiguration(
+            type: .azureOpenAIServer, modelID: model, flattenMessagesAsText: flatten,
+            customRoleConversions: customRoleConversions, requestsPerMinute: requestsPerMinute, parameters: parameters,
+            http: http, environment: environment)
+        switch wire {
+        case .huggingface:
+            // `huggingface/{provider}/{org}/{model}` names a provider; `huggingface/{org}/{model}` routes automatically.
+            let parts = model.split(separator: "/", maxSplits: 1).map(String.init)
+            let named = parts.count == 2 && model.split(separator: "/").count >= 3
+            configuration.type = .inferenceClient
+            configuration.modelID = named ? parts[1] : model
+            configuration.provider = named ? parts[0] : nil
+            configuration.apiKey = key.map { Secret($0) }
+            configuration.apiBase = explicit.apiBase
+        case .bedrock:
+            configuration.type = .amazonBedrockServer
+            configuration.modelID = model.hasPrefix("converse/") ? String(model.dropFirst("converse/".count)) : model
+            configuration.region = environment["AWS_REGION_NAME"]
+            configuration.apiKey = explicit.apiKey.map { Secret($0) }
+            configuration.apiBase = explicit.apiBase
+            configuration.flattenMessagesAsText = nil
+        default:
+            configuration.apiBase = base
+            configuration.apiKey = key.map { Secret($0) }
+            configuration.apiVersion = environment["AZURE_API_VERSION"]
+        }
+        return configuration
     }
 
     static var knownPrefixes: String { LiteLLMProvider.all.keys.sorted().joined(separator: ", ") }

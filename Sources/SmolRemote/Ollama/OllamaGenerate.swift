@@ -35,7 +35,7 @@ public enum OllamaGenerate {
         }
         var format = try OllamaCodec.format(options.responseFormat)
         if let tools = try OllamaCodec.offeredTools(options), !tools.isEmpty {
-            let functionPrompt = functionPromptHeader + tools.map { "\n\(PythonLiteral.string($0.jsonSchema))\n" }.joined()
+            let functionPrompt = functionPromptHeader + tools.map { "\n\(Python.repr($0.jsonSchema))\n" }.joined()
             if turns.contains(where: { $0.turn == .system }) {
                 for index in turns.indices where turns[index].turn == .system {
                     let text = texts(of: turns[index].message).joined()

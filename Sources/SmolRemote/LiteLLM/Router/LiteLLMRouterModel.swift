@@ -16,7 +16,7 @@ import SmolCore
 /// cooldown, out of rotation); retryable failures are retried up to ``LiteLLMRouterOptions/numRetries``
 /// times (each retry picks again, so it usually lands elsewhere); when the group gives up, its fallback
 /// groups are tried in order. When no deployment is available the error is
-/// ``ModelError/noDeploymentAvailable(modelGroup:reason:retryAfter:)``. A stream fails over only until its
+/// ``ModelError/unavailable(_:)`` (reason ``ModelUnavailable/Reason/allDeploymentsInCooldown`` or ``ModelUnavailable/Reason/rateLimitsReached``). A stream fails over only until its
 /// first delta: once output has reached the caller, a failure ends the stream instead of repeating it.
 ///
 /// State (requests in flight, latencies, per-minute usage, cooldowns) is shared by all copies of a router

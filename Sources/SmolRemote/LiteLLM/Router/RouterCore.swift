@@ -75,7 +75,7 @@ final class RouterCore: Sendable {
 
     /// Picks a deployment of `group` by the routing strategy and counts it in flight.
     ///
-    /// - Throws: ``ModelError/noDeploymentAvailable(modelGroup:reason:retryAfter:)`` when every deployment
+    /// - Throws: ``ModelError/unavailable(_:)`` when every deployment
     ///   is cooling down, or (usage/latency strategies) every healthy one is at its rpm/tpm limit.
     func acquire(group: String, inputTokens: Int, streaming: Bool) throws(ModelError) -> Int {
         let members = groups[group] ?? []
@@ -86,17 +86,26 @@ final class RouterCore: Sendable {
             let healthy = members.filter { !states[$0].isCoolingDown(at: now) }
             guard !healthy.isEmpty else {
                 let soonest = members.compactMap { states[$0].cooldownUntil }.min()
-                throw .noDeploymentAvailable(modelGroup: group, reason: .allDeploymentsInCooldown,
-                                             retryAfter: soonest.map { $0 - now })
+                throw Self.unavailable(group: group, reason: .allDeploymentsInCooldown, retryAfter: soonest.map { $0 - now })
             }
             guard let chosen = pick(from: healthy, states: states, inputTokens: inputTokens, streaming: streaming) else {
                 let nextMinute = Duration.seconds((minute + 1) * 60)
-                throw .noDeploymentAvailable(modelGroup: group, reason: .rateLimitsReached, retryAfter: nextMinute - now)
+                throw Self.unavailable(group: group, reason: .rateLimitsReached, retryAfter: nextMinute - now)
             }
             states[chosen].inFlight += 1
             states[chosen].requestsThisMinute += 1
             return chosen
         }
+    }
+
+    /// LiteLLM's `RouterRateLimitError` (which its proxy answers as 429 with the reason's code).
+    static func unavailable(group: String, reason: ModelUnavailable.Reason, retryAfter: Duration?) -> ModelError {
+        let why = reason == .allDeploymentsInCooldown
+            ? "every deployment is cooling down after failures" : "every deployment is at its rpm/tpm limit"
+        var text = "No deployments available for model group '\(group)': \(why) (\(reason.rawValue))"
+        if let retryAfter { text += "; try again in \(retryAfter)" }
+        return .unavailable(ModelUnavailable(reason: reason, message: text, subject: group, isRetryable: true,
+                                             retryAfter: retryAfter))
     }
 
     /// How many deployments of `group` are not cooling down.
@@ -202,8 +211,8 @@ final class RouterCore: Sendable {
         case .timeout: return 408
         case .connection, .decoding, .stream: return 500
         case .authentication: return 401
-        case .noDeploymentAvailable: return 429
-        case .invalidInput, .unsupported, .toolCallParsing, .notInCassette, .cancelled: return nil
+        case .unavailable(let unavailable): return unavailable.isRetryable ? 429 : nil
+        case .invalidInput, .unsupported, .toolCallParsing, .cancelled: return nil
         }
     }
 
