@@ -57,7 +57,7 @@ public struct MLXModel: Model {
     ///   - parameters: Generation parameters for every call (see the type's documentation).
     ///   - contextLength: Tokens the key/value cache holds (default: the model's limit, at most 8192).
     ///   - environment: Where the Hugging Face cache variables are read.
-    /// - Throws: ``ModelError/invalidInput(message:location:)`` naming the file and what is wrong with it.
+    /// - Throws: ``/SmolCore/ModelError/invalidInput(message:location:)`` naming the file and what is wrong with it.
     public init(modelID: String, trustRemoteCode: Bool = false, loadKwargs: JSONObject = [:],
                 applyChatTemplateKwargs: JSONObject = [:], parameters: JSONObject = [:], contextLength: Int? = nil,
                 environment: [String: String] = ProcessInfo.processInfo.environment) throws(ModelError) {

@@ -17,13 +17,13 @@ import SmolCore
 ///   decoded text as it streams, so a stop string that ends inside a token still stops (smolagents #1703)
 ///   and never reaches the output, streamed or not.
 /// - With tools, the template renders them and tool calls written by the model (Qwen/Hermes
-///   `<tool_call>` blocks, Llama 3 JSON) are parsed into ``ChatMessage/toolCalls``.
+///   `<tool_call>` blocks, Llama 3 JSON) are parsed into ``/SmolCore/ChatMessage/toolCalls``.
 /// - Streaming yields text as it is decoded (never a partial UTF-8 character) and one final delta with
 ///   the token usage (counted once) and the finish reason.
 /// - Structured generation (smolagents raises instead): `responseFormat` `json_object` / `json_schema` and
 ///   forced tool calls (`toolChoice` `.required`, `.function(name)`, or none given with tools, which is
 ///   smolagents' `"required"`) constrain decoding token by token, so the answer parses and validates (see
-///   ``JSONSchemaCompiler`` for the supported keywords; others are an error before decoding). Stop
+///   `JSONSchemaCompiler` for the supported keywords; others are an error before decoding). Stop
 ///   sequences do not apply to a constrained answer. If the token limit cuts the document, the finish
 ///   reason is `"length"` and the text is the incomplete document (a forced call then has no `toolCalls`).
 ///
@@ -53,7 +53,7 @@ public struct TransformersModel: Model {
     ///   - applyChatTemplateKwargs: Extra variables for the chat template.
     ///   - contextLength: Tokens the key/value cache holds (default: the model's limit, at most 8192).
     ///   - environment: Where the Hugging Face cache variables are read.
-    /// - Throws: ``ModelError/invalidInput(message:location:)`` naming the file and what is wrong with it.
+    /// - Throws: ``/SmolCore/ModelError/invalidInput(message:location:)`` naming the file and what is wrong with it.
     public init(modelID: String, maxNewTokens: Int = 4096, maxTokens: Int? = nil, parameters: JSONObject = [:],
                 applyChatTemplateKwargs: JSONObject = [:], contextLength: Int? = nil,
                 environment: [String: String] = ProcessInfo.processInfo.environment) throws(ModelError) {

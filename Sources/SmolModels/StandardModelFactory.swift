@@ -9,7 +9,7 @@ extension ModelFactory {
     /// on by default) `TransformersModel` and `MLXModel`, which download a Hub id that is not on disk with
     /// `downloader` when the configuration allows it.
     ///
-    /// Without the trait a local type is a typed ``ModelError/unsupported(message:)``.
+    /// Without the trait a local type is a typed ``/SmolCore/ModelError/unsupported(message:)``.
     public static func standard(downloader: (any ModelDownloader)? = HubDownloader()) -> ModelFactory {
         #if LocalEngine
         ModelFactory { configuration in

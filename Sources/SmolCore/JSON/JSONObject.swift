@@ -4,7 +4,7 @@
 /// closes the gap, exactly like `dict`. Keys compare by code points, as Python's do. Two objects are
 /// equal when they hold the same members, whatever their order, as JSON objects are.
 ///
-/// Storage is two parallel arrays; objects with more than ``indexThreshold`` members also keep a hash
+/// Storage is two parallel arrays; objects with more than `indexThreshold` members also keep a hash
 /// index, so lookups stay O(1) for large objects while the small objects that dominate API traffic
 /// (a streamed chunk is a dozen objects of a few keys) pay no hashing at all.
 public struct JSONObject: Sendable {

@@ -1,6 +1,6 @@
 /// A message in a conversation: what callers send and what models return.
 ///
-/// Its JSON form (``json``, ``init(json:raw:tokenUsage:)``) is smolagents' `ChatMessage.dict()` /
+/// Its JSON form (``json``, ``init(json:raw:tokenUsage:location:)``) is smolagents' `ChatMessage.dict()` /
 /// `from_dict`: snake_case keys `role`, `content`, `tool_calls`, `raw`, `token_usage`.
 public struct ChatMessage: Sendable, Hashable {
     /// Who the message is from.

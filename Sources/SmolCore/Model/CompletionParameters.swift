@@ -1,6 +1,6 @@
 /// smolagents' `Model._prepare_completion_kwargs`: the parameters of a chat-completion request.
 ///
-/// Builds, in this order, `messages` (through ``getCleanMessageList(_:roleConversions:convertImagesToImageURLs:flattenMessagesAsText:)``),
+/// Builds, in this order, `messages` (through ``getCleanMessageList(_:roleConversions:convertImagesToImageURLs:flattenMessagesAsText:nativeToolMessages:)``),
 /// `stop` (only when stop sequences are given and ``supportsStopParameter(_:)`` accepts `modelID`),
 /// `response_format`, `tools` with `tool_choice` (only when tools are given; `tool_choice` defaults to
 /// `"required"` and is omitted for ``ToolChoice/unspecified``), then the backend's `extraParameters`
@@ -8,8 +8,14 @@
 /// deletes a key. So the precedence is model-level > per-call > explicit options, as in smolagents (#1678).
 ///
 /// - Parameters:
+///   - messages: The conversation.
+///   - options: The call's stop sequences, response format, tools, tool choice and parameters.
+///   - modelID: The model, checked with ``supportsStopParameter(_:)`` to decide whether `stop` is sent.
+///   - modelParameters: Model-level parameters, which override everything else.
+///   - extraParameters: The backend's own parameters (`model`, …), overridden by the call's.
 ///   - roleConversions: Role mapping; `nil` or empty means ``MessageRole/toolRoleConversions``. A
 ///     non-empty mapping replaces the defaults rather than extending them, as in smolagents.
+///   - convertImagesToImageURLs: Send images as `image_url` blocks (API models) rather than `image` blocks.
 ///   - flattenMessagesAsText: Flatten content to strings; a per-call boolean parameter
 ///     `flatten_messages_as_text` overrides it and is not sent.
 ///   - nativeToolMessages: Send tool calls and tool results as native tool messages (see

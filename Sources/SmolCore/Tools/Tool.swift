@@ -18,7 +18,7 @@ public struct Tool: Sendable, Hashable {
     /// The type of the tool's result (`"string"`, `"any"`, …).
     public var outputType: String
 
-    /// Creates a tool description. Use ``validated()`` to check it the way smolagents' `Tool` does.
+    /// Creates a tool description. Use ``validated(location:)`` to check it the way smolagents' `Tool` does.
     public init(name: String, description: String, inputs: JSONObject, outputType: String = "any") {
         self.name = name
         self.description = description

@@ -7,7 +7,7 @@ import Darwin
 /// A file mapped read-only into memory, whose bytes stay valid for the lifetime of the object.
 ///
 /// Weights are read in place from the mapping, so a model costs no heap copy of its tensors.
-/// Every view taken through ``bytes(at:count:)`` is bounds-checked against the file size.
+/// Every view taken through ``bytes(at:count:what:)`` is bounds-checked against the file size.
 public final class MappedFile: Sendable {
     /// The path the file was opened from (used in error messages).
     public let path: String

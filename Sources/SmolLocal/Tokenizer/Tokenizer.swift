@@ -56,6 +56,7 @@ public struct Tokenizer: Sendable {
     /// Added tokens (`<|im_start|>`, `<tool_call>`, …) found in the text become their own ids.
     ///
     /// - Parameters:
+    ///   - text: The text to encode.
     ///   - addSpecialTokens: Add the post-processor's tokens (such as BOS). Chat templates are encoded
     ///     without them, as `transformers`' `apply_chat_template` does.
     ///   - parseSpecialTokens: Recognize special tokens written in the text. `false` encodes them as plain

@@ -25,10 +25,12 @@ public enum AnthropicCodec {
     ///
     /// - Parameters:
     ///   - model: The Anthropic model name (`claude-…`).
+    ///   - messages: The conversation.
+    ///   - options: The call's stop sequences, tools, tool choice, response format and parameters.
     ///   - modelParameters: Model-level parameters (override per-call ones, as in smolagents).
     ///   - stream: Whether to ask for a Server-Sent Events stream (`"stream": true`).
-    /// - Throws: ``ModelError/invalidInput(message:location:)`` for a tool call whose arguments are not
-    ///   a JSON object; ``ModelError/unsupported(message:)`` for images in a system message or a
+    /// - Throws: ``/SmolCore/ModelError/invalidInput(message:location:)`` for a tool call whose arguments are not
+    ///   a JSON object; ``/SmolCore/ModelError/unsupported(message:)`` for images in a system message or a
     ///   response format (the Messages API has no JSON mode).
     public static func requestBody(
         model: String, messages: [ChatMessage], options: GenerateOptions, modelParameters: ModelParameters = [:],
@@ -174,11 +176,11 @@ public enum AnthropicCodec {
 
     /// Decodes a Messages response into a message (`raw` holds the whole response).
     ///
-    /// Text blocks are joined; `thinking` blocks go to ``ChatMessage/reasoningContent``; `tool_use`
+    /// Text blocks are joined; `thinking` blocks go to ``/SmolCore/ChatMessage/reasoningContent``; `tool_use`
     /// blocks become tool calls with their ids and JSON-object arguments; `stop_reason` is the finish
     /// reason, as sent (`end_turn`, `max_tokens`, `stop_sequence`, `tool_use`, …).
     ///
-    /// - Throws: ``ModelError/decoding(message:payload:)`` carrying the payload for an error object
+    /// - Throws: ``/SmolCore/ModelError/decoding(message:payload:)`` carrying the payload for an error object
     ///   (`{"type": "error", "error": {…}}`), a reply without `content`, or undecodable JSON.
     public static func decodeResponse(_ bytes: [UInt8]) throws(ModelError) -> ChatMessage {
         let json: JSONValue

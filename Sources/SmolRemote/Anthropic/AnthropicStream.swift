@@ -22,8 +22,8 @@ public struct AnthropicStreamDecoder: Sendable {
 
     /// The delta an event carries, or `nil` for events without any.
     ///
-    /// - Throws: ``ModelError/stream(message:payload:partial:)`` for an `error` event, with the raw
-    ///   event data; ``ModelError/decoding(message:payload:)`` for data that is not JSON.
+    /// - Throws: ``/SmolCore/ModelError/stream(message:payload:partial:)`` for an `error` event, with the raw
+    ///   event data; ``/SmolCore/ModelError/decoding(message:payload:)`` for data that is not JSON.
     public mutating func decode(_ event: SSEEvent) throws(ModelError) -> ChatMessageStreamDelta? {
         guard !stopped else { return nil }
         let data = event.data

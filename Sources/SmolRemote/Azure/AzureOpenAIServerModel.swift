@@ -25,7 +25,16 @@ public struct AzureOpenAIServerModel: Model {
     ///   - apiVersion: e.g. `2024-10-21`; default `OPENAI_API_VERSION`. `"v1"` selects the v1 API.
     ///   - azureADTokenProvider: Fetches an Entra ID token before each request (scope
     ///     `https://cognitiveservices.azure.com/.default`); used instead of a key.
-    ///   - Other parameters: as ``OpenAIServerModel``.
+    ///   - organization: `OpenAI-Organization`, as for ``OpenAIServerModel``.
+    ///   - project: `OpenAI-Project`, as for ``OpenAIServerModel``.
+    ///   - flattenMessagesAsText: Send content as plain strings.
+    ///   - customRoleConversions: Role mapping; replaces smolagents' tool-role defaults when non-empty.
+    ///   - requestsPerMinute: Client-side rate limit (minimum spacing between requests).
+    ///   - retry: Retry policy (`RetryPolicy.none` is smolagents' `retry=False`).
+    ///   - parameters: Model-level completion parameters, sent with every call and overriding per-call ones.
+    ///   - headers: Extra HTTP headers.
+    ///   - http: Timeouts, redirects, hooks.
+    ///   - environment: Where the fallbacks are read (the process environment by default).
     public init(
         modelID: String, azureEndpoint: String? = nil, apiKey: String? = nil, apiVersion: String? = nil,
         azureADTokenProvider: (@Sendable () async throws -> Secret)? = nil, organization: String? = nil,

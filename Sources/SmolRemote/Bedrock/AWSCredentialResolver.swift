@@ -61,7 +61,7 @@ public struct AWSCredentialResolver: Sendable {
 
     /// Resolves credentials (see the type's documentation for the order).
     ///
-    /// - Throws: ``ModelError/authentication(message:)`` when no source has credentials (the message lists
+    /// - Throws: ``/SmolCore/ModelError/authentication(message:)`` when no source has credentials (the message lists
     ///   every place searched, never a value), or when a source has an access key without a secret key.
     public func credentials(
         accessKeyID: String? = nil, secretAccessKey: Secret? = nil, sessionToken: Secret? = nil,
@@ -74,7 +74,7 @@ public struct AWSCredentialResolver: Sendable {
     /// The region: `explicit`, else `AWS_REGION`, else `AWS_DEFAULT_REGION`, else the profile's `region`
     /// (from the config file, overridden by the credentials file as in botocore); `nil` when none is set.
     ///
-    /// - Throws: ``ModelError/invalidInput(message:location:)`` when the region is not a valid host label.
+    /// - Throws: ``/SmolCore/ModelError/invalidInput(message:location:)`` when the region is not a valid host label.
     public func region(_ explicit: String? = nil, profile: String? = nil) throws(ModelError) -> String? {
         let name = profileName(profile)
         let fromFiles = {

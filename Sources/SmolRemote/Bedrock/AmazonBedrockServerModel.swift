@@ -10,7 +10,7 @@ import SmolCore
 /// (`apiKey` or `AWS_BEARER_TOKEN_BEDROCK`; HTTPS only, as botocore insists). The region comes from
 /// `region`, `AWS_REGION`, `AWS_DEFAULT_REGION` or the profile. Conversations are sent as real Converse
 /// turns (see ``ConverseCodec``); pass smolagents' mapping (every role → user) as `roleConversions` to
-/// get its behaviour. Throttling and 5xx are retried with ``RetryPolicy``.
+/// get its behaviour. Throttling and 5xx are retried with ``/SmolCore/RetryPolicy``.
 public struct AmazonBedrockServerModel: Model {
     public let modelID: String?
     /// The runtime endpoint, `https://bedrock-runtime.{region}.amazonaws.com` unless overridden.
@@ -45,8 +45,13 @@ public struct AmazonBedrockServerModel: Model {
     ///   - apiKey: A Bedrock API key (bearer); default `AWS_BEARER_TOKEN_BEDROCK`. Used instead of SigV4.
     ///   - endpointURL: Overrides the endpoint (VPC endpoints, tests).
     ///   - roleConversions: Role mapping applied before building turns.
+    ///   - retry: Retry policy (`RetryPolicy.none` is smolagents' `retry=False`).
     ///   - parameters: Model-level parameters: `inferenceConfig`, `guardrailConfig`,
     ///     `additionalModelRequestFields`, or plain `max_tokens`/`temperature`/`top_p`.
+    ///   - http: Timeouts, redirects, hooks.
+    ///   - environment: Where credentials, region and profile variables are read (the process environment by default).
+    ///   - homeDirectory: Where `~/.aws` is looked for (default: the user's home).
+    ///   - clock: The time used to sign requests (tests pass a fixed date).
     public init(
         modelID: String, region: String? = nil, credentials: AWSCredentials? = nil, profile: String? = nil,
         apiKey: String? = nil, endpointURL: String? = nil, roleConversions: [MessageRole: MessageRole] = [:],

@@ -30,10 +30,10 @@ public enum BedrockStreamEvent: Sendable, Hashable {
     /// - `:message-type` = `event` (or missing, as botocore treats it): returns ``event(type:payload:)``.
     /// - `:message-type` = `exception`: throws the error the `:exception-type` stands for, with the payload's
     ///   `message` (see ``error(exceptionType:payload:)``).
-    /// - `:message-type` = `error`: throws ``ModelError/stream(message:payload:partial:)`` built from the
+    /// - `:message-type` = `error`: throws ``/SmolCore/ModelError/stream(message:payload:partial:)`` built from the
     ///   `:error-code` and `:error-message` headers.
     ///
-    /// - Throws: the errors above; ``ModelError/decoding(message:payload:)`` for an event without
+    /// - Throws: the errors above; ``/SmolCore/ModelError/decoding(message:payload:)`` for an event without
     ///   `:event-type`, an unknown `:message-type`, or a payload that is not JSON (with the payload's text).
     public static func interpret(_ message: EventStreamMessage) throws(ModelError) -> BedrockStreamEvent {
         let messageType: String
@@ -67,7 +67,7 @@ public enum BedrockStreamEvent: Sendable, Hashable {
         }
     }
 
-    /// The ``ModelError`` for a modelled in-stream exception (`:exception-type`), as Bedrock documents
+    /// The ``/SmolCore/ModelError`` for a modelled in-stream exception (`:exception-type`), as Bedrock documents
     /// their HTTP equivalents:
     ///
     /// | exception type | error |

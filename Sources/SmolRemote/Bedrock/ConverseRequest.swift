@@ -29,6 +29,8 @@ public enum ConverseCodec {
     /// The Converse request body.
     ///
     /// - Parameters:
+    ///   - messages: The conversation.
+    ///   - options: The call's stop sequences, tools, tool choice, response format and parameters.
     ///   - roleConversions: Applied before building turns; smolagents' Bedrock default was every role → user.
     ///   - modelParameters: Model-level parameters (override per-call ones, as in smolagents).
     public static func requestBody(

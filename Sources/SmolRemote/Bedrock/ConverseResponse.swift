@@ -4,7 +4,7 @@ import SmolCore
 extension ConverseCodec {
     /// Decodes a Converse response into a message (`raw` holds the whole response).
     ///
-    /// Text blocks are joined; reasoning blocks go to ``ChatMessage/reasoningContent``; `toolUse` blocks
+    /// Text blocks are joined; reasoning blocks go to ``/SmolCore/ChatMessage/reasoningContent``; `toolUse` blocks
     /// become tool calls with their ids and JSON-object arguments (no `KeyError` on text-only replies,
     /// smolagents #1941); the forced ``responseFormatToolName`` call becomes the content as JSON text.
     public static func decodeResponse(_ bytes: [UInt8]) throws(ModelError) -> ChatMessage {

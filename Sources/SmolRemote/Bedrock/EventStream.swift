@@ -106,7 +106,7 @@ public struct EventStreamMessage: Sendable, Hashable {
 public enum EventStreamEncoder {
     /// The frame for `message`: prelude, headers in the message's order, payload and both CRCs.
     ///
-    /// - Throws: ``ModelError/invalidInput(message:location:)`` when the wire format cannot express the
+    /// - Throws: ``/SmolCore/ModelError/invalidInput(message:location:)`` when the wire format cannot express the
     ///   message: a header name over 255 UTF-8 bytes, a `.bytes`/`.string` value over 65,535 bytes, a
     ///   `.uuid` that is not 16 bytes, or a frame larger than a `UInt32` length.
     public static func encode(_ message: EventStreamMessage) throws(ModelError) -> [UInt8] {

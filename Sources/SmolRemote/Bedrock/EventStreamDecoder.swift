@@ -12,7 +12,7 @@ import SmolCore
 /// is in, before buffering the rest, so a garbage length cannot make it wait for (or allocate) gigabytes;
 /// then the message CRC, the headers (known types, lengths inside the headers section, UTF-8 names and
 /// strings, no duplicate names). It also rejects what botocore would misparse: a total length under
-/// 16 bytes or too small for the declared headers. Every problem is a ``ModelError/decoding(message:payload:)``
+/// 16 bytes or too small for the declared headers. Every problem is a ``/SmolCore/ModelError/decoding(message:payload:)``
 /// naming the problem and its byte offset in the stream, with the frame's first bytes in hex as payload.
 ///
 /// A framing error is fatal: the stream cannot be resynchronised. Messages decoded before the bad frame in
@@ -51,7 +51,7 @@ public struct EventStreamDecoder: Sendable {
 
     /// Adds bytes from the stream and returns the messages they complete, in order.
     ///
-    /// - Throws: ``ModelError/decoding(message:payload:)`` for a corrupt or oversized frame (see the type's
+    /// - Throws: ``/SmolCore/ModelError/decoding(message:payload:)`` for a corrupt or oversized frame (see the type's
     ///   discussion for when messages decoded before it are returned first).
     public mutating func push(_ bytes: some Sequence<UInt8>) throws(ModelError) -> [EventStreamMessage] {
         if let failure { throw failure }
@@ -89,7 +89,7 @@ public struct EventStreamDecoder: Sendable {
 
     /// Declares the end of the stream.
     ///
-    /// - Throws: the framing error met earlier, if any; otherwise ``ModelError/stream(message:payload:partial:)``
+    /// - Throws: the framing error met earlier, if any; otherwise ``/SmolCore/ModelError/stream(message:payload:partial:)``
     ///   if the stream ended inside a frame (the body was truncated).
     public func finish() throws(ModelError) {
         if let failure { throw failure }

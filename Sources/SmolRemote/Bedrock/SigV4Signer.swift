@@ -4,7 +4,7 @@ import SmolCore
 
 /// An AWS access key pair, with the session token of temporary (STS) credentials.
 ///
-/// The secret key and the token are ``Secret``s: printing, dumping or interpolating credentials never
+/// The secret key and the token are ``/SmolCore/Secret``s: printing, dumping or interpolating credentials never
 /// shows them. The access key ID is not secret (it appears in every `Authorization` header).
 public struct AWSCredentials: Sendable, Equatable {
     /// The access key ID (`AKIA…` for long-term keys, `ASIA…` for temporary ones).

@@ -5,7 +5,7 @@ import SmolCore
 /// understands, and the few that only some backends read.
 ///
 /// Settings a backend does not use are ignored by it (a `region` means nothing to `OpenAIServerModel`).
-/// `apiKey` is a ``Secret``, so printing a configuration never shows it.
+/// `apiKey` is a ``/SmolCore/Secret``, so printing a configuration never shows it.
 public struct ModelConfiguration: Sendable {
     /// Which smolagents class to build.
     public var type: ModelType

@@ -1,14 +1,14 @@
 import SmolCore
 
-/// Builds any smolagents model from a ``ModelConfiguration``: the one place where a ``ModelType`` becomes a
+/// Builds any smolagents model from a ``ModelConfiguration``: the one place where a ``/SmolCore/ModelType`` becomes a
 /// backend, used by the `smol` command and by ``LiteLLMModel`` for the providers it delegates to.
 ///
 /// The remote types are built here. The local ones (`TransformersModel`, `MLXModel`) live in `SmolLocal`, which
 /// this layer does not depend on, so a factory builds them only when it was given a ``localBuilder``: the
 /// umbrella `SmolModels` provides `ModelFactory.standard` with one. Without it a local type is a typed
-/// ``ModelError/unsupported(message:)``, never a silently different backend.
+/// ``/SmolCore/ModelError/unsupported(message:)``, never a silently different backend.
 public struct ModelFactory: Sendable {
-    /// Builds a local model (``ModelType/isLocal``) from a configuration.
+    /// Builds a local model (``/SmolCore/ModelType/isLocal``) from a configuration.
     public typealias LocalBuilder = @Sendable (ModelConfiguration) async throws -> any Model
 
     /// The builder for local types, if any.
@@ -22,7 +22,7 @@ public struct ModelFactory: Sendable {
     /// A factory for the remote types only.
     public static let remote = ModelFactory()
 
-    /// Builds the model `configuration` describes; configuration problems are ``ModelError``s.
+    /// Builds the model `configuration` describes; configuration problems are ``/SmolCore/ModelError``s.
     public func makeModel(_ configuration: ModelConfiguration) async throws -> any Model {
         if configuration.type.isLocal {
             guard let localBuilder else {
@@ -34,7 +34,7 @@ public struct ModelFactory: Sendable {
         return try makeRemoteModel(configuration)
     }
 
-    /// Builds a remote model synchronously; a local type is ``ModelError/unsupported(message:)``.
+    /// Builds a remote model synchronously; a local type is ``/SmolCore/ModelError/unsupported(message:)``.
     public func makeRemoteModel(_ c: ModelConfiguration) throws(ModelError) -> any Model {
         let key = c.apiKey?.revealed
         switch c.type {

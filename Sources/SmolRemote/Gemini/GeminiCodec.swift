@@ -36,9 +36,9 @@ public enum GeminiCodec {
     ///   - messages: The conversation.
     ///   - options: Stop sequences, tools, tool choice, response format and per-call parameters.
     ///   - modelParameters: Model-level parameters (override per-call ones, as in smolagents).
-    /// - Throws: ``ModelError/invalidInput(message:location:)`` for a tool result whose call is not in the
+    /// - Throws: ``/SmolCore/ModelError/invalidInput(message:location:)`` for a tool result whose call is not in the
     ///   conversation or a tool call whose arguments are not a JSON object;
-    ///   ``ModelError/unsupported(message:)`` for images in a system message or a custom response format.
+    ///   ``/SmolCore/ModelError/unsupported(message:)`` for images in a system message or a custom response format.
     public static func requestBody(
         messages: [ChatMessage], options: GenerateOptions, modelParameters: ModelParameters = [:]
     ) throws(ModelError) -> JSONObject {
@@ -244,11 +244,11 @@ public enum GeminiCodec {
     /// Decodes a `generateContent` response into a message (`raw` holds the whole response).
     ///
     /// The first candidate's text parts are joined; parts marked `thought: true` go to
-    /// ``ChatMessage/reasoningContent``; `functionCall` parts become tool calls (the part's `id`, or
+    /// ``/SmolCore/ChatMessage/reasoningContent``; `functionCall` parts become tool calls (the part's `id`, or
     /// `call_<index>` when it has none) with JSON-object arguments; `finishReason` is the finish reason,
     /// as sent (`STOP`, `MAX_TOKENS`, `SAFETY`, …).
     ///
-    /// - Throws: ``ModelError/decoding(message:payload:)`` carrying the payload for an error object
+    /// - Throws: ``/SmolCore/ModelError/decoding(message:payload:)`` carrying the payload for an error object
     ///   (`{"error": {…}}`), a blocked prompt (`promptFeedback.blockReason`), a reply without candidates,
     ///   or undecodable JSON.
     public static func decodeResponse(_ bytes: [UInt8]) throws(ModelError) -> ChatMessage {

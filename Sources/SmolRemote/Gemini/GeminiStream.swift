@@ -7,7 +7,7 @@ import SmolCore
 /// candidate: text parts become content, `thought: true` parts reasoning content, and each
 /// `functionCall` part one complete tool-call fragment (id, name and the arguments' JSON) under its
 /// own index. Chunks repeat the usage counts so far (`usageMetadata`), so only the latest is kept and
-/// reported once, by ``finish()``: the deltas' usages then add up to the final count.
+/// reported once, by `finish()`: the deltas' usages then add up to the final count.
 public struct GeminiStreamDecoder: Sendable {
     /// Whether a chunk with a `finishReason` has arrived.
     public private(set) var finished = false
@@ -21,8 +21,8 @@ public struct GeminiStreamDecoder: Sendable {
 
     /// The delta a chunk carries, or `nil` for a chunk without any.
     ///
-    /// - Throws: ``ModelError/stream(message:payload:partial:)`` for an error chunk (`{"error": {…}}`) or
-    ///   a blocked prompt, with the raw event data; ``ModelError/decoding(message:payload:)`` for data
+    /// - Throws: ``/SmolCore/ModelError/stream(message:payload:partial:)`` for an error chunk (`{"error": {…}}`) or
+    ///   a blocked prompt, with the raw event data; ``/SmolCore/ModelError/decoding(message:payload:)`` for data
     ///   that is not JSON.
     public mutating func decode(_ event: SSEEvent) throws(ModelError) -> ChatMessageStreamDelta? {
         let data = event.data

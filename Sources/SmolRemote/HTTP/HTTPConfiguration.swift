@@ -27,9 +27,9 @@ public struct HTTPConfiguration: Sendable {
     /// certificate, on top of the system's roots. One or more `-----BEGIN CERTIFICATE-----` blocks.
     ///
     /// Text that holds no valid certificate fails closed: no root at all is then trusted, so every HTTPS
-    /// request fails certificate verification with a ``ModelError/connection(message:)`` (never a crash,
+    /// request fails certificate verification with a ``/SmolCore/ModelError/connection(message:)`` (never a crash,
     /// never a silent fall-back to the system roots). Call ``validateTrustedRootCertificates()`` to get a
-    /// precise ``ModelError/invalidInput(message:location:)`` up front.
+    /// precise ``/SmolCore/ModelError/invalidInput(message:location:)`` up front.
     public var trustedRootCertificatesPEM: String?
 
     /// Creates a configuration; the defaults follow the official OpenAI SDK (10 min timeout, 3 attempts).
@@ -53,7 +53,7 @@ public struct HTTPConfiguration: Sendable {
         self.trustedRootCertificatesPEM = trustedRootCertificatesPEM
     }
 
-    /// Throws ``ModelError/invalidInput(message:location:)`` when ``trustedRootCertificatesPEM`` is set
+    /// Throws ``/SmolCore/ModelError/invalidInput(message:location:)`` when ``trustedRootCertificatesPEM`` is set
     /// but holds no valid PEM certificate.
     public func validateTrustedRootCertificates() throws(ModelError) {
         guard let pem = trustedRootCertificatesPEM else { return }

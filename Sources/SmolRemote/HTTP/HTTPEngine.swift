@@ -3,13 +3,13 @@ import NIOCore
 import NIOHTTP1
 import SmolCore
 
-/// The one HTTP engine every remote backend uses, over SwiftNIO (``HTTPTransport``).
+/// The one HTTP engine every remote backend uses, over SwiftNIO (`HTTPTransport`).
 ///
 /// It pools connections (one pool per timeout/compression configuration, kept for the life of the
 /// process like `HTTPClient.shared`), applies connect/read/total timeouts, retries with the
-/// configured ``RetryPolicy`` on 408/409/429/5xx and connection errors (honouring `retry-after-ms` and
+/// configured ``/SmolCore/RetryPolicy`` on 408/409/429/5xx and connection errors (honouring `retry-after-ms` and
 /// `Retry-After`, never once a streamed body has started), follows redirects without forwarding
-/// credentials to another host, decompresses gzip, and turns every failure into a ``ModelError`` with
+/// credentials to another host, decompresses gzip, and turns every failure into a ``/SmolCore/ModelError`` with
 /// secrets redacted. Cancelling the calling task cancels the request and frees its connection.
 public struct HTTPEngine: Sendable {
     /// An HTTP request.
@@ -51,12 +51,12 @@ public struct HTTPEngine: Sendable {
         public var status: Int
         /// Header fields, in order.
         public var headers: [(String, String)]
-        /// The body, chunk by chunk; errors are ``ModelError``s. Iterate it in the task that should own
+        /// The body, chunk by chunk; errors are ``/SmolCore/ModelError``s. Iterate it in the task that should own
         /// the request: cancelling that task closes the connection.
         public var body: ResponseBody
     }
 
-    /// The largest non-streamed body accepted (a bigger one is a ``ModelError/decoding(message:payload:)``).
+    /// The largest non-streamed body accepted (a bigger one is a ``/SmolCore/ModelError/decoding(message:payload:)``).
     public static let maximumBodySize = 64 << 20
 
     /// The configuration.
@@ -69,7 +69,7 @@ public struct HTTPEngine: Sendable {
     /// An engine with the default configuration.
     public static let shared = HTTPEngine()
 
-    /// Creates an engine. `clock` and `random` drive retry waits (tests inject a ``ManualClock``).
+    /// Creates an engine. `clock` and `random` drive retry waits (tests inject a ``/SmolCore/ManualClock``).
     public init(configuration: HTTPConfiguration = HTTPConfiguration(), clock: SmolClock = .system,
                 random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
         self.configuration = configuration
@@ -78,7 +78,7 @@ public struct HTTPEngine: Sendable {
         transport = HTTPTransport.transport(for: configuration)
     }
 
-    /// Sends a request and reads the whole response; a non-2xx status is thrown as ``ModelError/http(status:message:retryAfter:body:)``.
+    /// Sends a request and reads the whole response; a non-2xx status is thrown as ``/SmolCore/ModelError/http(status:message:retryAfter:body:)``.
     public func send(_ request: Request, secrets: [Secret] = []) async throws -> Response {
         try await withRetries(secrets: secrets) {
             let deadline = configuration.totalTimeout.map { NIODeadline.now() + TimeAmount($0) } ?? .distantFuture

@@ -32,7 +32,14 @@ public struct InferenceClientModel: Model {
     ///   - baseURL: A dedicated endpoint instead of the router.
     ///   - routerURL: The router (tests point it at a local server).
     ///   - hubURL: The Hub, for provider mappings; default `HF_ENDPOINT`, then `https://huggingface.co`.
-    ///   - Other parameters: as ``OpenAIServerModel``.
+    ///   - apiKey: An alias of `token`, for compatibility with OpenAI's client.
+    ///   - customRoleConversions: Role mapping; replaces smolagents' tool-role defaults when non-empty.
+    ///   - requestsPerMinute: Client-side rate limit (minimum spacing between requests).
+    ///   - retry: Retry policy (`RetryPolicy.none` is smolagents' `retry=False`).
+    ///   - parameters: Model-level completion parameters, sent with every call and overriding per-call ones.
+    ///   - headers: Extra HTTP headers.
+    ///   - http: Timeouts, redirects, hooks.
+    ///   - environment: Where the fallbacks are read (the process environment by default).
     public init(
         modelID: String = "Qwen/Qwen3-Next-80B-A3B-Thinking", provider: String? = nil, token: String? = nil,
         apiKey: String? = nil, timeout: Duration = .seconds(120), billTo: String? = nil, baseURL: String? = nil,

@@ -25,7 +25,13 @@ public struct LiteLLMModel: Model {
     ///     `bedrock/us.anthropic.claude-3-5-haiku-20241022-v1:0`; default smolagents' `anthropic/claude-3-5-sonnet-20240620`.
     ///   - apiBase: Overrides the provider's base URL.
     ///   - apiKey: Overrides the provider's key variable.
+    ///   - customRoleConversions: Role mapping; replaces smolagents' tool-role defaults when non-empty.
     ///   - flattenMessagesAsText: `nil` for smolagents' default (see above).
+    ///   - requestsPerMinute: Client-side rate limit (minimum spacing between requests).
+    ///   - retry: Retry policy (`RetryPolicy.none` is smolagents' `retry=False`).
+    ///   - parameters: Model-level completion parameters, sent with every call and overriding per-call ones.
+    ///   - http: Timeouts, redirects, hooks.
+    ///   - environment: Where keys and base URLs are read (the process environment by default).
     public init(
         modelID: String = "anthropic/claude-3-5-sonnet-20240620", apiBase: String? = nil, apiKey: String? = nil,
         customRoleConversions: [MessageRole: MessageRole]? = nil, flattenMessagesAsText: Bool? = nil,

@@ -23,7 +23,7 @@ public struct NDJSONParser: Sendable {
 
     /// The complete lines these bytes finish, in order.
     ///
-    /// - Throws: ``ModelError/stream(message:payload:partial:)`` for a line over the size limit.
+    /// - Throws: ``/SmolCore/ModelError/stream(message:payload:partial:)`` for a line over the size limit.
     public mutating func push(_ bytes: ByteBufferView) throws(ModelError) -> [String] {
         var lines: [String] = []
         var start = bytes.startIndex

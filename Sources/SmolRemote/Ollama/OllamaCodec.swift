@@ -28,12 +28,12 @@ public enum OllamaCodec {
     /// `format`, `logprobs` and `top_logprobs`, which are top-level fields; a caller's own `options`
     /// object is merged in. A caller's parameter wins over the value built from `options`.
     ///
-    /// Ollama has no tool choice: ``ToolChoice/none`` sends no tools, ``ToolChoice/function(_:)``
+    /// Ollama has no tool choice: ``/SmolCore/ToolChoice/none`` sends no tools, ``/SmolCore/ToolChoice/function(_:)``
     /// sends only the named tool (the nearest Ollama gets to forcing it), anything else sends them all.
     /// (LiteLLM drops `tool_choice` for Ollama and always sends every tool.)
     ///
-    /// - Throws: ``ModelError/invalidInput(message:location:)`` for tool-call arguments that are not a
-    ///   JSON object or a forced tool that is not offered; ``ModelError/unsupported(message:)`` for an
+    /// - Throws: ``/SmolCore/ModelError/invalidInput(message:location:)`` for tool-call arguments that are not a
+    ///   JSON object or a forced tool that is not offered; ``/SmolCore/ModelError/unsupported(message:)`` for an
     ///   image given by URL (Ollama takes image bytes only) or a content block without text.
     public static func chatRequestBody(
         model: String, messages: [ChatMessage], options: GenerateOptions, modelParameters: ModelParameters = [:],
@@ -193,7 +193,7 @@ public enum OllamaCodec {
     /// `done_reason` is the finish reason as sent (`stop`, `length`, `load`); `prompt_eval_count` and
     /// `eval_count` are the token usage.
     ///
-    /// - Throws: ``ModelError/decoding(message:payload:)`` carrying the payload for `{"error": …}`, a reply
+    /// - Throws: ``/SmolCore/ModelError/decoding(message:payload:)`` carrying the payload for `{"error": …}`, a reply
     ///   without `message`, or undecodable JSON.
     public static func decodeChatResponse(_ bytes: [UInt8]) throws(ModelError) -> ChatMessage {
         let json = try parse(bytes)

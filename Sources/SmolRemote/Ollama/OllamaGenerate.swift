@@ -20,8 +20,8 @@ public enum OllamaGenerate {
 
     /// The `/api/generate` request body LiteLLM sends for this call.
     ///
-    /// - Throws: ``ModelError/unsupported(message:)`` for an image given by URL;
-    ///   ``ModelError/invalidInput(message:location:)`` for a forced tool that is not offered.
+    /// - Throws: ``/SmolCore/ModelError/unsupported(message:)`` for an image given by URL;
+    ///   ``/SmolCore/ModelError/invalidInput(message:location:)`` for a forced tool that is not offered.
     public static func requestBody(
         model: String, messages: [ChatMessage], options: GenerateOptions, modelParameters: ModelParameters = [:],
         stream: Bool
@@ -127,7 +127,7 @@ public enum OllamaGenerate {
     /// `{"name": …, "arguments": …}` object becomes a tool call (finish reason `tool_calls`) while any
     /// other JSON is re-serialised as Python's `json.dumps` writes it; text that does not parse stays as it is.
     ///
-    /// - Throws: ``ModelError/decoding(message:payload:)`` carrying the payload for `{"error": …}` or
+    /// - Throws: ``/SmolCore/ModelError/decoding(message:payload:)`` carrying the payload for `{"error": …}` or
     ///   undecodable JSON.
     public static func decodeResponse(_ bytes: [UInt8], jsonFormat: Bool) throws(ModelError) -> ChatMessage {
         let json = try OllamaCodec.parse(bytes)

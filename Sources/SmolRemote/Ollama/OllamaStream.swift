@@ -35,8 +35,8 @@ public struct OllamaStreamDecoder: Sendable {
 
     /// The delta a line carries, or `nil` for a line without any.
     ///
-    /// - Throws: ``ModelError/stream(message:payload:partial:)`` for an error line, with the line;
-    ///   ``ModelError/decoding(message:payload:)`` for a line that is not a JSON object.
+    /// - Throws: ``/SmolCore/ModelError/stream(message:payload:partial:)`` for an error line, with the line;
+    ///   ``/SmolCore/ModelError/decoding(message:payload:)`` for a line that is not a JSON object.
     public mutating func decode(_ line: String) throws(ModelError) -> ChatMessageStreamDelta? {
         guard !done else { return nil }
         let json: JSONValue

@@ -6,7 +6,7 @@ import SmolCore
 /// Pure functions over bytes and JSON, shared by every OpenAI-compatible backend (OpenAI, Azure,
 /// Hugging Face Inference Providers, vLLM, llama.cpp, LiteLLM, …).
 public enum ChatCompletionsCodec {
-    /// The request body: the prepared parameters (from ``prepareCompletionParameters(messages:options:modelID:modelParameters:extraParameters:roleConversions:convertImagesToImageURLs:flattenMessagesAsText:nativeToolMessages:)``),
+    /// The request body: the prepared parameters (from ``/SmolCore/prepareCompletionParameters(messages:options:modelID:modelParameters:extraParameters:roleConversions:convertImagesToImageURLs:flattenMessagesAsText:nativeToolMessages:)``),
     /// plus `"stream": true` and `"stream_options": {"include_usage": true}` when streaming (a caller's
     /// own `stream_options` is kept).
     public static func requestBody(_ parameters: JSONObject, stream: Bool, includeUsage: Bool = true) -> JSONObject {
@@ -21,8 +21,8 @@ public enum ChatCompletionsCodec {
     /// Decodes a non-streamed response into a message (`raw` holds the whole response).
     ///
     /// Tool-call arguments are kept exactly as sent (a JSON string, parsed on demand with
-    /// ``parseJSONIfNeeded(_:)``). A missing or `null` usage is zero usage; an error object, no
-    /// choices, or undecodable JSON is a ``ModelError`` carrying the payload.
+    /// ``/SmolCore/parseJSONIfNeeded(_:)``). A missing or `null` usage is zero usage; an error object, no
+    /// choices, or undecodable JSON is a ``/SmolCore/ModelError`` carrying the payload.
     public static func decodeResponse(_ bytes: [UInt8]) throws(ModelError) -> ChatMessage {
         let json: JSONValue
         do {
@@ -51,7 +51,7 @@ public enum ChatCompletionsCodec {
             finishReason: choice["finish_reason"]?.stringValue)
     }
 
-    /// OpenAI's `usage` object as ``TokenUsage``; `null`/absent counts are 0, cached and reasoning
+    /// OpenAI's `usage` object as ``/SmolCore/TokenUsage``; `null`/absent counts are 0, cached and reasoning
     /// counts are read from the `*_details` objects when present.
     public static func usage(_ value: JSONValue?) -> TokenUsage {
         guard let value, !value.isNull else { return .zero }
@@ -102,7 +102,7 @@ public struct ChatCompletionsStreamDecoder: Sendable {
 
     /// The delta an event carries, or `nil` for events without content (role-only deltas, keep-alives).
     ///
-    /// An `error` object in the data (or an `event: error`) and undecodable data are ``ModelError``s
+    /// An `error` object in the data (or an `event: error`) and undecodable data are ``/SmolCore/ModelError``s
     /// carrying the raw event, never silently dropped.
     public mutating func decode(_ event: SSEEvent) throws(ModelError) -> ChatMessageStreamDelta? {
         guard !isDone else { return nil }

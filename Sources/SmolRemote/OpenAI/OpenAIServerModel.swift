@@ -27,7 +27,7 @@ public struct OpenAIServerModel: Model {
     ///   - flattenMessagesAsText: Send content as plain strings (smolagents' option for vLLM-like servers).
     ///   - customRoleConversions: Role mapping; replaces smolagents' tool-role defaults when non-empty.
     ///   - requestsPerMinute: Client-side rate limit (minimum spacing between requests).
-    ///   - retry: Retry policy (``RetryPolicy/none`` is smolagents' `retry=False`).
+    ///   - retry: Retry policy (``/SmolCore/RetryPolicy/none`` is smolagents' `retry=False`).
     ///   - parameters: Model-level completion parameters, sent with every call and overriding per-call ones.
     ///   - headers: Extra HTTP headers.
     ///   - http: Timeouts, redirects, hooks.

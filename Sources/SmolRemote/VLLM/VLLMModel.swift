@@ -47,8 +47,15 @@ public final class VLLMModel: Model {
     /// Starts `vllm serve` (or the given command) for `modelID` on a free loopback port, waits until it
     /// answers `GET /v1/models`, and returns a model bound to it.
     ///
-    /// - Parameter server: The command line; `{model}`, `{host}` and `{port}` in its arguments are
-    ///   replaced. The default is `vllm serve {model} --host {host} --port {port}`.
+    /// - Parameters:
+    ///   - modelID: The model to serve, passed to the server as `{model}` and sent as `model`.
+    ///   - server: The command line; `{model}`, `{host}` and `{port}` in its arguments are
+    ///     replaced. The default is `vllm serve {model} --host {host} --port {port}`.
+    ///   - apiKey: A key to send as a bearer token, if the server wants one.
+    ///   - flattenMessagesAsText: Send content as plain strings (smolagents' default for vLLM).
+    ///   - chatTemplateKwargs: Sent as `chat_template_kwargs`.
+    ///   - parameters: Model-level completion parameters, sent with every call and overriding per-call ones.
+    ///   - http: Timeouts, redirects, hooks (also used while waiting for the server to start).
     public static func launch(
         modelID: String, server: ServerCommand = .vllm(), apiKey: String? = nil, flattenMessagesAsText: Bool = true,
         chatTemplateKwargs: JSONObject = [:], parameters: ModelParameters = [:],

@@ -1,7 +1,7 @@
 import NIOCore
 import SmolCore
 
-/// A streamed response body whose errors are ``ModelError``s.
+/// A streamed response body whose errors are ``/SmolCore/ModelError``s.
 ///
 /// Reading is pull-based: the connection reads from the socket only while the consumer keeps up (a
 /// high/low watermark of buffered chunks). Cancelling the consuming task, or dropping the body before
@@ -17,7 +17,7 @@ public struct ResponseBody: AsyncSequence, Sendable {
     let base: Producer
     let secrets: [Secret]
 
-    /// Iterates the chunks; transport failures are thrown as ``ModelError``s with secrets redacted.
+    /// Iterates the chunks; transport failures are thrown as ``/SmolCore/ModelError``s with secrets redacted.
     public struct AsyncIterator: AsyncIteratorProtocol {
         var base: Producer.AsyncIterator
         let secrets: [Secret]

@@ -100,7 +100,7 @@ extension LiteLLMDeployment {
     ///
     /// String values of the form `os.environ/NAME` (LiteLLM's config syntax) are read from `environment`.
     ///
-    /// - Throws: ``ModelError/invalidInput(message:location:)`` naming the offending entry and key
+    /// - Throws: ``/SmolCore/ModelError/invalidInput(message:location:)`` naming the offending entry and key
     ///   (`model_list[1].litellm_params.rpm`) for a wrong shape, a wrong type, a negative limit or a
     ///   missing environment variable.
     public static func modelList(

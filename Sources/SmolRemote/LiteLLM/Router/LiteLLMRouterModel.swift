@@ -16,7 +16,7 @@ import SmolCore
 /// cooldown, out of rotation); retryable failures are retried up to ``LiteLLMRouterOptions/numRetries``
 /// times (each retry picks again, so it usually lands elsewhere); when the group gives up, its fallback
 /// groups are tried in order. When no deployment is available the error is
-/// ``ModelError/unavailable(_:)`` (reason ``ModelUnavailable/Reason/allDeploymentsInCooldown`` or ``ModelUnavailable/Reason/rateLimitsReached``). A stream fails over only until its
+/// ``/SmolCore/ModelError/unavailable(_:)`` (reason ``/SmolCore/ModelUnavailable/Reason/allDeploymentsInCooldown`` or ``/SmolCore/ModelUnavailable/Reason/rateLimitsReached``). A stream fails over only until its
 /// first delta: once output has reached the caller, a failure ends the stream instead of repeating it.
 ///
 /// State (requests in flight, latencies, per-minute usage, cooldowns) is shared by all copies of a router
@@ -42,13 +42,16 @@ public struct LiteLLMRouterModel: Model, CustomStringConvertible {
     ///   - modelID: The model group to call; it must appear as a `modelName` in `modelList`.
     ///   - modelList: The deployments (LiteLLM's `model_list`).
     ///   - options: Routing, retries, cooldowns and fallbacks (LiteLLM's `Router` arguments).
+    ///   - customRoleConversions: Role mapping for every deployment; replaces smolagents' tool-role defaults
+    ///     when non-empty.
+    ///   - flattenMessagesAsText: Send content as plain strings; `nil` for smolagents' default by model name.
     ///   - http: The base HTTP configuration of every deployment; a deployment's `timeout` (else
     ///     ``LiteLLMRouterOptions/timeout``) replaces its timeouts, and its `max_retries` its retry policy
     ///     (default: none, the router retries).
     ///   - clock: Time for cooldowns, rate windows, latencies and back-off sleeps.
     ///   - random: Numbers in `0..<1` for weighted picks and jitter; tests pass a seeded source.
     ///   - environment: Where deployments read provider keys and `os.environ/…` references.
-    /// - Throws: ``ModelError/invalidInput(message:location:)`` for an unknown group (in `modelID` or a
+    /// - Throws: ``/SmolCore/ModelError/invalidInput(message:location:)`` for an unknown group (in `modelID` or a
     ///   fallback) or a deployment that cannot be built (its position in the list is named).
     public init(
         modelID: String, modelList: [LiteLLMDeployment], options: LiteLLMRouterOptions = LiteLLMRouterOptions(),

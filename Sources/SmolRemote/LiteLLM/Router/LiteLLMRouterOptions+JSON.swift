@@ -13,7 +13,7 @@ extension LiteLLMRouterOptions {
     /// (`[{"gpt-4o": ["claude"]}]`; the key `"*"` sets the default fallbacks, as LiteLLM does);
     /// durations are seconds. `model_list` is accepted and ignored (the router takes it separately).
     ///
-    /// - Throws: ``ModelError/invalidInput(message:location:)`` naming the key for an unknown key (with the
+    /// - Throws: ``/SmolCore/ModelError/invalidInput(message:location:)`` naming the key for an unknown key (with the
     ///   known ones), an unknown strategy, or a value of the wrong type or range.
     public init(json: JSONObject) throws(ModelError) {
         self.init()
