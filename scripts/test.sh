@@ -37,3 +37,9 @@ cat .build-oracles.log >&2
 trap 'bash scripts/oracles/servers.sh stop || true' EXIT
 bash scripts/oracles/servers.sh start
 swift test --skip-build "${BUILD_FLAGS[@]}" "$@"
+
+# The API documentation (DocC, every library target), warnings as errors: a broken symbol link fails here.
+# Skipped when arguments narrow the test run (e.g. --filter), so a focused run stays quick.
+if [ $# -eq 0 ]; then
+    bash scripts/docs.sh
+fi

@@ -1,3 +1,5 @@
+import SmolCore
+
 import Foundation
 
 extension TemplateRenderer {
