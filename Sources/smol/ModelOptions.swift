@@ -31,8 +31,14 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "LiteLLMRouterModel: a JSON file holding LiteLLM's model_list (an array of {model_name, litellm_params, model_info}), or an object with \"model_list\" and optional \"router_settings\" (LiteLLM Router arguments such as routing_strategy, num_retries, fallbacks).")
     var modelList: String?
 
-    @Option(help: "Request timeout in seconds.")
+    @Option(help: "Time limit in seconds: for a whole non-streamed request, retries and their waits included, and for the first byte of a streamed answer.")
     var timeout: Double = 600
+
+    @Option(help: "Seconds to wait for a TCP/TLS connection (default: 10, or --timeout if shorter).")
+    var connectTimeout: Double?
+
+    @Option(help: "The longest silence in seconds while reading a response, between any two bytes of a stream too (default: --timeout).")
+    var readTimeout: Double?
 
     @Option(help: "TransformersModel, MLXModel: tokens the context holds (default: the model's limit, at most 8192).")
     var contextLength: Int?
@@ -41,7 +47,10 @@ struct ModelOptions: ParsableArguments {
         guard Self.modelTypes.contains(modelType) else {
             throw ValidationError("unknown --model-type '\(modelType)'; choose one of: \(Self.modelTypes.sorted().joined(separator: ", "))")
         }
-        guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") }
+        for (flag, value) in [("--timeout", timeout), ("--connect-timeout", connectTimeout), ("--read-timeout", readTimeout)] {
+            guard let value else { continue }
+            guard value > 0, value.isFinite else { throw ValidationError("\(flag) must be a positive number of seconds") }
+        }
         if let contextLength, contextLength < 2 { throw ValidationError("--context-length must be at least 2") }
     }
 
@@ -56,7 +65,7 @@ struct ModelOptions: ParsableArguments {
 
     /// Builds the chosen model; configuration problems are ``ModelError``s (exit status 1).
     func makeModel() async throws -> any Model {
-        let http = HTTPConfiguration(totalTimeout: .milliseconds(Int64(timeout * 1000)))
+        let http = httpConfiguration
         switch modelType {
         case "OpenAIServerModel", "OpenAIModel":
             return try OpenAIServerModel(modelID: try required(modelID, "--model-id"), apiBase: apiBase, apiKey: apiKey, http: http)
@@ -87,6 +96,15 @@ struct ModelOptions: ParsableArguments {
             return VLLMModel(modelID: try required(modelID, "--model-id"),
                              apiBase: try required(apiBase, "--api-base (the vLLM server's …/v1 URL)"), apiKey: apiKey, http: http)
         }
+    }
+
+    /// The timeouts the flags ask for. `--timeout` is the user's bound on waiting: by default the read
+    /// timeout (silence mid-stream) and the connect timeout do not exceed it either, so a stalled
+    /// server never holds the command longer than `--timeout` without a byte.
+    var httpConfiguration: HTTPConfiguration {
+        func duration(_ seconds: Double) -> Duration { .milliseconds(Int64((seconds * 1000).rounded(.up))) }
+        return HTTPConfiguration(connectTimeout: duration(connectTimeout ?? min(10, timeout)),
+                                 readTimeout: duration(readTimeout ?? timeout), totalTimeout: duration(timeout))
     }
 
     /// A router from `--model-list`: LiteLLM's `model_list` array, or a config object with `model_list` and
