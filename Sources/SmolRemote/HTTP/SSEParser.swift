@@ -48,7 +48,7 @@ public struct SSEParser: Sendable {
     public static let maximumEventDataLength = 4 * maximumLineLength
 
     /// Which limit stopped the parser.
-    public enum Overflow: Sendable, Hashable {
+    public enum Overflow: Sendable, Hashable, CustomStringConvertible {
         /// A line grew past `limit` bytes without a terminator.
         case line(limit: Int)
         /// One event's `data:` lines grew past `limit` bytes before the blank line that dispatches it.
