@@ -15,9 +15,9 @@ struct StreamLimitTests {
 
     @Test("an SSE event over the line limit ends the stream with .stream naming the limit, keeping the text before it")
     func oversizedSSEEventIsNotDroppedSilently() async throws {
-        var body = Array("data: \(Faults.delta("Hello"))\n\n".utf8)
-        body += Array("data: ".utf8) + [UInt8](repeating: UInt8(ascii: "x"), count: Self.overLimit) + Array("\n\n".utf8)
-        body += Array("data: \(Faults.delta(" world"))\n\ndata: [DONE]\n\n".utf8)
+        let body = Array("data: \(Faults.delta("Hello"))\n\n".utf8)
+            + Array("data: ".utf8) + [UInt8](repeating: UInt8(ascii: "x"), count: Self.overLimit) + Array("\n\n".utf8)
+            + Array("data: \(Faults.delta(" world"))\n\ndata: [DONE]\n\n".utf8)
         try await withTestServer({ _ in .full(headers: TestResponse.sseHeaders, body: body) }) { server in
             let model = try Faults.openAI(server)
             let error = try await Faults.failure(within: .seconds(60)) {

@@ -12,9 +12,10 @@ public struct HTTPConfiguration: Sendable {
     /// across attempts. `nil` for no limit.
     ///
     /// Once a stream's bytes flow it is bounded by ``readTimeout`` only (the silence between two
-    /// bytes), as a long generation is not a fault. A new connection must also be up before the
-    /// deadline, whatever ``connectTimeout`` says. A retry whose back-off would end past the deadline
-    /// is not attempted: the last failure is thrown.
+    /// bytes), as a long generation is not a fault. The time spent connecting counts toward the
+    /// deadline, but a connection attempt itself is ended by ``connectTimeout`` (keep it no longer
+    /// than this, as `smol` does). A retry whose back-off would end past the deadline is not
+    /// attempted: the last failure is thrown.
     public var totalTimeout: Duration?
     /// Retries on 408/409/429/5xx and connection errors, before the first byte of a response body.
     public var retry: RetryPolicy

@@ -1,3 +1,5 @@
+import SmolCore
+
 /// One dispatched Server-Sent Event.
 ///
 /// Mirrors the `MessageEvent` a browser's `EventSource` would fire (WHATWG HTML, "Server-sent events").

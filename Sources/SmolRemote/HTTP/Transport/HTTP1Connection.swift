@@ -22,7 +22,7 @@ final class HTTP1Connection: Sendable {
 
     /// Connects to `origin`. `onIdleClose` runs (on the event loop) if the server closes the connection
     /// while it waits in its pool.
-    static func connect(to origin: Origin, settings: TransportSettings, timeout: TimeAmount,
+    static func connect(to origin: Origin, settings: TransportSettings,
                         onIdleClose: @escaping @Sendable (HTTP1Connection) -> Void) async throws -> HTTP1Connection {
         let eventLoop = MultiThreadedEventLoopGroup.singleton.next()
         let box = NIOLoopBoundBox<HTTP1ExchangeHandler?>.makeEmptyBox(valueType: HTTP1ExchangeHandler.self,
@@ -31,7 +31,7 @@ final class HTTP1Connection: Sendable {
         let serverName = origin.isIPAddress ? nil : origin.host
         let decompression = settings.decompression
         let bootstrap = ClientBootstrap(group: eventLoop)
-            .connectTimeout(timeout)
+            .connectTimeout(TimeAmount(settings.connectTimeout))
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .channelOption(ChannelOptions.autoRead, value: false)
             .channelInitializer { channel in

@@ -1,4 +1,3 @@
-import NIOCore
 import Synchronization
 
 /// The keep-alive connections to one origin: at most `maximumConnections` open, idle ones reused
@@ -34,10 +33,8 @@ final class HTTP1ConnectionPool: Sendable {
     var idleCount: Int { state.withLock { $0.idle.count } }
 
     /// A connection for one exchange, and whether it served an exchange before. Give it back through
-    /// ``release(_:reusable:)`` (the exchange's `finish` callback does). A new connection must be up
-    /// before `deadline` as well as within the connect timeout, so a short total timeout is not
-    /// outlived by a long connect timeout.
-    func lease(deadline: NIODeadline = .distantFuture) async throws -> (connection: HTTP1Connection, reused: Bool) {
+    /// ``release(_:reusable:)`` (the exchange's `finish` callback does).
+    func lease() async throws -> (connection: HTTP1Connection, reused: Bool) {
         enum Decision { case use(HTTP1Connection), connect, wait }
         let decision: Decision = state.withLock { state in
             while let connection = state.idle.popLast() {
@@ -54,11 +51,11 @@ final class HTTP1ConnectionPool: Sendable {
         case .use(let connection):
             return (connection, true)
         case .connect:
-            return (try await connect(deadline: deadline), false)
+            return (try await connect(), false)
         case .wait:
             switch try await waitForGrant() {
             case .connection(let connection): return (connection, true)
-            case .mayConnect: return (try await connect(deadline: deadline), false)
+            case .mayConnect: return (try await connect(), false)
             }
         }
     }
@@ -79,15 +76,9 @@ final class HTTP1ConnectionPool: Sendable {
         if let (waiter, grant) = handOver { waiter.continuation.resume(returning: grant) }
     }
 
-    private func connect(deadline: NIODeadline) async throws -> HTTP1Connection {
+    private func connect() async throws -> HTTP1Connection {
         do {
-            var timeout = TimeAmount(settings.connectTimeout)
-            if deadline != .distantFuture {
-                let remaining = deadline - .now()
-                if remaining <= .zero { throw TransportError.deadlineExceeded }
-                timeout = min(timeout, remaining)
-            }
-            return try await HTTP1Connection.connect(to: origin, settings: settings, timeout: timeout) { [weak self] connection in
+            return try await HTTP1Connection.connect(to: origin, settings: settings) { [weak self] connection in
                 self?.idleConnectionClosed(connection)
             }
         } catch {

@@ -92,16 +92,16 @@ final class HTTPTransport: Sendable {
     /// Sends a request and reads the whole response before `deadline`.
     func collect(_ request: OutgoingRequest, origin: Origin, limit: Int, deadline: NIODeadline) async throws -> CollectedResponse {
         let readTimeout = TimeAmount(settings.readTimeout)
-        return try await withConnection(to: origin, deadline: deadline) { connection, finish in
+        return try await withConnection(to: origin) { connection, finish in
             try await connection.collect(request, limit: limit, readTimeout: readTimeout, deadline: deadline, finish: finish)
         }
     }
 
     /// Sends a request and returns at the response head. `firstByteDeadline` bounds the wait for the
-    /// connection, the head and the first byte of the body; after that only the read timeout applies.
+    /// head and the first byte of the body; after that only the read timeout applies.
     func stream(_ request: OutgoingRequest, origin: Origin, firstByteDeadline: NIODeadline) async throws -> StreamedResponse {
         let readTimeout = TimeAmount(settings.readTimeout)
-        return try await withConnection(to: origin, deadline: firstByteDeadline) { connection, finish in
+        return try await withConnection(to: origin) { connection, finish in
             try await connection.stream(request, readTimeout: readTimeout, firstByteDeadline: firstByteDeadline, finish: finish)
         }
     }
@@ -110,13 +110,13 @@ final class HTTPTransport: Sendable {
     /// by the server before it answered (an idle keep-alive timeout racing the request) is replaced by
     /// a new one, once; any other failure is the caller's.
     private func withConnection<T>(
-        to origin: Origin, deadline: NIODeadline,
+        to origin: Origin,
         _ exchange: (HTTP1Connection, @escaping @Sendable (Bool) -> Void) async throws -> T
     ) async throws -> T {
         let pool = pool(for: origin)
         var replacedStaleConnection = false
         while true {
-            let (connection, reused) = try await pool.lease(deadline: deadline)
+            let (connection, reused) = try await pool.lease()
             do {
                 return try await exchange(connection) { [pool] reusable in pool.release(connection, reusable: reusable) }
             } catch TransportError.closedBeforeResponse where reused && !replacedStaleConnection {
