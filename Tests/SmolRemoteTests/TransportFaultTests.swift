@@ -35,12 +35,13 @@ struct TransportFaultTests {
 
     @Test("once a stream's bytes flow, the total timeout no longer applies: only silence is bounded")
     func flowingStreamOutlivesTheTotalTimeout() async throws {
-        let events = (0..<6).map { Faults.delta("t\($0) ") } + ["[DONE]"]
-        try await withTestServer({ _ in .sse(events, delayBetween: .milliseconds(300)) }) { server in
-            // 7 events 300 ms apart take ~1.8 s: well past the 1 s total timeout, never silent for 10 s.
-            let model = try Faults.openAI(server, retry: .none, readTimeout: .seconds(10), totalTimeout: .seconds(1))
+        let events = (0..<10).map { Faults.delta("t\($0) ") } + ["[DONE]"]
+        try await withTestServer({ _ in .sse(events, delayBetween: .milliseconds(500)) }) { server in
+            // 11 events 500 ms apart take ~5 s: well past the 3 s total timeout (which leaves a loaded machine
+            // time for the first event), never silent for 20 s.
+            let model = try Faults.openAI(server, retry: .none, readTimeout: .seconds(20), totalTimeout: .seconds(3))
             let text = try await withWatchdog { try await Faults.drain(model.generateStream(Faults.ask, options: GenerateOptions())) }
-            #expect(text == "t0 t1 t2 t3 t4 t5 ")
+            #expect(text == (0..<10).map { "t\($0) " }.joined())
         }
     }
 
