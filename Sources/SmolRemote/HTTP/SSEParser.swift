@@ -30,9 +30,15 @@ public struct SSEEvent: Sendable, Hashable {
 /// and LF of a CRLF, or inside a multi-byte UTF-8 character. Bytes are buffered until a whole line is
 /// available, and each line is decoded only then, so chunking never changes the result.
 ///
+/// Unlike a browser's, it has limits (``maximumLineLength``, ``maximumEventDataLength``); crossing one
+/// stops the parser rather than dropping an event, and the caller must fail the stream (``overflow``).
+///
 /// ```swift
 /// var parser = SSEParser()
-/// for try await chunk in body { for event in parser.push(chunk) { handle(event) } }
+/// for try await chunk in body {
+///     for event in parser.push(chunk) { handle(event) }
+///     if let overflow = parser.overflow { throw TooLarge(overflow) }  // the events before it were handled
+/// }
 /// _ = parser.finish()
 /// if parser.hasIncompleteEvent { throw TruncatedStream() }
 /// ```
