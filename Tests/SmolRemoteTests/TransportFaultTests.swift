@@ -108,6 +108,21 @@ struct TransportFaultTests {
         }
     }
 
+    @Test("a streamed request answered 503 with an error page over 1 MiB is still .http(503), retried")
+    func largeErrorPageKeepsTheStatus() async throws {
+        let page = Array(("<html>" + String(repeating: "overloaded ", count: 200_000) + "</html>").utf8)
+        let calls = Counter()
+        try await withTestServer({ _ in
+            calls.next() == 1 ? .full(status: 503, headers: [("content-type", "text/html")], body: page) : .sse([Faults.delta("ok"), "[DONE]"])
+        }) { server in
+            // Before, the page over the 1 MiB error-body limit became an unretryable .decoding error.
+            let model = try Faults.openAI(server, retry: .default)
+            let text = try await withWatchdog { try await Faults.drain(model.generateStream(Faults.ask, options: GenerateOptions())) }
+            #expect(text == "ok")
+            #expect(server.requests.count == 2)
+        }
+    }
+
     @Test("a connection reset reads as a sentence naming the server: no NIO function, balanced parentheses")
     func connectionResetMessageIsHuman() async throws {
         try await withTestServer({ _ in .resetAfter(bytes: Array("data: ".utf8)) }) { server in

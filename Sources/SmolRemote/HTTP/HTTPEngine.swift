@@ -114,7 +114,9 @@ public struct HTTPEngine: Sendable {
             let status = Int(streamed.head.status.code)
             let body = ResponseBody(base: streamed.body.base, secrets: secrets, host: origin.hostHeader)
             guard (200..<300).contains(status) else {
-                let bytes = try await Self.collect(body, limit: 1 << 20, secrets: secrets)
+                // The status is what matters (a 503 is retried): an error page over the limit is cut, not
+                // turned into an unretryable decoding error.
+                let bytes = try await Self.collect(body, limit: 1 << 20, truncating: true, secrets: secrets)
                 throw HTTPFailure.error(status: status, headers: streamed.head.headers, body: bytes, secrets: secrets)
             }
             return StreamingResponse(status: status, headers: streamed.head.headers.map { ($0.name, $0.value) },
@@ -237,14 +239,20 @@ public struct HTTPEngine: Sendable {
     ]
 
     /// Reads a whole body. Past `deadline` the next chunk fails it with ``ModelError/timeout(message:)``; a
-    /// body that stops arriving altogether is ended by the read timeout, so no timer task is needed.
+    /// body that stops arriving altogether is ended by the read timeout, so no timer task is needed. Past
+    /// `limit` bytes it fails with ``ModelError/decoding(message:payload:)``, or, `truncating`, returns the
+    /// first `limit` bytes (dropping the rest closes the connection).
     static func collect(_ body: ResponseBody, limit: Int, deadline: NIODeadline = .distantFuture,
-                        secrets: [Secret]) async throws -> [UInt8] {
+                        truncating: Bool = false, secrets: [Secret]) async throws -> [UInt8] {
         var bytes: [UInt8] = []
         do {
             for try await chunk in body {
                 if deadline != .distantFuture, NIODeadline.now() > deadline {
                     throw ModelError.timeout(message: "the request did not complete within the total timeout")
+                }
+                if truncating, bytes.count + chunk.readableBytes > limit {
+                    bytes.append(contentsOf: chunk.readableBytesView.prefix(limit - bytes.count))
+                    return bytes
                 }
                 guard bytes.count + chunk.readableBytes <= limit else {
                     throw ModelError.decoding(message: "the response body exceeds \(limit) bytes",
