@@ -85,10 +85,12 @@ struct ParserPropertyTests {
     }
 
     @Test("random SSE streams, damaged and chunked anywhere, parse exactly as the reference does, limits included")
-    func sseMatchesReference() {
+    func sseMatchesReference() async {
         var rng = SSESplitMix(seed: 0x14_0001)
         var overflows = 0
-        for iteration in 0..<1_500 {
+        for iteration in 0..<1_000 {
+            // CPU-bound: let other tests' tasks (watchdogs, stream consumers) run on the 2-thread pool.
+            if iteration % 50 == 0 { await Task.yield() }
             let bytes = Self.randomSSEBytes(using: &rng)
             let lineLimit = Int.random(in: 4...80, using: &rng), dataLimit = Int.random(in: 8...200, using: &rng)
             let expected = Self.referenceSSE(bytes, lineLimit: lineLimit, dataLimit: dataLimit)
@@ -108,7 +110,7 @@ struct ParserPropertyTests {
             if parser.overflowed { #expect(parser.hasIncompleteEvent, "iteration \(iteration)") }
             if expected.overflow { overflows += 1 }
         }
-        #expect(overflows > 50)  // the limits really were exercised
+        #expect(overflows > 40)  // the limits really were exercised
     }
 
     @Test("the committed seed corpus parses as the reference does under every chunk size")
@@ -173,9 +175,10 @@ struct ParserPropertyTests {
     }
 
     @Test("event streams: chunking never changes the frames; a damaged byte loses exactly the frames from its own on, loudly")
-    func eventStreamMutations() throws {
+    func eventStreamMutations() async throws {
         var rng = SSESplitMix(seed: 0x14_0002)
-        for iteration in 0..<600 {
+        for iteration in 0..<400 {
+            if iteration % 25 == 0 { await Task.yield() }
             let frames = try Self.randomFrames(using: &rng)
             let encoded = try frames.map { try EventStreamEncoder.encode($0) }
             let bytes = encoded.flatMap { $0 }
