@@ -31,8 +31,14 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "LiteLLMRouterModel: a JSON file holding LiteLLM's model_list (an array of {model_name, litellm_params, model_info}), or an object with \"model_list\" and optional \"router_settings\" (LiteLLM Router arguments such as routing_strategy, num_retries, fallbacks).")
     var modelList: String?
 
-    @Option(help: "Request timeout in seconds.")
+    @Option(help: "Time limit in seconds: for a whole non-streamed request, retries and their waits included, and for the first byte of a streamed answer.")
     var timeout: Double = 600
+
+    @Option(help: "Seconds to wait for a TCP/TLS connection (default: 10, or --timeout if shorter).")
+    var connectTimeout: Double?
+
+    @Option(help: "The longest silence in seconds while reading a response, between any two bytes of a stream too (default: --timeout).")
+    var readTimeout: Double?
 
     @Option(help: "TransformersModel, MLXModel: tokens the context holds (default: the model's limit, at most 8192).")
     var contextLength: Int?
@@ -41,7 +47,10 @@ struct ModelOptions: ParsableArguments {
         guard ModelType(className: modelType) != nil else {
             throw ValidationError("unknown --model-type '\(modelType)'; choose one of: \(ModelType.allClassNames.joined(separator: ", "))")
         }
-        guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") }
+        for (flag, value) in [("--timeout", timeout), ("--connect-timeout", connectTimeout), ("--read-timeout", readTimeout)] {
+            guard let value else { continue }
+            guard value > 0, value.isFinite else { throw ValidationError("\(flag) must be a positive number of seconds") }
+        }
         if let contextLength, contextLength < 2 { throw ValidationError("--context-length must be at least 2") }
     }
 
@@ -55,7 +64,7 @@ struct ModelOptions: ParsableArguments {
         var configuration = ModelConfiguration(
             type: type, modelID: modelID, apiBase: apiBase, apiKey: apiKey.map { Secret($0) }, provider: provider,
             apiVersion: apiVersion, region: region, profile: profile,
-            http: HTTPConfiguration(totalTimeout: .milliseconds(Int64(timeout * 1000))), contextLength: contextLength)
+            http: httpConfiguration, contextLength: contextLength)
         switch type {
         case .openAIServer, .azureOpenAIServer, .amazonBedrockServer:
             _ = try required(modelID, "--model-id")
@@ -76,6 +85,15 @@ struct ModelOptions: ParsableArguments {
         }
         return try await ModelFactory.standard(downloader: HubDownloader(progress: DownloadBar.report))
             .makeModel(configuration)
+    }
+
+    /// The timeouts the flags ask for. `--timeout` is the user's bound on waiting: by default the read
+    /// timeout (silence mid-stream) and the connect timeout do not exceed it either, so a stalled
+    /// server never holds the command longer than `--timeout` without a byte.
+    var httpConfiguration: HTTPConfiguration {
+        func duration(_ seconds: Double) -> Duration { .milliseconds(Int64((seconds * 1000).rounded(.up))) }
+        return HTTPConfiguration(connectTimeout: duration(connectTimeout ?? min(10, timeout)),
+                                 readTimeout: duration(readTimeout ?? timeout), totalTimeout: duration(timeout))
     }
 
     /// `--model-list`: LiteLLM's `model_list` array, or a config object with `model_list` and

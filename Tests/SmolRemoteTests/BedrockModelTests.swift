@@ -231,6 +231,26 @@ struct BedrockModelTests {
         #expect(partial == "Hello wor")
     }
 
+    @Test("a frame over the event-stream payload limit ends the stream with .stream naming the limit, keeping the text before it")
+    func oversizedFrameKeepsPartialText() async throws {
+        // A prelude announcing a 25 MiB payload (valid CRC): the decoder refuses it without waiting for
+        // the bytes. Before, the error was a .decoding that dropped the text already streamed.
+        let total = UInt32(16 + 25 * 1024 * 1024)
+        var prelude: [UInt8] = withUnsafeBytes(of: total.bigEndian, Array.init) + [0, 0, 0, 0]
+        prelude += withUnsafeBytes(of: CRC32.checksum(prelude).bigEndian, Array.init)
+        let body = Converse.textEvents(["Hello"]) + prelude
+        let error = await Converse.modelError {
+            try await withTestServer({ _ in .stallAfter(headers: BedrockGolden.eventStreamHeaders, bytes: body) }) { server in
+                _ = try await withWatchdog {
+                    try await Converse.drain(Converse.model(server).generateStream(ask, options: GenerateOptions()))
+                }
+            }
+        }
+        guard case .stream(let message, _, let partial)? = error else { Issue.record("expected .stream, got \(String(describing: error))"); return }
+        #expect(partial == "Hello")
+        #expect(message.contains("exceeds the maximum of \(EventStreamDecoder.maximumPayloadLength)"), "\(message)")
+    }
+
     @Test("response_format forces the json_response tool and its input becomes the content")
     func responseFormatBecomesForcedTool() async throws {
         let format = ResponseFormat.jsonSchema(name: "capital", schema: ["type": "object", "properties": ["city": ["type": "string"]]])

@@ -187,6 +187,23 @@ struct FaultInjectionConnectionTests {
         }
     }
 
+    @Test("an API key the server echoes JSON-escaped never appears in the error, before or after decoding",
+          arguments: [#"\u0073k-secret-123"#, #"\u0073\u006B\u002dsecret-123"#, #"sk-secret\u002D123"#])
+    func keyEchoedEscaped(spelling: String) async throws {
+        // The raw body never holds the key verbatim, so only redaction after decoding (or of every
+        // spelling) keeps the decoded provider message clean.
+        let body = #"{"error":{"message":"Incorrect API key provided: "# + spelling + #"","type":"invalid_request_error"}}"#
+        try await withTestServer({ _ in .json(text: body, status: 401) }) { server in
+            let model = try Faults.openAI(server, apiKey: Self.secret)
+            let error = try await Faults.failure { _ = try await model.generate(Faults.ask, options: GenerateOptions()) }
+            guard case .http(401, let message, _, let echoed) = error else { Issue.record("got \(error)"); return }
+            #expect(message == "Incorrect API key provided: [REDACTED]")
+            for text in Self.renderings(error) + [message, echoed ?? ""] {
+                #expect(!text.contains(Self.secret) && !text.contains("secret-123"), "leaked in: \(text)")
+            }
+        }
+    }
+
     @Test("models never print their credentials")
     func modelsDoNotPrintKeys() throws {
         let models: [any Model] = [

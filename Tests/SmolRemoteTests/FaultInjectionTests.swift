@@ -258,13 +258,15 @@ struct FaultInjectionTests {
         }
     }
 
-    @Test("an SSE event that is not JSON throws .decoding carrying it")
+    @Test("an SSE event that is not JSON, after text, throws .stream carrying it and the partial text")
     func undecodableChunk() async throws {
         try await withTestServer({ _ in .sse([Faults.delta("Hello"), "this is not json", "[DONE]"]) }) { server in
             let model = try Faults.openAI(server)
             let error = try await Faults.failure { _ = try await Faults.drain(model.generateStream(Faults.ask, options: GenerateOptions())) }
-            guard case .decoding(_, let payload) = error else { Issue.record("got \(error)"); return }
+            guard case .stream(let message, let payload, let partial) = error else { Issue.record("got \(error)"); return }
             #expect(payload == "this is not json")
+            #expect(partial == "Hello")
+            #expect(message.contains("not valid JSON") || message.contains("decode"), "\(message)")
         }
     }
 
@@ -306,13 +308,14 @@ struct FaultInjectionTests {
         }
     }
 
-    @Test("usage: null reads as zero usage")
+    @Test("usage: null reads as unknown usage (token_usage null), not as zero tokens")
     func nullUsage() async throws {
         try await withTestServer({ _ in .json(Faults.completion("ok", usage: .null)) }) { server in
             let model = try Faults.openAI(server)
             let message = try await withWatchdog { try await model.generate(Faults.ask, options: GenerateOptions()) }
             #expect(message.text == "ok")
-            #expect(message.tokenUsage == .zero)
+            #expect(message.tokenUsage == nil)
+            #expect(message.json(includingRaw: false)["token_usage"] == .null)
         }
     }
 

@@ -108,7 +108,11 @@ struct LiteLLMRouterFailoverTests {
         let handlers: [TestHTTPServer.Handler] = [{ _ in .stall }, { _ in RouterFixtures.completion("fast") }]
         try await withTestServers(handlers) { servers in
             let router = try LiteLLMRouterModel(
-                modelID: "g", modelList: servers.map { RouterFixtures.deployment("g", $0, timeout: .milliseconds(300)) },
+                modelID: "g",
+                // Only the stalled deployment's timeout is the subject: the fast one gets a generous one, or
+                // CPU-bound suites running in parallel on 2 cores can make even its answer miss 300 ms.
+                modelList: [RouterFixtures.deployment("g", servers[0], timeout: .milliseconds(300)),
+                            RouterFixtures.deployment("g", servers[1], timeout: .seconds(30))],
                 options: Self.options { $0.routingStrategy = .leastBusy; $0.allowedFails = 0 }, environment: [:])
             #expect(try await router.generate(routerPrompt).text == "fast")
             #expect(servers.map(\.requests.count) == [1, 1])

@@ -16,6 +16,16 @@ struct ModelConfigurationTests {
         #expect(throws: ModelError.self) { try OpenAIServerModel(modelID: "m", environment: [:]) }
     }
 
+    @Test("InferenceClientModel's timeout bounds the whole request, a stream's first byte and its silences")
+    func inferenceClientTimeoutCapsReadTimeout() throws {
+        let model = try InferenceClientModel(modelID: "m", token: "hf_x", timeout: .seconds(5), environment: [:])
+        #expect(model.client.http.configuration.totalTimeout == .seconds(5))
+        #expect(model.client.http.configuration.readTimeout == .seconds(5))  // was the 600 s default
+        let long = try InferenceClientModel(modelID: "m", token: "hf_x", timeout: .seconds(900),
+                                            http: HTTPConfiguration(readTimeout: .seconds(30)), environment: [:])
+        #expect(long.client.http.configuration.readTimeout == .seconds(30))
+    }
+
     @Test("models never show their key in descriptions or dumps")
     func keysNeverPrint() throws {
         let model = try OpenAIServerModel(modelID: "m", apiKey: "sk-very-secret-000111", environment: [:])

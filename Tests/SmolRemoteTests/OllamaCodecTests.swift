@@ -217,7 +217,7 @@ struct OllamaCodecTests {
         for byte in text { lines += try parser.push(ByteBuffer(bytes: [byte]).readableBytesView) }
         #expect(lines == [#"{"a":"é☀️"}"#, #"{"b":1}"#])
         #expect(parser.hasIncompleteLine)
-        #expect(parser.finish() == [#"{"c":2}"#])
+        #expect(try parser.finish() == [#"{"c":2}"#])
     }
 
     @Test("tool choice: none sends no tools, a named function only that tool, an unknown name is an error")

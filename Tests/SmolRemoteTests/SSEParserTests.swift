@@ -177,7 +177,7 @@ private func oneByteChunks(_ bytes: [UInt8]) -> [[UInt8]] { bytes.map { [$0] } }
     #expect(SSEParser.maximumEventDataLength >= SSEParser.maximumLineLength)
 }
 
-@Test func overlongLineIsDroppedWithoutGrowingTheBufferAndParsingContinues() {
+@Test func overlongLineStopsTheParserKeepingEarlierEventsAndBufferingNoMoreThanTheLimit() {
     let limits = SSEParser(lineLimit: 64, dataLimit: 1024)
     let long = "data: " + String(repeating: "x", count: 200)
     for chunkSize in [1, 7, 50, 1000] {
@@ -189,8 +189,10 @@ private func oneByteChunks(_ bytes: [UInt8]) -> [[UInt8]] { bytes.map { [$0] } }
             events += parser.push(bytes[start..<min(start + chunkSize, bytes.count)])
             peak = max(peak, parser.bytesBuffered)
         }
-        #expect(events == [SSEEvent(data: "a"), SSEEvent(data: "b")], "chunk size \(chunkSize)")
-        #expect(parser.overflowed)
+        // The event after the long line is not delivered either: a stream with a hole is not an answer.
+        #expect(events == [SSEEvent(data: "a")], "chunk size \(chunkSize)")
+        #expect(parser.overflow == .line(limit: 64))
+        #expect(parser.hasIncompleteEvent)
         #expect(peak <= 64 + chunkSize, "chunk size \(chunkSize)")
     }
     var parser = limits
@@ -198,12 +200,31 @@ private func oneByteChunks(_ bytes: [UInt8]) -> [[UInt8]] { bytes.map { [$0] } }
     #expect(!parser.overflowed)
 }
 
-@Test func eventDataBeyondItsLimitIsDroppedAndFlagged() {
+@Test func lineThatNeverEndsStopsTheParserOnceItCrossesTheLimit() {
+    var parser = SSEParser(lineLimit: 64, dataLimit: 1024)
+    #expect(parser.push(Array("data: first\n\ndata: ".utf8)) == [SSEEvent(data: "first")])
+    var pushed = 0
+    // Bytes keep coming and no terminator ever does: the parser must give up at the limit, not read on.
+    while !parser.overflowed, pushed < 10_000 {
+        _ = parser.push(Array(repeating: UInt8(ascii: "z"), count: 5))
+        pushed += 5
+    }
+    #expect(parser.overflow == .line(limit: 64))
+    #expect(pushed <= 64)
+    #expect(parser.bytesBuffered == 0)
+    #expect(parser.push(Array("\n\ndata: late\n\n".utf8)).isEmpty)
+}
+
+@Test func eventDataBeyondItsLimitStopsTheParserAndNamesTheLimit() {
     var parser = SSEParser(lineLimit: 64, dataLimit: 100)
     let line = "data: " + String(repeating: "z", count: 40) + "\n"
-    let events = parser.push(Array((String(repeating: line, count: 5) + "\ndata: ok\n\n").utf8))
-    #expect(events == [SSEEvent(data: "ok")])
-    #expect(parser.overflowed)
+    let events = parser.push(Array(("data: before\n\n" + String(repeating: line, count: 5) + "\ndata: ok\n\n").utf8))
+    #expect(events == [SSEEvent(data: "before")])
+    #expect(parser.overflow == .eventData(limit: 100))
+    #expect(parser.overflow?.description.contains("100 bytes") == true)
+    #expect(SSEParser(lineLimit: 16 << 20, dataLimit: 64 << 20).overflowError == nil)
+    guard case .stream(let message, _, _)? = parser.overflowError else { Issue.record("no overflow error"); return }
+    #expect(message.contains("event limit"), "\(message)")
 }
 
 // MARK: - Property: chunking never changes the result

@@ -217,7 +217,7 @@ public enum AnthropicCodec {
         }
         return ChatMessage(
             role: .assistant, content: .text(text), toolCalls: calls.isEmpty ? nil : calls, raw: json,
-            tokenUsage: usage(json["usage"]), reasoningContent: reasoning, finishReason: json["stop_reason"]?.stringValue)
+            tokenUsage: json["usage"].flatMap { $0.isNull ? nil : usage($0) }, reasoningContent: reasoning, finishReason: json["stop_reason"]?.stringValue)
     }
 
     /// Anthropic's `usage`, cache read and write counts included.

@@ -128,6 +128,7 @@ public struct AnthropicStreamDecoder: Sendable {
 struct AnthropicFraming: DeltaFraming {
     private var parser = SSEParser()
     private var decoder = AnthropicStreamDecoder()
+    private var failure = DeferredFailure()
 
     init() {}
 
@@ -136,11 +137,18 @@ struct AnthropicFraming: DeltaFraming {
     mutating func push(_ bytes: ByteBufferView) throws(ModelError) -> [ChatMessageStreamDelta] {
         var deltas: [ChatMessageStreamDelta] = []
         for event in parser.push(bytes) {
-            if let delta = try decoder.decode(event) { deltas.append(delta) }
-            if decoder.stopped { break }
+            do {
+                if let delta = try decoder.decode(event) { deltas.append(delta) }
+            } catch {
+                return try failure.deliver(deltas, then: error)
+            }
+            if decoder.stopped { return deltas }
         }
+        if let overflow = parser.overflowError { return try failure.deliver(deltas, then: overflow) }
         return deltas
     }
+
+    mutating func takeFailure() -> ModelError? { failure.take() }
 
     mutating func finish() throws(ModelError) -> [ChatMessageStreamDelta] {
         var deltas: [ChatMessageStreamDelta] = []

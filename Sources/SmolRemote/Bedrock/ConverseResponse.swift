@@ -38,7 +38,7 @@ extension ConverseCodec {
         }
         return ChatMessage(
             role: .assistant, content: .text(text), toolCalls: calls.isEmpty ? nil : calls, raw: json,
-            tokenUsage: usage(json["usage"]), reasoningContent: reasoning, finishReason: json["stopReason"]?.stringValue)
+            tokenUsage: json["usage"].flatMap { $0.isNull ? nil : usage($0) }, reasoningContent: reasoning, finishReason: json["stopReason"]?.stringValue)
     }
 
     /// Converse's `usage`, cache read and write counts included.
@@ -113,6 +113,7 @@ public struct ConverseStreamDecoder: Sendable {
 struct ConverseFraming: DeltaFraming {
     private var frames = EventStreamDecoder()
     private var decoder = ConverseStreamDecoder()
+    private var failure = DeferredFailure()
 
     init() {}
 
@@ -120,11 +121,21 @@ struct ConverseFraming: DeltaFraming {
 
     mutating func push(_ bytes: ByteBufferView) throws(ModelError) -> [ChatMessageStreamDelta] {
         var deltas: [ChatMessageStreamDelta] = []
+        // The decoder returns the frames before a bad one and keeps the error (`pendingFailure`); it is
+        // delivered after their deltas, not when the next chunk happens to arrive. An exception event
+        // after good frames is held back the same way.
         for message in try frames.push(bytes) {
-            if let delta = decoder.decode(try BedrockStreamEvent.interpret(message)) { deltas.append(delta) }
+            do {
+                if let delta = decoder.decode(try BedrockStreamEvent.interpret(message)) { deltas.append(delta) }
+            } catch {
+                return try failure.deliver(deltas, then: error)
+            }
         }
+        if let error = frames.pendingFailure { return try failure.deliver(deltas, then: error) }
         return deltas
     }
+
+    mutating func takeFailure() -> ModelError? { failure.take() }
 
     mutating func finish() throws(ModelError) -> [ChatMessageStreamDelta] {
         try frames.finish()

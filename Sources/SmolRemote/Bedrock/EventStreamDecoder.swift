@@ -46,6 +46,10 @@ public struct EventStreamDecoder: Sendable {
     /// The bytes received but not yet decoded: the start of a frame still arriving (or a bad frame).
     public var bufferedByteCount: Int { buffer.count - start }
 
+    /// The framing error met so far, if any: ``push(_:)`` returns the messages decoded before a bad frame
+    /// and throws this only on its next call, so a caller that must not wait for more bytes asks here.
+    public var pendingFailure: ModelError? { failure }
+
     /// Whether every byte received so far belonged to a complete frame: the stream may end here.
     public var isAtMessageBoundary: Bool { buffer.count == start }
 

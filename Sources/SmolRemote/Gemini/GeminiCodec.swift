@@ -265,7 +265,7 @@ public enum GeminiCodec {
         let content = decodeParts(candidate["content"]?["parts"]?.arrayValue ?? [], firstIndex: 0)
         return ChatMessage(
             role: .assistant, content: .text(content.text), toolCalls: content.calls.isEmpty ? nil : content.calls,
-            raw: json, tokenUsage: usage(json["usageMetadata"]), reasoningContent: content.reasoning,
+            raw: json, tokenUsage: json["usageMetadata"].flatMap { $0.isNull ? nil : usage($0) }, reasoningContent: content.reasoning,
             finishReason: candidate["finishReason"]?.stringValue)
     }
 

@@ -75,6 +75,7 @@ public struct GeminiStreamDecoder: Sendable {
 struct GeminiFraming: DeltaFraming {
     private var parser = SSEParser()
     private var decoder = GeminiStreamDecoder()
+    private var failure = DeferredFailure()
 
     init() {}
 
@@ -83,10 +84,17 @@ struct GeminiFraming: DeltaFraming {
     mutating func push(_ bytes: ByteBufferView) throws(ModelError) -> [ChatMessageStreamDelta] {
         var deltas: [ChatMessageStreamDelta] = []
         for event in parser.push(bytes) {
-            if let delta = try decoder.decode(event) { deltas.append(delta) }
+            do {
+                if let delta = try decoder.decode(event) { deltas.append(delta) }
+            } catch {
+                return try failure.deliver(deltas, then: error)
+            }
         }
+        if let overflow = parser.overflowError { return try failure.deliver(deltas, then: overflow) }
         return deltas
     }
+
+    mutating func takeFailure() -> ModelError? { failure.take() }
 
     mutating func finish() throws(ModelError) -> [ChatMessageStreamDelta] {
         var deltas: [ChatMessageStreamDelta] = []

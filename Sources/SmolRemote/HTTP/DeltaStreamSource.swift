@@ -19,6 +19,30 @@ extension DeltaFraming {
     mutating func takeFailure() -> ModelError? { nil }
 }
 
+/// An error a framing met in a chunk after that chunk had already completed deltas.
+///
+/// Throwing at once would drop those deltas: the caller would never see them, and the error's partial
+/// text would miss them. So they are returned first and the error waits here until
+/// ``DeltaFraming/takeFailure()`` hands it over, once they have been consumed.
+struct DeferredFailure: Sendable {
+    private var error: ModelError?
+
+    /// Returns `deltas` and keeps `error` for later, or throws it at once when there is nothing to deliver.
+    mutating func deliver(_ deltas: [ChatMessageStreamDelta], then error: ModelError) throws(ModelError)
+        -> [ChatMessageStreamDelta]
+    {
+        guard !deltas.isEmpty else { throw error }
+        self.error = error
+        return deltas
+    }
+
+    /// The kept error, once.
+    mutating func take() -> ModelError? {
+        defer { error = nil }
+        return error
+    }
+}
+
 /// One streamed answer, advanced by the consumer's own `next()` calls.
 ///
 /// Pull-based on purpose: reading, SSE parsing and decoding run in the consuming task, so a delta
@@ -111,11 +135,16 @@ final class DeltaStreamSource<Framing: DeltaFraming>: @unchecked Sendable {
         Task { await drain.run() }
     }
 
-    /// After the first byte, transport failures become stream errors that keep the text received so far.
+    /// After the first byte, every failure of the response becomes a stream error that keeps the text
+    /// received so far: a broken connection, a timeout, a limit, a chunk or frame that cannot be decoded.
     static func midStream(_ error: ModelError, partial: String) -> ModelError {
         switch error {
         case .connection(let message), .timeout(let message):
             return .stream(message: "the stream broke: \(message)", payload: nil, partial: partial)
+        case .decoding(let message, let payload):
+            // Still a decoding problem (the message says so and the payload is kept), but reported as a
+            // stream error so that the text delivered before it is not lost.
+            return .stream(message: "could not decode the stream: \(message)", payload: payload, partial: partial)
         case .stream(let message, let payload, nil):
             return .stream(message: message, payload: payload, partial: partial)
         default:

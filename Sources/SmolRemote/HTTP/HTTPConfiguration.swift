@@ -7,8 +7,15 @@ public struct HTTPConfiguration: Sendable {
     public var connectTimeout: Duration
     /// The longest silence while reading a response, between any two bytes (a stalled stream fails).
     public var readTimeout: Duration
-    /// The longest a whole non-streamed request may take, retries excluded; `nil` for no limit.
-    /// Streams are bounded by ``readTimeout`` only, as a long generation is not a fault.
+    /// The longest a whole non-streamed request may take, retries and the waits between them included
+    /// (one deadline for all attempts); for a stream, the longest wait for its first body byte, also
+    /// across attempts. `nil` for no limit.
+    ///
+    /// Once a stream's bytes flow it is bounded by ``readTimeout`` only (the silence between two
+    /// bytes), as a long generation is not a fault. The time spent connecting counts toward the
+    /// deadline, but a connection attempt itself is ended by ``connectTimeout`` (keep it no longer
+    /// than this, as `smol` does). A retry whose back-off would end past the deadline is not
+    /// attempted: the last failure is thrown.
     public var totalTimeout: Duration?
     /// Retries on 408/409/429/5xx and connection errors, before the first byte of a response body.
     public var retry: RetryPolicy

@@ -80,9 +80,11 @@ public struct HTTPEngine: Sendable {
 
     /// Sends a request and reads the whole response; a non-2xx status is thrown as ``/SmolCore/ModelError/http(status:message:retryAfter:body:)``.
     public func send(_ request: Request, secrets: [Secret] = []) async throws -> Response {
-        try await withRetries(secrets: secrets) {
-            let deadline = configuration.totalTimeout.map { NIODeadline.now() + TimeAmount($0) } ?? .distantFuture
-            let collected = try await execute(request, secrets: secrets, head: \.head, discard: { _ in }) {
+        // One deadline for every attempt and the waits between them: three attempts must not turn a
+        // 600 s timeout into 30 minutes.
+        let deadline = configuration.totalTimeout.map { NIODeadline.now() + TimeAmount($0) } ?? .distantFuture
+        return try await withRetries(secrets: secrets, deadline: deadline) {
+            let (collected, _) = try await execute(request, secrets: secrets, head: \.head, discard: { _ in }) {
                 transport, outgoing, origin in
                 try await transport.collect(outgoing, origin: origin, limit: Self.maximumBodySize, deadline: deadline)
             }
@@ -98,18 +100,23 @@ public struct HTTPEngine: Sendable {
     /// Sends a request and returns as soon as a 2xx response head arrives, with the body to stream.
     /// Retries happen only before that point.
     public func stream(_ request: Request, secrets: [Secret] = []) async throws -> StreamingResponse {
-        try await withRetries(secrets: secrets) {
-            let streamed = try await execute(request, secrets: secrets, head: \.head, discard: { streamed in
+        // The total timeout bounds the wait for the stream's first byte, across attempts; once bytes
+        // flow, only the read timeout (silence between bytes) applies.
+        let deadline = configuration.totalTimeout.map { NIODeadline.now() + TimeAmount($0) } ?? .distantFuture
+        return try await withRetries(secrets: secrets, deadline: deadline) {
+            let (streamed, origin) = try await execute(request, secrets: secrets, head: \.head, discard: { streamed in
                 // Read the redirect's body to its end so the connection can be reused.
                 _ = try? await Self.collect(ResponseBody(base: streamed.body.base, secrets: secrets), limit: 1 << 20,
                                             secrets: secrets)
             }) { transport, outgoing, origin in
-                try await transport.stream(outgoing, origin: origin)
+                try await transport.stream(outgoing, origin: origin, firstByteDeadline: deadline)
             }
             let status = Int(streamed.head.status.code)
-            let body = ResponseBody(base: streamed.body.base, secrets: secrets)
+            let body = ResponseBody(base: streamed.body.base, secrets: secrets, host: origin.hostHeader)
             guard (200..<300).contains(status) else {
-                let bytes = try await Self.collect(body, limit: 1 << 20, secrets: secrets)
+                // The status is what matters (a 503 is retried): an error page over the limit is cut, not
+                // turned into an unretryable decoding error.
+                let bytes = try await Self.collect(body, limit: 1 << 20, truncating: true, secrets: secrets)
                 throw HTTPFailure.error(status: status, headers: streamed.head.headers, body: bytes, secrets: secrets)
             }
             return StreamingResponse(status: status, headers: streamed.head.headers.map { ($0.name, $0.value) },
@@ -119,7 +126,10 @@ public struct HTTPEngine: Sendable {
 
     // MARK: - Retries
 
-    private func withRetries<T: Sendable>(secrets: [Secret], _ operation: () async throws -> T) async throws -> T {
+    /// Runs `operation` until it succeeds or a retry is not allowed. No retry starts (and no back-off
+    /// is waited for) that would end past `deadline`: the last failure is thrown instead.
+    private func withRetries<T: Sendable>(secrets: [Secret], deadline: NIODeadline,
+                                          _ operation: () async throws -> T) async throws -> T {
         var retry = 0
         var previous: Duration?
         while true {
@@ -134,6 +144,7 @@ public struct HTTPEngine: Sendable {
                       let delay = configuration.retry.delay(forRetry: retry, after: failure, previous: previous,
                                                             random: random)
                 else { throw failure }
+                if deadline != .distantFuture, NIODeadline.now() + TimeAmount(delay) >= deadline { throw failure }
                 previous = delay
                 do {
                     try await clock.sleep(delay)
@@ -147,12 +158,13 @@ public struct HTTPEngine: Sendable {
     // MARK: - One exchange, redirects included
 
     /// Runs `exchange` for `original`, following redirects; `head` reads a response's head and `discard`
-    /// finishes with a redirect response before the next hop.
+    /// finishes with a redirect response before the next hop. Returns the final response and the origin
+    /// that sent it (for error messages that name the server).
     private func execute<Response>(
         _ original: Request, secrets: [Secret], head: (Response) -> HTTPResponseHead,
         discard: (Response) async -> Void,
         _ exchange: (HTTPTransport, OutgoingRequest, Origin) async throws -> Response
-    ) async throws -> Response {
+    ) async throws -> (Response, Origin) {
         var request = original
         var originalOrigin: Origin?
         var redirects = 0
@@ -175,16 +187,28 @@ public struct HTTPEngine: Sendable {
                 throw ModelError.invalidInput(message: problem, location: "headers")
             }
             let outgoing = OutgoingRequest(method: request.method, target: target, headers: headers, body: request.body)
-            let response = try await exchange(transport, outgoing, target.origin)
+            let response: Response
+            do {
+                response = try await exchange(transport, outgoing, target.origin)
+            } catch {
+                // Typed here, where the server is known, so the message can say which one failed.
+                throw HTTPFailure.modelError(from: error, secrets: secrets, host: target.origin.hostHeader)
+            }
             let responseHead = head(response)
             configuration.onResponse?(Int(responseHead.status.code), responseHead.headers.map { ($0.name, $0.value) })
             let code = Int(responseHead.status.code)
             guard [301, 302, 303, 307, 308].contains(code), let location = responseHead.headers.first(name: "location") else {
-                return response
+                return (response, target.origin)
             }
             redirects += 1
             guard redirects <= configuration.maximumRedirects else {
-                throw ModelError.connection(message: "too many redirects (more than \(configuration.maximumRedirects))")
+                // A redirect loop answers the same way every time: an HTTP error (never retried), not a
+                // connection fault.
+                await discard(response)
+                throw ModelError.http(
+                    status: code,
+                    message: "too many redirects: \(target.origin.hostHeader) redirected more than \(configuration.maximumRedirects) "
+                        + "times (the redirect limit, HTTPConfiguration.maximumRedirects)")
             }
             guard let next = URL(string: location, relativeTo: URL(string: request.url))?.absoluteString,
                   let nextOrigin = Origin(next)
@@ -215,14 +239,20 @@ public struct HTTPEngine: Sendable {
     ]
 
     /// Reads a whole body. Past `deadline` the next chunk fails it with ``ModelError/timeout(message:)``; a
-    /// body that stops arriving altogether is ended by the read timeout, so no timer task is needed.
+    /// body that stops arriving altogether is ended by the read timeout, so no timer task is needed. Past
+    /// `limit` bytes it fails with ``ModelError/decoding(message:payload:)``, or, `truncating`, returns the
+    /// first `limit` bytes (dropping the rest closes the connection).
     static func collect(_ body: ResponseBody, limit: Int, deadline: NIODeadline = .distantFuture,
-                        secrets: [Secret]) async throws -> [UInt8] {
+                        truncating: Bool = false, secrets: [Secret]) async throws -> [UInt8] {
         var bytes: [UInt8] = []
         do {
             for try await chunk in body {
                 if deadline != .distantFuture, NIODeadline.now() > deadline {
                     throw ModelError.timeout(message: "the request did not complete within the total timeout")
+                }
+                if truncating, bytes.count + chunk.readableBytes > limit {
+                    bytes.append(contentsOf: chunk.readableBytesView.prefix(limit - bytes.count))
+                    return bytes
                 }
                 guard bytes.count + chunk.readableBytes <= limit else {
                     throw ModelError.decoding(message: "the response body exceeds \(limit) bytes",

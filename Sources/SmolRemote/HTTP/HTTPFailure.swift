@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import NIOSSL
 import SmolCore
 
@@ -15,11 +16,14 @@ enum HTTPFailure {
     /// The error for a non-2xx response: the provider's own message, `Retry-After`, the body; redacted.
     static func error(status: Int, headers: HTTPHeaders, body: [UInt8], secrets: [Secret]) -> Status {
         let text = Secret.redact(String(decoding: body, as: UTF8.self), secrets: secrets)
-        var message = providerMessage(in: text) ?? (text.isEmpty ? HTTPResponseStatus(statusCode: status).reasonPhrase : text)
+        // Redacted again after JSON decoding: the raw pass catches escaped spellings it knows, this one
+        // catches whatever the decoder turned back into the key.
+        var message = providerMessage(in: text).map { Secret.redact($0, secrets: secrets) }
+            ?? (text.isEmpty ? HTTPResponseStatus(statusCode: status).reasonPhrase : text)
         // AWS names the error in a header (`ThrottlingException:http://internal.amazon.com/…`); botocore
         // reports the part before the colon as the code.
         if let type = headers.first(name: "x-amzn-errortype")?.split(separator: ":").first, !type.isEmpty {
-            message = "\(type): \(message)"
+            message = "\(Secret.redact(String(type), secrets: secrets)): \(message)"
         }
         let shouldRetry = headers.first(name: "x-should-retry").map { $0.lowercased() == "true" }
         return Status(
@@ -63,7 +67,12 @@ enum HTTPFailure {
     }
 
     /// Any error from the transport as a ``ModelError`` (already-typed errors pass through).
-    static func modelError(from error: any Error, secrets: [Secret], partial: [UInt8] = []) -> ModelError {
+    ///
+    /// Messages say what happened and to which server (`host`, the `Host` header form, when known), in
+    /// words: never a NIO function name or errno dump.
+    static func modelError(from error: any Error, secrets: [Secret], partial: [UInt8] = [], host: String? = nil) -> ModelError {
+        let server = host ?? "the server"
+        let to = host.map { " to \($0)" } ?? ""
         switch error {
         case let error as ModelError:
             return error
@@ -73,14 +82,16 @@ enum HTTPFailure {
             return .cancelled
         case let error as TransportError:
             switch error {
-            case .readTimeout: return .timeout(message: "no data from the server within the read timeout")
-            case .connectTimeout: return .timeout(message: "could not connect within the connect timeout")
-            case .deadlineExceeded: return .timeout(message: "the request did not complete within the total timeout")
-            case .closedBeforeResponse: return .connection(message: "the server closed the connection before responding")
+            case .readTimeout: return .timeout(message: "no data from \(server) within the read timeout")
+            case .connectTimeout: return .timeout(message: "could not connect\(to) within the connect timeout")
+            case .deadlineExceeded: return .timeout(message: "the request\(to) did not complete within the total timeout")
+            case .firstByteDeadlineExceeded:
+                return .timeout(message: "\(server) did not start answering the stream within the total timeout")
+            case .closedBeforeResponse: return .connection(message: "\(server) closed the connection before responding")
             case .closedMidBody(let received):
                 let count = max(received, partial.count)
-                return .connection(message: "the server closed the connection"
-                                   + (count == 0 ? "" : " after \(count) bytes of the body"))
+                return .connection(message: "\(server) closed the connection"
+                                   + (count == 0 ? " in the middle of the response" : " after \(count) bytes of the body"))
             case .bodyTooLarge(let limit, let prefix):
                 return .decoding(message: "the response body exceeds \(limit) bytes",
                                  payload: Secret.redact(String(decoding: prefix, as: UTF8.self), secrets: secrets))
@@ -88,20 +99,55 @@ enum HTTPFailure {
                 return .invalidInput(message: "not an absolute http(s) URL: \(Secret.redact(url, secrets: secrets))",
                                      location: "url")
             case .malformedResponse(let detail):
-                return .connection(message: "the server's response is not valid HTTP/1.1: \(detail)")
+                return .connection(message: "the response from \(server) is not valid HTTP/1.1 (\(detail))")
+            case .decompressionLimit(let ratio):
+                // A response fault, not a network one: sending the request again would fetch the same bomb.
+                return .decoding(message: "the compressed response from \(server) expands to more than \(ratio) times its size "
+                                 + "(the decompression limit), so it was refused as a likely decompression bomb",
+                                 payload: "")
+            case .decompressionFailed(let detail):
+                return .decoding(message: "the compressed response from \(server) could not be decompressed (\(detail))",
+                                 payload: "")
             }
         case ChannelError.connectTimeout:
-            return .timeout(message: "could not connect within the connect timeout")
+            return .timeout(message: "could not connect\(to) within the connect timeout")
         case let error as NIOSSLError:
-            return .connection(message: Secret.redact("TLS failed: \(error)", secrets: secrets))
+            return .connection(message: Secret.redact("TLS with \(server) failed: \(error)", secrets: secrets))
         case let error as BoringSSLError:
-            return .connection(message: Secret.redact("TLS failed: \(error)", secrets: secrets))
+            return .connection(message: Secret.redact("TLS with \(server) failed: \(error)", secrets: secrets))
+        case let error as IOError:
+            return networkError(errno: error.errnoCode, server: server)
+        case let error as NIOConnectionError:
+            // Happy eyeballs tried every address: report the first socket error, or the failed lookup.
+            if let first = error.connectionErrors.first?.error as? IOError {
+                return networkError(errno: first.errnoCode, server: server)
+            }
+            if error.connectionErrors.isEmpty, error.dnsAError != nil || error.dnsAAAAError != nil {
+                return .connection(message: "could not resolve the host name of \(server)")
+            }
+            return .connection(message: "could not connect\(to)")
+        case is SocketAddressError:
+            return .connection(message: "could not resolve the host name of \(server)")
         default:
             let text = Secret.redact(String(describing: error), secrets: secrets)
             if text.lowercased().contains("timeout") || text.lowercased().contains("timed out") {
-                return .timeout(message: text)
+                return .timeout(message: "the connection\(to) timed out (\(text))")
             }
-            return .connection(message: text)
+            return .connection(message: "the connection\(to) failed (\(text))")
+        }
+    }
+
+    /// A socket error in words: what happened, and with which server.
+    static func networkError(errno code: CInt, server: String) -> ModelError {
+        switch code {
+        case ECONNRESET: return .connection(message: "the connection to \(server) was reset by the server")
+        case ECONNREFUSED: return .connection(message: "\(server) refused the connection (is the server running on that port?)")
+        case EPIPE: return .connection(message: "the connection to \(server) broke while the request was being sent")
+        case ETIMEDOUT: return .timeout(message: "the connection to \(server) timed out")
+        case EHOSTUNREACH, ENETUNREACH: return .connection(message: "\(server) is unreachable from this machine")
+        default:
+            let reason = String(cString: strerror(code)).lowercased()
+            return .connection(message: "the connection to \(server) failed: \(reason)")
         }
     }
 }

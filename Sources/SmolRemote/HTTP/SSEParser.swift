@@ -1,3 +1,5 @@
+import SmolCore
+
 /// One dispatched Server-Sent Event.
 ///
 /// Mirrors the `MessageEvent` a browser's `EventSource` would fire (WHATWG HTML, "Server-sent events").
@@ -28,24 +30,48 @@ public struct SSEEvent: Sendable, Hashable {
 /// and LF of a CRLF, or inside a multi-byte UTF-8 character. Bytes are buffered until a whole line is
 /// available, and each line is decoded only then, so chunking never changes the result.
 ///
+/// Unlike a browser's, it has limits (``maximumLineLength``, ``maximumEventDataLength``); crossing one
+/// stops the parser rather than dropping an event, and the caller must fail the stream (``overflow``).
+///
 /// ```swift
 /// var parser = SSEParser()
-/// for try await chunk in body { for event in parser.push(chunk) { handle(event) } }
+/// for try await chunk in body {
+///     for event in parser.push(chunk) { handle(event) }
+///     if let overflow = parser.overflow { throw TooLarge(overflow) }  // the events before it were handled
+/// }
 /// _ = parser.finish()
 /// if parser.hasIncompleteEvent { throw TruncatedStream() }
 /// ```
 public struct SSEParser: Sendable {
     /// The longest line (in bytes, without its terminator) the parser keeps: 16 MiB.
     ///
-    /// A longer line is discarded up to its terminator and ``overflowed`` becomes `true`, so a hostile or
-    /// broken server cannot make the client buffer without bound. Parsing continues after it.
+    /// A longer line stops the parser (see ``overflow``), so a hostile or broken server cannot make the
+    /// client buffer without bound, and a line that never ends is not read forever.
     public static let maximumLineLength = 16 * 1024 * 1024
 
     /// The most data one event may accumulate across its `data:` lines: 64 MiB.
     ///
     /// The per-line limit alone would not stop many short `data:` lines without a blank line from growing
-    /// the data buffer forever; past this limit the event is dropped and ``overflowed`` becomes `true`.
+    /// the data buffer forever; past this limit the parser stops (see ``overflow``).
     public static let maximumEventDataLength = 4 * maximumLineLength
+
+    /// Which limit stopped the parser.
+    public enum Overflow: Sendable, Hashable, CustomStringConvertible {
+        /// A line grew past `limit` bytes without a terminator.
+        case line(limit: Int)
+        /// One event's `data:` lines grew past `limit` bytes before the blank line that dispatches it.
+        case eventData(limit: Int)
+
+        /// A human sentence naming the limit, for error messages.
+        public var description: String {
+            switch self {
+            case .line(let limit):
+                return "a line of the event stream is longer than \(SSEParser.byteCount(limit)) (the SSE parser's line limit)"
+            case .eventData(let limit):
+                return "an event of the stream carries more than \(SSEParser.byteCount(limit)) of data (the SSE parser's event limit)"
+            }
+        }
+    }
 
     private static let lf: UInt8 = 0x0A
     private static let cr: UInt8 = 0x0D
@@ -62,14 +88,11 @@ public struct SSEParser: Sendable {
     private var skipLeadingLF = false
     /// No byte has been examined yet: a leading BOM (possibly split across chunks) is still possible.
     private var atStreamStart = true
-    /// The current line went over the limit; its bytes are dropped until the next terminator.
-    private var discardingLine = false
     private let lineLimit: Int
     private let dataLimit: Int
 
     /// The data buffer, as bytes: decoded once at dispatch rather than appended to a `String` per line.
     private var data: [UInt8] = []
-    private var dataOverflowed = false
     private var eventType: String?
     private var lastEventID: String?
     private var blockRetry: Int?
@@ -78,9 +101,17 @@ public struct SSEParser: Sendable {
     private var finished = false
     private var incompleteAtFinish = false
 
-    /// `true` once any line or event went over ``maximumLineLength`` or ``maximumEventDataLength`` and was
-    /// dropped. Sticky: callers should treat the stream as failed.
-    public private(set) var overflowed = false
+    /// The limit that stopped the parser, if one did: a line longer than ``maximumLineLength`` or an event
+    /// with more than ``maximumEventDataLength`` bytes of data.
+    ///
+    /// Dropping the oversized event and carrying on (as a browser's unbounded parser never has to) would
+    /// silently lose part of an answer, so the parser stops instead: ``push(_:)`` returns the events
+    /// completed before the offending line and ignores every later byte. Callers must end the stream
+    /// with an error (keeping what arrived before), never treat the truncated stream as complete.
+    public private(set) var overflow: Overflow?
+
+    /// `true` once a limit stopped the parser (``overflow`` is set). Sticky.
+    public var overflowed: Bool { overflow != nil }
 
     /// The stream's reconnection time: the last valid `retry:` value, even from a block that dispatched
     /// nothing (the spec applies `retry:` immediately, independent of dispatch).
@@ -104,7 +135,8 @@ public struct SSEParser: Sendable {
     /// means a truncated response, so callers check this after ``finish()`` and report an error.
     public var hasIncompleteEvent: Bool {
         if finished { return incompleteAtFinish }
-        let partialLineIsField = discardingLine || (buffer.first.map { $0 != Self.colon } ?? false)
+        if overflow != nil { return true }
+        let partialLineIsField = buffer.first.map { $0 != Self.colon } ?? false
         return blockStarted || partialLineIsField
     }
 
@@ -113,9 +145,9 @@ public struct SSEParser: Sendable {
 
     /// Parses `bytes` and returns the events they complete, in order.
     ///
-    /// Bytes pushed after ``finish()`` are ignored.
+    /// Bytes pushed after ``finish()``, or after a limit stopped the parser (``overflow``), are ignored.
     public mutating func push(_ bytes: some Sequence<UInt8>) -> [SSEEvent] {
-        guard !finished else { return [] }
+        guard !finished, overflow == nil else { return [] }
         buffer.append(contentsOf: bytes)
         if atStreamStart {
             // The BOM may arrive split over chunks: wait until three bytes decide it.
@@ -144,14 +176,15 @@ public struct SSEParser: Sendable {
             while index < count {
                 let byte = bytes[index]
                 guard byte == Self.lf || byte == Self.cr else { index += 1; continue }
-                if discardingLine {
-                    discardingLine = false
-                } else if index - lineStart > lineLimit {
-                    // A whole over-long line inside one chunk: drop it just as if it had arrived in pieces.
-                    overflowed = true
-                } else if let event = processLine(UnsafeBufferPointer(rebasing: bytes[lineStart..<index])) {
+                if index - lineStart > lineLimit {
+                    // A whole over-long line inside one chunk: stop, exactly as if it had arrived in pieces.
+                    overflow = .line(limit: lineLimit)
+                    return
+                }
+                if let event = processLine(UnsafeBufferPointer(rebasing: bytes[lineStart..<index])) {
                     events.append(event)
                 }
+                if overflow != nil { return }
                 if byte == Self.cr {
                     if index + 1 < count {
                         if bytes[index + 1] == Self.lf { index += 1 }
@@ -163,13 +196,18 @@ public struct SSEParser: Sendable {
                 lineStart = index
             }
         }
-        if discardingLine || input.count - lineStart > lineLimit {
-            overflowed = true
-            discardingLine = true
-            input.removeAll()
-        } else {
-            input.removeSubrange(0..<lineStart)
+        if overflow == nil, input.count - lineStart > lineLimit {
+            // The unterminated line is already too long: waiting for its end could mean reading forever.
+            overflow = .line(limit: lineLimit)
         }
+        if overflow != nil {
+            // Nothing after the offending line is looked at again: let its storage go.
+            buffer = []
+            data = []
+            scanned = 0
+            return events
+        }
+        input.removeSubrange(0..<lineStart)
         scanned = input.count
         buffer = input
         return events
@@ -204,11 +242,8 @@ public struct SSEParser: Sendable {
         // Field names are matched on bytes: the four known names are ASCII, and any other byte sequence
         // (invalid UTF-8 included) decodes to a name that matches none of them either.
         if name.elementsEqual("data".utf8) {
-            guard !dataOverflowed else { return nil }
             if data.count + value.count + 1 > dataLimit {
-                dataOverflowed = true
-                overflowed = true
-                data = []
+                overflow = .eventData(limit: dataLimit)
                 return nil
             }
             data.append(contentsOf: value)
@@ -248,16 +283,30 @@ public struct SSEParser: Sendable {
         defer {
             // Keep a modest buffer for the next event, but let one huge event's storage go.
             data.removeAll(keepingCapacity: data.capacity <= 64 * 1024)
-            dataOverflowed = false
             eventType = nil
             blockRetry = nil
             blockStarted = false
         }
-        // An empty data buffer (no `data` line at all, or an overflowed event) dispatches nothing.
-        guard !data.isEmpty, !dataOverflowed else { return nil }
+        // An empty data buffer (no `data` line at all) dispatches nothing.
+        guard !data.isEmpty else { return nil }
         let text = data.withUnsafeBufferPointer {
             String(decoding: UnsafeBufferPointer(rebasing: $0.dropLast()), as: UTF8.self)
         }
         return SSEEvent(event: eventType, data: text, id: lastEventID, retry: blockRetry)
+    }
+}
+
+extension SSEParser {
+    /// `limit` bytes in words: "16 MiB", "1,000 bytes".
+    static func byteCount(_ limit: Int) -> String {
+        if limit >= 1 << 20, limit % (1 << 20) == 0 { return "\(limit >> 20) MiB" }
+        if limit >= 1 << 10, limit % (1 << 10) == 0 { return "\(limit >> 10) KiB" }
+        return "\(limit) bytes"
+    }
+
+    /// The stream error for a parser that a limit stopped, or `nil` while none did. It names the limit;
+    /// the stream source adds the text received before it.
+    var overflowError: ModelError? {
+        overflow.map { .stream(message: "\($0.description); the stream was stopped there instead of dropping the event") }
     }
 }

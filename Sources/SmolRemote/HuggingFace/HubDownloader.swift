@@ -68,19 +68,20 @@ public struct HubDownloader: ModelDownloader {
     /// The commit `revision` resolves to and the repository's file names.
     private func listing(repository: String, revision: String) async throws -> (String, [String]) {
         let url = "\(endpoint)/api/models/\(repository)/revision/\(Self.escaped(revision))"
-        let response = try await engine.send(request(url), secrets: token.map { [$0] } ?? [])
+        let secrets = token.map { [$0] } ?? []
+        let response = try await engine.send(request(url), secrets: secrets)
+        // The listing reaches the error as text: a hub (or a proxy in front of it) may echo the token.
+        func excerpt() -> String { Secret.redact(String(decoding: response.body.prefix(2_000), as: UTF8.self), secrets: secrets) }
         let json: JSONValue
         do {
             json = try JSONValue(parsing: response.body)
         } catch {
-            throw ModelError.decoding(message: "the hub's model listing is not JSON: \(error)",
-                                      payload: String(decoding: response.body.prefix(2_000), as: UTF8.self))
+            throw ModelError.decoding(message: "the hub's model listing is not JSON: \(error)", payload: excerpt())
         }
         guard let commit = json["sha"]?.stringValue, !commit.isEmpty, !commit.contains("/"), commit != "..",
               let siblings = json["siblings"]?.arrayValue
         else {
-            throw ModelError.decoding(message: "the hub's model listing has no sha or siblings",
-                                      payload: String(decoding: response.body.prefix(2_000), as: UTF8.self))
+            throw ModelError.decoding(message: "the hub's model listing has no sha or siblings", payload: excerpt())
         }
         return (commit, siblings.compactMap { $0["rfilename"]?.stringValue })
     }

@@ -27,7 +27,8 @@ public struct InferenceClientModel: Model {
     ///   - modelID: A Hub model id (default smolagents' `Qwen/Qwen3-Next-80B-A3B-Thinking`).
     ///   - provider: `together`, `groq`, `hf-inference`, …; `nil` or `"auto"` routes automatically.
     ///   - token: The HF token; `apiKey` is an alias (passing both is an error, as in smolagents).
-    ///   - timeout: The whole-request timeout (smolagents' default 120 s).
+    ///   - timeout: The whole-request timeout (smolagents' default 120 s), also the longest wait for a
+    ///     stream's first byte and, when shorter than `http`'s, its read timeout (silence between bytes).
     ///   - billTo: An Enterprise Hub organisation to bill.
     ///   - baseURL: A dedicated endpoint instead of the router.
     ///   - routerURL: The router (tests point it at a local server).
@@ -57,6 +58,8 @@ public struct InferenceClientModel: Model {
         var configuration = http
         configuration.retry = retry
         configuration.totalTimeout = timeout
+        // huggingface_hub's `timeout` is also httpx's read timeout: a stream silent for longer fails.
+        configuration.readTimeout = min(configuration.readTimeout, timeout)
         let engine = HTTPEngine(configuration: configuration)
         var extraHeaders: [(String, String)] = [("User-Agent", "swift-smolagents/\(SmolVersion.current)")]
         if let billTo { extraHeaders.append(("X-HF-Bill-To", billTo)) }

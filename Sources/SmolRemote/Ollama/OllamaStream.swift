@@ -152,8 +152,9 @@ enum OllamaGenerateLines: OllamaEndpointKind {
 struct OllamaFraming<Kind: OllamaEndpointKind>: DeltaFraming {
     private var parser = NDJSONParser()
     private var decoder = OllamaStreamDecoder(endpoint: Kind.endpoint)
-    /// An error line that arrived in the same chunk as deltas before it: those are yielded first.
-    private var failure: ModelError?
+    /// An error (an error line, the line limit) met in the same chunk as deltas before it: those are
+    /// yielded first.
+    private var failure = DeferredFailure()
 
     init() {}
 
@@ -165,24 +166,20 @@ struct OllamaFraming<Kind: OllamaEndpointKind>: DeltaFraming {
             do {
                 if let delta = try decoder.decode(line) { deltas.append(delta) }
             } catch {
-                if deltas.isEmpty { throw error }
-                failure = error
-                break
+                return try failure.deliver(deltas, then: error)
             }
-            if decoder.done { break }
+            if decoder.done { return deltas }
         }
+        if let error = parser.pendingFailure { return try failure.deliver(deltas, then: error) }
         return deltas
     }
 
-    mutating func takeFailure() -> ModelError? {
-        defer { failure = nil }
-        return failure
-    }
+    mutating func takeFailure() -> ModelError? { failure.take() }
 
     mutating func finish() throws(ModelError) -> [ChatMessageStreamDelta] {
         var deltas: [ChatMessageStreamDelta] = []
         let incomplete = parser.hasIncompleteLine
-        for line in parser.finish() where !decoder.done {
+        for line in try parser.finish() where !decoder.done {
             do {
                 if let delta = try decoder.decode(line) { deltas.append(delta) }
             } catch {

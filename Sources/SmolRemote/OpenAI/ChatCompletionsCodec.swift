@@ -21,8 +21,9 @@ public enum ChatCompletionsCodec {
     /// Decodes a non-streamed response into a message (`raw` holds the whole response).
     ///
     /// Tool-call arguments are kept exactly as sent (a JSON string, parsed on demand with
-    /// ``/SmolCore/parseJSONIfNeeded(_:)``). A missing or `null` usage is zero usage; an error object, no
-    /// choices, or undecodable JSON is a ``/SmolCore/ModelError`` carrying the payload.
+    /// ``/SmolCore/parseJSONIfNeeded(_:)``). A missing or `null` usage is unknown usage (`tokenUsage` `nil`, as
+    /// smolagents' `token_usage: null`), not zero tokens; an error object, no choices, or undecodable
+    /// JSON is a ``/SmolCore/ModelError`` carrying the payload.
     public static func decodeResponse(_ bytes: [UInt8]) throws(ModelError) -> ChatMessage {
         let json: JSONValue
         do {
@@ -46,9 +47,16 @@ public enum ChatCompletionsCodec {
             content: try content(message["content"], payload: json),
             toolCalls: try toolCalls(message["tool_calls"], payload: json),
             raw: json,
-            tokenUsage: usage(json["usage"]),
+            tokenUsage: reportedUsage(json["usage"]),
             reasoningContent: message["reasoning_content"]?.stringValue ?? message["reasoning"]?.stringValue,
             finishReason: choice["finish_reason"]?.stringValue)
+    }
+
+    /// The usage a response reports: `nil` when `usage` is absent or `null` (the provider did not say,
+    /// which is not the same as zero tokens).
+    static func reportedUsage(_ value: JSONValue?) -> TokenUsage? {
+        guard let value, !value.isNull else { return nil }
+        return usage(value)
     }
 
     /// OpenAI's `usage` object as ``/SmolCore/TokenUsage``; `null`/absent counts are 0, cached and reasoning
@@ -155,6 +163,7 @@ public struct ChatCompletionsStreamDecoder: Sendable {
 struct ChatCompletionsFraming: DeltaFraming {
     private var parser = SSEParser()
     private var decoder = ChatCompletionsStreamDecoder()
+    private var failure = DeferredFailure()
 
     init() {}
 
@@ -163,11 +172,18 @@ struct ChatCompletionsFraming: DeltaFraming {
     mutating func push(_ bytes: ByteBufferView) throws(ModelError) -> [ChatMessageStreamDelta] {
         var deltas: [ChatMessageStreamDelta] = []
         for event in parser.push(bytes) {
-            if let delta = try decoder.decode(event) { deltas.append(delta) }
-            if decoder.isDone { break }
+            do {
+                if let delta = try decoder.decode(event) { deltas.append(delta) }
+            } catch {
+                return try failure.deliver(deltas, then: error)
+            }
+            if decoder.isDone { return deltas }
         }
+        if let overflow = parser.overflowError { return try failure.deliver(deltas, then: overflow) }
         return deltas
     }
+
+    mutating func takeFailure() -> ModelError? { failure.take() }
 
     mutating func finish() throws(ModelError) -> [ChatMessageStreamDelta] {
         var deltas: [ChatMessageStreamDelta] = []

@@ -12,6 +12,9 @@ final class HTTP1Connection: Sendable {
 
     private static let exchangeIDs = Atomic<UInt64>(0)
 
+    /// How many times its compressed size a body may expand to: more is refused as a decompression bomb.
+    static let decompressionRatioLimit = 100
+
     private init(channel: any Channel, handler: NIOLoopBoundBox<HTTP1ExchangeHandler?>) {
         self.channel = channel
         self.handler = handler
@@ -37,7 +40,7 @@ final class HTTP1Connection: Sendable {
                     if let tls { try pipeline.addHandler(NIOSSLClientHandler(context: tls, serverHostname: serverName)) }
                     // Headers are validated once per request by HTTPEngine (HeaderValidation), not on every write.
                     try pipeline.addHTTPClientHandlers(enableOutboundHeaderValidation: false)
-                    if decompression { try pipeline.addHandler(NIOHTTPResponseDecompressor(limit: .ratio(100))) }
+                    if decompression { try pipeline.addHandler(NIOHTTPResponseDecompressor(limit: .ratio(decompressionRatioLimit))) }
                     let handler = HTTP1ExchangeHandler()
                     try pipeline.addHandler(handler)
                     box.value = handler
@@ -77,12 +80,14 @@ final class HTTP1Connection: Sendable {
     }
 
     /// Sends a request and returns when the response head arrives, with the body still to read.
-    func stream(_ request: OutgoingRequest, readTimeout: TimeAmount,
+    /// `firstByteDeadline` bounds the wait for the head and the first body byte, not the whole body: a
+    /// long generation is not a fault, a server that never starts answering is.
+    func stream(_ request: OutgoingRequest, readTimeout: TimeAmount, firstByteDeadline: NIODeadline,
                 finish: @escaping @Sendable (Bool) -> Void) async throws -> StreamedResponse {
         let id = Self.exchangeIDs.add(1, ordering: .relaxed).newValue
         return try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { continuation in
-                start(id: id, request, readTimeout: readTimeout, deadline: .distantFuture,
+                start(id: id, request, readTimeout: readTimeout, deadline: firstByteDeadline,
                       waiter: .stream(continuation, self), finish: finish)
             }
         } onCancel: {

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import NIOHTTPCompression
 
 /// Runs one request/response exchange at a time on an HTTP/1.1 connection, on its event loop.
 ///
@@ -130,6 +131,8 @@ final class HTTP1ExchangeHandler: ChannelInboundHandler {
                 }
                 body.writeBuffer(&chunk)
             case .streaming:
+                // The deadline of a stream bounds the wait for its first byte only (see `stream`).
+                if received == 0, chunk.readableBytes > 0 { deadline = .distantFuture }
                 received += chunk.readableBytes
                 if case .stopProducing = source?.yield(contentsOf: CollectionOfOne(chunk)) { paused = true }
             case .idle, .awaitingHead, .closed:
@@ -167,15 +170,28 @@ final class HTTP1ExchangeHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if error is HTTPParserError {
+        switch error {
+        case is HTTPParserError:
             fail(TransportError.malformedResponse("\(error)"))
-        } else {
+        case NIOHTTPDecompression.DecompressionError.limit:
+            fail(TransportError.decompressionLimit(ratio: HTTP1Connection.decompressionRatioLimit))
+        case let error as NIOHTTPDecompression.DecompressionError:
+            fail(TransportError.decompressionFailed("\(error)"))
+        case let error as NIOHTTPDecompression.ExtraDecompressionError:
+            fail(TransportError.decompressionFailed("\(error)"))
+        default:
             fail(error)
         }
         context.close(promise: nil)
     }
 
     // MARK: - Progress
+
+    /// Whether the exchange collects the whole body (rather than streaming it).
+    private var waiterIsCollect: Bool {
+        if case .collect = waiter { return true }
+        return false
+    }
 
     private var collectLimit: Int? {
         if case .collect(_, let limit) = waiter { return limit }
@@ -275,7 +291,7 @@ final class HTTP1ExchangeHandler: ChannelInboundHandler {
         guard id == exchangeID, phase == .awaitingHead || phase == .collecting || phase == .streaming else { return }
         let now = NIODeadline.now()
         if now >= deadline {
-            fail(TransportError.deadlineExceeded)
+            fail(phase == .collecting || waiterIsCollect ? TransportError.deadlineExceeded : TransportError.firstByteDeadlineExceeded)
         } else if paused {
             // The consumer holds reads back: that silence is not the server's.
             lastActivity = now

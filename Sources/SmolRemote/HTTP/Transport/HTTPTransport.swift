@@ -89,7 +89,7 @@ final class HTTPTransport: Sendable {
         return pools.withLock { $0[origin]?.idleCount ?? 0 }
     }
 
-    /// Sends a request and reads the whole response.
+    /// Sends a request and reads the whole response before `deadline`.
     func collect(_ request: OutgoingRequest, origin: Origin, limit: Int, deadline: NIODeadline) async throws -> CollectedResponse {
         let readTimeout = TimeAmount(settings.readTimeout)
         return try await withConnection(to: origin) { connection, finish in
@@ -97,11 +97,12 @@ final class HTTPTransport: Sendable {
         }
     }
 
-    /// Sends a request and returns at the response head.
-    func stream(_ request: OutgoingRequest, origin: Origin) async throws -> StreamedResponse {
+    /// Sends a request and returns at the response head. `firstByteDeadline` bounds the wait for the
+    /// head and the first byte of the body; after that only the read timeout applies.
+    func stream(_ request: OutgoingRequest, origin: Origin, firstByteDeadline: NIODeadline) async throws -> StreamedResponse {
         let readTimeout = TimeAmount(settings.readTimeout)
         return try await withConnection(to: origin) { connection, finish in
-            try await connection.stream(request, readTimeout: readTimeout, finish: finish)
+            try await connection.stream(request, readTimeout: readTimeout, firstByteDeadline: firstByteDeadline, finish: finish)
         }
     }
 

@@ -16,25 +16,28 @@ public struct ResponseBody: AsyncSequence, Sendable {
 
     let base: Producer
     let secrets: [Secret]
+    /// The server, for error messages (`Host` header form).
+    var host: String? = nil
 
     /// Iterates the chunks; transport failures are thrown as ``/SmolCore/ModelError``s with secrets redacted.
     public struct AsyncIterator: AsyncIteratorProtocol {
         var base: Producer.AsyncIterator
         let secrets: [Secret]
+        let host: String?
 
         /// The next chunk, or `nil` at the end of the body.
         public mutating func next() async throws -> ByteBuffer? {
             do {
                 return try await base.next()
             } catch {
-                throw HTTPFailure.modelError(from: error, secrets: secrets)
+                throw HTTPFailure.modelError(from: error, secrets: secrets, host: host)
             }
         }
     }
 
     /// Starts iterating the body (a body can be iterated once).
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(base: base.makeAsyncIterator(), secrets: secrets)
+        AsyncIterator(base: base.makeAsyncIterator(), secrets: secrets, host: host)
     }
 }
 

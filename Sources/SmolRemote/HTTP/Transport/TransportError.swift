@@ -9,6 +9,8 @@ enum TransportError: Error, Sendable {
     case readTimeout
     /// The whole exchange outlived its deadline (the total timeout).
     case deadlineExceeded
+    /// A stream's head or first body byte did not arrive before its deadline (the total timeout).
+    case firstByteDeadlineExceeded
     /// The connection closed before any byte of the response: on a reused connection this is the
     /// server having dropped an idle keep-alive connection, and the request is sent again once.
     case closedBeforeResponse
@@ -20,6 +22,10 @@ enum TransportError: Error, Sendable {
     case invalidURL(String)
     /// The server's response could not be read as HTTP/1.1.
     case malformedResponse(String)
+    /// A compressed body expanded past `ratio` times its compressed size: a likely decompression bomb.
+    case decompressionLimit(ratio: Int)
+    /// A compressed body could not be inflated (corrupt or truncated gzip/deflate data).
+    case decompressionFailed(String)
 }
 
 /// A complete (non-streamed) response as the transport read it.
