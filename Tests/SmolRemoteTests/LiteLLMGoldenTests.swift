@@ -116,12 +116,6 @@ struct LiteLLMGoldenTests {
         #expect(LiteLLMGolden.scenarioNames(ollama: true).count >= 6)
     }
 
-    @Test("the ollama/ function prompt prints tools as Python prints a dict")
-    func pythonLiteral() {
-        #expect(Python.repr(JSONValue.object(["a": [1, 2.5, true, .null], "b's": "it's \"x\"\n", "c": "é"])
-                    == #"{'a': [1, 2.5, True, None], "b's": 'it\'s "x"\n', 'c': 'é'}"#)
-    }
-
     @Test("a generate stream whose reply starts as JSON is held and read back as a tool call")
     func generateStreamToolCall() throws {
         var decoder = OllamaStreamDecoder(endpoint: .generate)
