@@ -98,7 +98,7 @@ struct LiteLLMGoldenTests {
             // when absent), so an agent still sees the tokens a streamed call spent.
             let lines = try (ndjson.map { String(decoding: $0, as: UTF8.self) } ?? "")
                 .split(whereSeparator: \.isNewline).map { try JSONValue(parsing: String($0)) }
-            let done = try #require(ndjson == nil ? Optional(reply) : lines.last { $0["done"] == true },
+            let done = try #require(ndjson == nil ? Optional(reply) : lines.last(where: { $0["done"] == true }),
                                     "\(name): no done line in the NDJSON reply")
             #expect(answer.tokenUsage == TokenUsage(inputTokens: done["prompt_eval_count"]?.intValue ?? 0,
                                                     outputTokens: done["eval_count"]?.intValue ?? 0), "\(name)")
