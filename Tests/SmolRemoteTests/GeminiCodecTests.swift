@@ -119,16 +119,10 @@ struct GeminiCodecTests {
         let responses = try GeminiGolden.responses()
         let bytes = Array(JSONEmitter().string(from: try #require(responses["message"])).utf8)
         let message = try GeminiCodec.decodeResponse(bytes)
-        #expect(message.text == "Let me look that up.")
-        #expect(message.reasoningContent == "The user wants weather.")
-        #expect(message.toolCalls == [ChatMessageToolCall(
-            id: "call_0", function: ChatMessageToolCallFunction(name: "get_weather", arguments: ["city": "Paris"]))])
-        #expect(message.tokenUsage == TokenUsage(inputTokens: 55, outputTokens: 20, cachedInputTokens: 20,
-                                                 reasoningTokens: 8))
-        #expect(message.finishReason == "STOP")
-        // The SDK parsed the same reply: the same call arguments.
-        let sdkParts = try #require(responses["sdk_message"]?["candidates"]?[0]?["content"]?["parts"]?.arrayValue)
-        #expect(sdkParts.compactMap { $0["function_call"]?["args"] }.first == message.toolCalls?.first?.function.arguments)
+        // The SDK parsed the same reply: text, thoughts, the call, usage and finish reason are its.
+        let expected = try SDKExpectation.gemini([try #require(responses["sdk_message"])])
+        #expect(!expected.calls.isEmpty && expected.text != nil && expected.reasoning != nil && expected.usage.reasoningTokens != nil)
+        expected.check(message)
     }
 
     @Test("error bodies, blocked prompts and empty candidates are decoding errors carrying the payload", arguments: [
@@ -151,21 +145,10 @@ struct GeminiCodecTests {
         let deltas = try GeminiGolden.deltas(try GeminiGolden.streamBody(), size: size)
         #expect(deltas.compactMap(\.tokenUsage).count == 1)
         let message = try agglomerateStreamDeltas(deltas)
-        #expect(message.text == "Let me look that up.")
-        #expect(message.reasoningContent == "Weather: use the tool.")
-        #expect(message.toolCalls == [
-            ChatMessageToolCall(id: "fc_1", function: ChatMessageToolCallFunction(
-                name: "get_weather", arguments: #"{"city": "Paris"}"#)),
-            ChatMessageToolCall(id: "call_1", function: ChatMessageToolCallFunction(
-                name: "final_answer", arguments: #"{"answer": "soon"}"#)),
-        ])
-        #expect(message.tokenUsage == TokenUsage(inputTokens: 55, outputTokens: 38, cachedInputTokens: 20,
-                                                 reasoningTokens: 8))
-        #expect(message.finishReason == "STOP")
-        let sdk = try #require(try GeminiGolden.responses()["sdk_stream"]?.arrayValue)
-        let sdkArgs = sdk.flatMap { $0["candidates"]?[0]?["content"]?["parts"]?.arrayValue ?? [] }
-            .compactMap { $0["function_call"]?["args"] }
-        #expect(sdkArgs == message.toolCalls?.map { parseJSONIfNeeded($0.function.arguments) })
+        // The SDK's chunks for the same stream: texts and thoughts concatenated, the calls, the last usage.
+        let expected = try SDKExpectation.gemini(try #require(try GeminiGolden.responses()["sdk_stream"]?.arrayValue))
+        #expect(expected.calls.count == 2 && expected.text != nil && expected.reasoning != nil)
+        expected.check(message, "chunk size \(size)")
     }
 
     @Test("an error chunk is a stream error carrying the payload")

@@ -92,6 +92,16 @@ struct LiteLLMGoldenTests {
         if let usage = parsed["usage"], !usage.isNull {
             #expect(answer.tokenUsage == TokenUsage(inputTokens: usage["prompt_tokens"]?.intValue ?? -1,
                                                     outputTokens: usage["completion_tokens"]?.intValue ?? -1), "\(name)")
+        } else {
+            // LiteLLM's streamed parse carries no usage (`parsed.usage` is null). Ours is deliberately Ollama's own
+            // counters from the `done: true` line (OllamaStreamDecoder: `prompt_eval_count` / `eval_count`, zero
+            // when absent), so an agent still sees the tokens a streamed call spent.
+            let lines = try (ndjson.map { String(decoding: $0, as: UTF8.self) } ?? "")
+                .split(whereSeparator: \.isNewline).map { try JSONValue(parsing: String($0)) }
+            let done = try #require(ndjson == nil ? Optional(reply) : lines.last(where: { $0["done"] == true }),
+                                    "\(name): no done line in the NDJSON reply")
+            #expect(answer.tokenUsage == TokenUsage(inputTokens: done["prompt_eval_count"]?.intValue ?? 0,
+                                                    outputTokens: done["eval_count"]?.intValue ?? 0), "\(name)")
         }
     }
 

@@ -129,10 +129,9 @@ struct StructuredGenerationTests {
         var text = ""
         for try await delta in model.generateStream(question, options: options) { text += delta.content ?? "" }
         #expect(text == answer.text)
-        if answer.finishReason == "stop" {
-            let object = try JSONValue(parsing: text)
-            #expect(object["thought"]?.stringValue != nil && object["code"]?.stringValue != nil)
-        }
+        #expect(answer.finishReason == "stop", "the document did not close within the token limit")
+        let object = try JSONValue(parsing: text)
+        #expect(object["thought"]?.stringValue != nil && object["code"]?.stringValue != nil)
     }
 
     @Test("an unsupported schema keyword fails before generation, naming the keyword and where it is")

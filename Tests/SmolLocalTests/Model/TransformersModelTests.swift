@@ -14,6 +14,28 @@ private struct SmolLM2Reference {
 
     var chat: JSONValue { json["chat"] ?? .null }
 
+    /// The capital question's greedy answer as transformers gave it: the new ids before EOS, transformers' decoded
+    /// text without the EOS token's own text (as the vocabulary spells it), and the usage that implies.
+    struct ChatAnswer {
+        var ids: [Int32]
+        var text: String
+        var usage: TokenUsage
+    }
+
+    func chatAnswer(_ tokenizer: Tokenizer) throws -> ChatAnswer {
+        let eos = try #require(json["eos_token_id"]?.intValue)
+        let newIDs = try #require(chat["greedy_new_ids"]?.arrayValue).compactMap(\.intValue)
+        let inputIDs = try #require(chat["input_ids"]?.arrayValue)
+        try #require(chat["stopped_at_eos"] == true, "the reference answer ended at EOS")
+        let beforeEOS = Array(newIDs.prefix { $0 != eos })
+        try #require(beforeEOS.count == newIDs.count - 1, "EOS is the last new id, and only there")
+        let greedy = try #require(chat["greedy_text"]?.stringValue)
+        let eosText = try #require(tokenizer.token(for: Int32(eos)))
+        try #require(greedy.hasSuffix(eosText), "\(greedy.debugDescription) ends with EOS \(eosText.debugDescription)")
+        return ChatAnswer(ids: beforeEOS.map(Int32.init), text: String(greedy.dropLast(eosText.count)),
+                          usage: TokenUsage(inputTokens: inputIDs.count, outputTokens: beforeEOS.count))
+    }
+
     func prompt(named name: String) throws -> JSONValue {
         let prompts = try #require(json["prompts"]?.arrayValue)
         return try #require(prompts.first { $0["name"]?.stringValue == name })
@@ -44,21 +66,23 @@ struct TransformersModelSmolLM2Tests {
     @Test("greedy answer to the capital question is transformers' answer, with its token usage")
     func capitalOfFrance() async throws {
         let model = try smolLM2()
+        let expected = try SmolLM2Reference().chatAnswer(model.checkpoint.tokenizer)
         let answer = try await model.generate(capitalQuestion, options: GenerateOptions())
-        #expect(answer.text == "The capital of France is Paris.")
+        #expect(answer.text == expected.text)
         #expect(answer.role == .assistant)
-        #expect(answer.tokenUsage == TokenUsage(inputTokens: 37, outputTokens: 7))
+        #expect(answer.tokenUsage == expected.usage)
         #expect(answer.finishReason == "stop")
     }
 
     @Test("streaming yields the same text as generate, and the usage exactly once")
     func streamEqualsGenerate() async throws {
         let model = try smolLM2()
+        let expected = try SmolLM2Reference().chatAnswer(model.checkpoint.tokenizer)
         var deltas: [ChatMessageStreamDelta] = []
         for try await delta in model.generateStream(capitalQuestion, options: GenerateOptions()) { deltas.append(delta) }
         #expect(deltas.count > 3)
-        #expect(deltas.compactMap(\.content).joined() == "The capital of France is Paris.")
-        #expect(deltas.compactMap(\.tokenUsage) == [TokenUsage(inputTokens: 37, outputTokens: 7)])
+        #expect(deltas.compactMap(\.content).joined() == expected.text)
+        #expect(deltas.compactMap(\.tokenUsage) == [expected.usage])
         #expect(deltas.last?.finishReason == "stop")
     }
 
@@ -79,20 +103,37 @@ struct TransformersModelSmolLM2Tests {
     @Test("a stop sequence that ends inside a token stops there, streamed or not (smolagents #1703)")
     func stopInsideToken() async throws {
         let model = try smolLM2()
-        let options = GenerateOptions(stopSequences: ["Par"])
+        let expected = try SmolLM2Reference().chatAnswer(model.checkpoint.tokenizer)
+        let stop = "Par"
+        // The cut: transformers' answer up to the stop sequence, which must end inside one of its tokens.
+        let cut = try #require(expected.text.range(of: stop), "the reference answer contains \(stop.debugDescription)")
+        let stopped = String(expected.text[..<cut.lowerBound])
+        var tokenEnds: Set<String.Index> = []
+        for count in 1...expected.ids.count {
+            let text = try model.checkpoint.tokenizer.decode(Array(expected.ids.prefix(count)))
+            if expected.text.hasPrefix(text) { tokenEnds.insert(expected.text.index(expected.text.startIndex, offsetBy: text.count)) }
+        }
+        try #require(!tokenEnds.contains(cut.upperBound), "\(stop.debugDescription) ends inside a token of the answer")
+        let options = GenerateOptions(stopSequences: [stop])
         let answer = try await model.generate(capitalQuestion, options: options)
-        #expect(answer.text == "The capital of France is ")
+        #expect(answer.text == stopped)
         var streamed = ""
         for try await delta in model.generateStream(capitalQuestion, options: options) { streamed += delta.content ?? "" }
-        #expect(streamed == "The capital of France is ")
+        #expect(streamed == stopped)
     }
 
     @Test("max_new_tokens per call wins over the model's limit")
     func perCallLimit() async throws {
         let model = try smolLM2()
-        let answer = try await model.generate(capitalQuestion, options: GenerateOptions(parameters: ["max_new_tokens": 3]))
-        #expect(answer.text == "The capital of")
-        #expect(answer.tokenUsage?.outputTokens == 3)
+        let expected = try SmolLM2Reference().chatAnswer(model.checkpoint.tokenizer)
+        let limit = 3
+        try #require(expected.ids.count > limit, "the reference answer is longer than the limit")
+        // Transformers' first `limit` tokens, as text: a prefix of its answer.
+        let firstTokens = try model.checkpoint.tokenizer.decode(Array(expected.ids.prefix(limit)))
+        #expect(expected.text.hasPrefix(firstTokens) && firstTokens.count < expected.text.count)
+        let answer = try await model.generate(capitalQuestion, options: GenerateOptions(parameters: ["max_new_tokens": .int(limit)]))
+        #expect(answer.text == firstTokens)
+        #expect(answer.tokenUsage?.outputTokens == limit)
         #expect(answer.finishReason == "length")
     }
 
@@ -117,8 +158,9 @@ struct TransformersModelSmolLM2Tests {
             if delta.content != nil { received += 1 }
             if received == 3 { break }
         }
+        let expected = try SmolLM2Reference().chatAnswer(model.checkpoint.tokenizer)
         let answer = try await model.generate(capitalQuestion, options: GenerateOptions())
-        #expect(answer.text == "The capital of France is Paris.")
+        #expect(answer.text == expected.text)
     }
 
     @Test("unsupported response formats, unknown parameters and images are typed errors before any decoding")

@@ -39,14 +39,13 @@ struct TemplateErrorTests {
     @Test("a syntax error names the line and column and reads well")
     func syntaxPosition() throws {
         #expect(throws: ChatTemplateError.self) { try ChatTemplate(source: "ok\n  {{ 1 + }}") }
-        do {
-            _ = try ChatTemplate(source: "ok\nline two {% for x in %}")
-        } catch {
-            #expect(error.kind == .syntax)
-            #expect(error.line == 2)
-            #expect(error.column > 10)
-            #expect(error.description.hasPrefix("chat template line 2, column "))
+        let error = try #require(throws: ChatTemplateError.self) {
+            try ChatTemplate(source: "ok\nline two {% for x in %}")
         }
+        #expect(error.kind == .syntax)
+        #expect(error.line == 2)
+        #expect(error.column > 10)
+        #expect(error.description.hasPrefix("chat template line 2, column "))
     }
 
     @Test("unknown filter and test names fail at parse time, except inside an if, as jinja2's compiler decides")

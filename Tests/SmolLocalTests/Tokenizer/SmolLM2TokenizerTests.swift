@@ -47,18 +47,38 @@ struct SmolLM2TokenizerTests {
         }
     }
 
-    @Test("special token ids come from the GGUF metadata")
+    @Test("special token ids come from the GGUF metadata, and EOS is transformers' (smollm2-reference.json)")
     func specialTokens() throws {
         let tokenizer = try Tokenizer(gguf: smolLM2Vocabulary())
         let (root, _) = try Self.entries()
         let control = try #require(root["control_token_ids"]?.arrayValue).compactMap { $0.intValue.map(Int32.init) }
         #expect(tokenizer.specialTokenIDs == Set(control))
-        #expect(tokenizer.bosTokenID == 1 && tokenizer.eosTokenID == 2 && tokenizer.paddingTokenID == 2)
-        #expect(tokenizer.token(for: 2) == "<|im_end|>")
-        #expect(tokenizer.encode("Hi", addSpecialTokens: true) == tokenizer.encode("Hi"))  // add_bos_token = false
-        // The reference greedy answer from the spec: "The capital of France is Paris.<|im_end|>".
-        #expect(
-            try tokenizer.decode([504, 3575, 282, 4649, 314, 7042, 30, 2], skipSpecialTokens: true)
-                == "The capital of France is Paris.")
+        // The ids as the file stores them (raw metadata, not the vocabulary's interpretation).
+        let metadata = try GGUFFile(path: try FixturePaths.smolLM2GGUF()).metadata
+        let bos = try #require(metadata.int("tokenizer.ggml.bos_token_id"))
+        let padding = try #require(metadata.int("tokenizer.ggml.padding_token_id"))
+        #expect(tokenizer.bosTokenID == Int32(bos) && tokenizer.paddingTokenID == Int32(padding))
+        if metadata.bool("tokenizer.ggml.add_bos_token") == false {
+            #expect(tokenizer.encode("Hi", addSpecialTokens: true) == tokenizer.encode("Hi"))
+        } else {
+            #expect(tokenizer.encode("Hi", addSpecialTokens: true) == [Int32(bos)] + tokenizer.encode("Hi"))
+        }
+        // transformers' EOS and its greedy answer: the ids before EOS are the tokenization of a recorded text, so the
+        // rest of transformers' decoded answer is the EOS token's text.
+        let reference = try JSONValue(parsing: [UInt8](FixturePaths.data(FixturePaths.fixture("smollm2-reference.json"))))
+        let eos = try #require(reference["eos_token_id"]?.intValue)
+        #expect(tokenizer.eosTokenID == Int32(eos))
+        #expect(metadata.int("tokenizer.ggml.eos_token_id") == eos)
+        let newIDs = try #require(reference["chat"]?["greedy_new_ids"]?.arrayValue).compactMap { $0.intValue.map(Int32.init) }
+        let greedyText = try #require(reference["chat"]?["greedy_text"]?.stringValue)
+        try #require(newIDs.last == Int32(eos))
+        let answerCase = try #require(reference["tokenizer_cases"]?.arrayValue?.first {
+            $0["ids"]?.arrayValue?.compactMap { $0.intValue.map(Int32.init) } == Array(newIDs.dropLast())
+        }, "a tokenizer case holds the answer before EOS")
+        let answerText = try #require(answerCase["text"]?.stringValue)
+        try #require(greedyText.hasPrefix(answerText))
+        #expect(tokenizer.token(for: Int32(eos)) == String(greedyText.dropFirst(answerText.count)))
+        #expect(try tokenizer.decode(newIDs) == greedyText)
+        #expect(try tokenizer.decode(newIDs, skipSpecialTokens: true) == answerText)
     }
 }
