@@ -10,8 +10,12 @@ extension TemplateRenderer {
             let attributeName = parameters.optional("attribute")
             try parameters.finish()
             var parts: [String] = []
+            var bytes = 0
             for element in try iterate(value) {
                 parts.append(string(try attributeName.map { a throws(EvaluationFailure) in try attributePath(a, of: element) } ?? element))
+                // Sized before joining: a long separator between many parts can be far larger than the input.
+                bytes += parts[parts.count - 1].utf8.count + (parts.count > 1 ? separator.utf8.count : 0)
+                try TemplateText.checkSize(bytes, limits.maxOutputBytes)
             }
             return .string(parts.joined(separator: separator))
         case "map":
@@ -75,12 +79,17 @@ extension TemplateRenderer {
                 }
                 var seen: [TemplateValue] = []
                 var result: [TemplateValue] = []
-                for (element, key) in zip(elements, keys) where !seen.contains(where: { TemplateOperators.equals($0, key) }) {
+                for (element, key) in zip(elements, keys) {
+                    // The keys seen so far are compared one by one: quadratic, so each comparison is paid for.
+                    try work.charge(seen.count)
+                    guard !seen.contains(where: { TemplateOperators.equals($0, key) }) else { continue }
                     seen.append(key)
                     result.append(element)
                 }
                 return .iterator(result)
             }
+            // A comparison sort: about n log n comparisons.
+            try work.charge(keys.count * (Int.bitWidth - keys.count.leadingZeroBitCount))
             let order = try Self.stableOrder(keys)
             if name == "min" { return order.first.map { elements[$0] } ?? .undefined(hint: "No aggregated item, sequence was empty.") }
             if name == "max" {
@@ -136,6 +145,8 @@ extension TemplateRenderer {
             try parameters.finish()
             for element in try iterate(value) {
                 let term = try attributeName.map { a throws(EvaluationFailure) in try attributePath(a, of: element) } ?? element
+                // Summing lists or strings copies the running total each time: quadratic unless paid for.
+                try work.charge(TemplateWorkMeter.shallowSize(total) + TemplateWorkMeter.shallowSize(term))
                 total = try TemplateOperators.apply(.add, total, term, limits: limits)
             }
             return total

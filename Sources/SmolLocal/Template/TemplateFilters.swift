@@ -5,8 +5,17 @@ extension TemplateRenderer {
         throws(ChatTemplateError) -> TemplateValue
     {
         let (positional, keywords) = try evaluateArguments(arguments)
+        // Most filters walk their input; these few do not (unless it is a string, whose length is counted).
+        if case .string = value {
+            try spend(TemplateWorkMeter.shallowSize(value), at: location)
+        } else if !Self.constantTimeFilters.contains(name) {
+            try spend(TemplateWorkMeter.shallowSize(value), at: location)
+        }
         return try located(location) { () throws(EvaluationFailure) in try filter(name, value, positional, keywords) }
     }
+
+    /// Filters whose cost does not grow with a list or dict input.
+    static let constantTimeFilters: Set<String> = ["length", "count", "first", "last", "default", "d", "attr", "int", "float", "abs", "round"]
 
     /// Applies the jinja2 filter `name` (with transformers' `tojson`).
     func filter(_ name: String, _ value: TemplateValue, _ positional: [TemplateValue], _ keywords: [(String, TemplateValue)])
@@ -66,7 +75,7 @@ extension TemplateRenderer {
             let new = string(try parameters.required("new"))
             let count = parameters.optional("count")?.integerValue ?? -1
             try parameters.finish()
-            return .string(TemplateText.replace(string(value), old, new, count: count))
+            return .string(try TemplateText.replace(string(value), old, new, count: count, maxBytes: limits.maxOutputBytes))
         case "default", "d":
             let fallback = parameters.optional("default_value") ?? .string("")
             let boolean = parameters.optional("boolean")?.isTruthy ?? false
@@ -87,7 +96,12 @@ extension TemplateRenderer {
             try parameters.finish()
             let prefix: String
             if case .string(let text) = width { prefix = text } else { prefix = String(repeating: " ", count: max(width.integerValue ?? 4, 0)) }
-            return .string(TemplateText.indent(string(value), by: prefix, first: first, blank: blank))
+            // Every line gets the prefix: a long prefix on many short lines multiplies the size.
+            let text = string(value)
+            let lines = text.utf8.reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
+            let (prefixBytes, overflow) = prefix.utf8.count.multipliedReportingOverflow(by: lines)
+            try TemplateText.checkSize(overflow ? Int.max : text.utf8.count + prefixBytes, limits.maxOutputBytes)
+            return .string(TemplateText.indent(text, by: prefix, first: first, blank: blank))
         case "wordcount":
             try parameters.finish()
             var count = 0
