@@ -7,6 +7,7 @@ import Testing
 ///
 /// Each run is bounded in time (`FUZZ_SECONDS`, default 3) so that it belongs in the normal test command,
 /// and seeded (`FUZZ_SEED`), so a failure reproduces: the failing input's number and bytes are reported.
+/// Long campaigns: `FUZZ_SECONDS=600 FUZZ_SEED=7 FUZZ_SAVE_DIR=/tmp/fuzz swift test --filter Fuzz`.
 struct FuzzMutator {
     /// SplitMix64: tiny, fast, and the same sequence on every platform.
     struct Random: RandomNumberGenerator {
@@ -134,7 +135,11 @@ struct FuzzMutator {
         var report = Report()
         let clock = ContinuousClock()
         let start = clock.now
+        // A crash ends the process before any report: with FUZZ_SAVE_DIR set, each input is written out first,
+        // so the one that crashed is left on disk (slower; for long campaigns, not the normal test run).
+        let savePath = environment["FUZZ_SAVE_DIR"].map { $0 + "/current-" + name }
         func check(_ input: [UInt8], _ label: String) {
+            if let savePath { _ = FileManager.default.createFile(atPath: savePath, contents: Data(input)) }
             let began = clock.now
             if body(input) { report.accepted += 1 }
             let took = clock.now - began
