@@ -30,7 +30,8 @@ extension TemplateRenderer {
             let sortKeys = parameters.optional("sort_keys")?.isTruthy ?? false
             try parameters.finish()
             return .string(try TemplateJSON.dumps(
-                value, ensureASCII: ensureASCII, indent: indent, separators: separators, sortKeys: sortKeys))
+                value, ensureASCII: ensureASCII, indent: indent, separators: separators, sortKeys: sortKeys,
+                maxBytes: limits.maxOutputBytes))
         case "trim":
             let characters = parameters.optional("chars") ?? .none
             try parameters.finish()

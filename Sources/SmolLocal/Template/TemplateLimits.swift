@@ -36,7 +36,7 @@ public struct TemplateLimits: Sendable, Equatable {
     public var maxCollectionLength: Int
     /// The most work one render may do, in steps: an element that a list or dict operation builds or walks,
     /// or 16 bytes of a string built, compared or written, is one step; an expression evaluated, block
-    /// rendered or loop iteration is 4; a macro call 32 more.
+    /// rendered or loop iteration is 4; a macro call 96 more.
     ///
     /// The other limits bound each thing separately, but within them a template can still do exponential or
     /// quadratic work (a macro calling itself twice per level, 40 levels deep; 100,000 loop iterations that

@@ -18,11 +18,11 @@ final class TemplateWorkMeter {
 
     /// One step is about what copying or comparing one element costs (some 25 ns); evaluating an
     /// expression, rendering a block or starting a loop iteration costs several, a macro call (a frame, an
-    /// output capture, argument binding) a few dozen. Measured on the doubling-macro and range templates,
+    /// output capture, argument binding) about a hundred. Measured on the doubling-macro and range templates,
     /// so that both kinds of runaway template stop after about the same time.
     static let expressionSteps = 4
     /// The steps of one macro call, on top of its expressions.
-    static let callSteps = 32
+    static let callSteps = 96
 
     /// Spends `steps`, or fails with ``TemplateLimits/Limit/work`` when the budget is exhausted.
     @inline(__always)
