@@ -137,9 +137,14 @@ struct FuzzMutator {
         let start = clock.now
         // A crash ends the process before any report: with FUZZ_SAVE_DIR set, each input is written out first,
         // so the one that crashed is left on disk (slower; for long campaigns, not the normal test run).
-        let savePath = environment["FUZZ_SAVE_DIR"].map { $0 + "/current-" + name }
+        // One descriptor rewritten in place: two system calls per input instead of a file creation.
+        let saved = environment["FUZZ_SAVE_DIR"].map { open($0 + "/current-" + name, O_WRONLY | O_CREAT, 0o644) } ?? -1
+        defer { if saved >= 0 { close(saved) } }
         func check(_ input: [UInt8], _ label: String) {
-            if let savePath { _ = FileManager.default.createFile(atPath: savePath, contents: Data(input)) }
+            if saved >= 0 {
+                _ = ftruncate(saved, 0)
+                _ = input.withUnsafeBytes { pwrite(saved, $0.baseAddress, $0.count, 0) }
+            }
             let began = clock.now
             if body(input) { report.accepted += 1 }
             let took = clock.now - began
