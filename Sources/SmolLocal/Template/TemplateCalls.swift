@@ -23,7 +23,8 @@ extension TemplateRenderer {
         case .method(let receiver, let name):
             // String methods walk the receiver, and searching (find, count, split, replace) compares the
             // needle at each position: receiver size times needle size bounds both.
-            var steps = TemplateWorkMeter.shallowSize(receiver)
+            // List methods (`count`, `index`) compare the needle with every element, deeply.
+            var steps = TemplateWorkMeter.deepSize(receiver, cap: work.remaining)
             if case .string = receiver, let needle = positional.first ?? keywords.first?.1, case .string = needle {
                 let (product, overflow) = steps.multipliedReportingOverflow(by: TemplateWorkMeter.shallowSize(needle))
                 steps = overflow ? Int.max : product

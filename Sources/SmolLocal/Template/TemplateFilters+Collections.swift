@@ -80,16 +80,22 @@ extension TemplateRenderer {
                 var seen: [TemplateValue] = []
                 var result: [TemplateValue] = []
                 for (element, key) in zip(elements, keys) {
-                    // The keys seen so far are compared one by one: quadratic, so each comparison is paid for.
-                    try work.charge(seen.count)
+                    // The keys seen so far are compared one by one, each comparison walking at most this key:
+                    // quadratic (and deep for nested keys), so every comparison is paid for.
+                    let (steps, overflow) = TemplateWorkMeter.deepSize(key, cap: work.remaining).multipliedReportingOverflow(by: max(seen.count, 1))
+                    try work.charge(overflow ? Int.max : steps)
                     guard !seen.contains(where: { TemplateOperators.equals($0, key) }) else { continue }
                     seen.append(key)
                     result.append(element)
                 }
                 return .iterator(result)
             }
-            // A comparison sort: about n log n comparisons.
-            try work.charge(keys.count * (Int.bitWidth - keys.count.leadingZeroBitCount))
+            // A comparison sort: each key takes part in about log n comparisons, each walking at most the key.
+            let rounds = Int.bitWidth - keys.count.leadingZeroBitCount
+            for key in keys {
+                let (steps, overflow) = TemplateWorkMeter.deepSize(key, cap: work.remaining).multipliedReportingOverflow(by: max(rounds, 1))
+                try work.charge(overflow ? Int.max : steps)
+            }
             let order = try Self.stableOrder(keys)
             if name == "min" { return order.first.map { elements[$0] } ?? .undefined(hint: "No aggregated item, sequence was empty.") }
             if name == "max" {
@@ -125,6 +131,8 @@ extension TemplateRenderer {
             guard let count = size.integerValue, count > 0 else {
                 throw EvaluationFailure(.type, "batch size must be a positive integer")
             }
+            // The last batch is padded to `count` with `fill_with`: an absurd size would allocate it.
+            if !fill.isNone { try TemplateOperators.checkLength(count, limits) }
             var batches: [TemplateValue] = []
             var current: [TemplateValue] = []
             for element in try iterate(value) {

@@ -24,6 +24,8 @@ extension TemplateRenderer {
         var parameters = ParameterReader(function: name, positional, keywords)
         switch name {
         case "tojson":
+            // Converting walks the whole value, which may share its elements many times over.
+            try work.charge(TemplateWorkMeter.deepSize(value, cap: work.remaining))
             let ensureASCII = parameters.optional("ensure_ascii")?.isTruthy ?? false
             let indent = parameters.optional("indent") ?? .none
             let separators = parameters.optional("separators") ?? .none
@@ -96,7 +98,14 @@ extension TemplateRenderer {
             let blank = parameters.optional("blank")?.isTruthy ?? false
             try parameters.finish()
             let prefix: String
-            if case .string(let text) = width { prefix = text } else { prefix = String(repeating: " ", count: max(width.integerValue ?? 4, 0)) }
+            if case .string(let text) = width {
+                prefix = text
+            } else {
+                // Checked before the prefix itself is built: `indent(10**15)` must not allocate a petabyte.
+                let spaces = max(width.integerValue ?? 4, 0)
+                try TemplateText.checkSize(spaces, limits.maxOutputBytes)
+                prefix = String(repeating: " ", count: spaces)
+            }
             // Every line gets the prefix: a long prefix on many short lines multiplies the size.
             let text = string(value)
             let lines = text.utf8.reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }

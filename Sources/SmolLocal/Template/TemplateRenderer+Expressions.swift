@@ -166,9 +166,25 @@ extension TemplateRenderer {
 
     /// Refuses a new list, tuple or dict that nests deeper than the limit, so that a loop wrapping a value in
     /// a literal again and again cannot build a value too deep to print, compare or release.
+    ///
+    /// The walk is paid for node by node: values share their elements, so `{% set x = [x, x] %}` in a loop
+    /// builds in a few steps a value whose walk doubles each time, and an unpaid walk would never end.
     func checkedNesting(_ value: TemplateValue, at location: SourceLocation? = nil) throws(ChatTemplateError) -> TemplateValue {
-        guard value.nestsDeeper(than: limits.maxNestingDepth) else { return value }
-        throw TemplateValue.nestingFailure(limits.maxNestingDepth).located(at: location ?? statementLocation)
+        let limit = limits.maxNestingDepth
+        var pending: [(TemplateValue, Int)] = [(value, 0)]
+        while let (next, depth) = pending.popLast() {
+            let children: [TemplateValue]
+            switch next {
+            case .list(let elements), .tuple(let elements): children = elements
+            case .dict(let dict): children = dict.values
+            default: continue
+            }
+            guard depth < limit else { throw TemplateValue.nestingFailure(limit).located(at: location ?? statementLocation) }
+            // Each element visited costs about what evaluating an expression does.
+            try spend(TemplateWorkMeter.expressionSteps * (1 + children.count), at: location ?? statementLocation)
+            pending.append(contentsOf: children.lazy.map { ($0, depth + 1) })
+        }
+        return value
     }
 
     mutating func evaluateArguments(_ arguments: Arguments) throws(ChatTemplateError)

@@ -52,7 +52,8 @@ final class TemplateWorkMeter {
     }
 
     /// The cost of walking all of `value` (comparing it, say), counted only up to `cap` so that measuring
-    /// costs no more than the budget that is left.
+    /// costs no more than the budget that is left. Each element visited costs as much as an expression: the
+    /// walk itself (and the comparison or conversion it stands for) copies and retains every element.
     static func deepSize(_ value: TemplateValue, cap: Int) -> Int {
         switch value {
         case .list, .tuple, .iterator, .dict: break
@@ -61,7 +62,7 @@ final class TemplateWorkMeter {
         var total = 0
         var pending = [value]
         while let next = pending.popLast() {
-            total += shallowSize(next)
+            total += shallowSize(next) + expressionSteps
             // Stop before queueing more elements than the cap could ever pay for.
             if total > cap { break }
             switch next {

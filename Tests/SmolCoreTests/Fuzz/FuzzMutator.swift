@@ -158,7 +158,9 @@ struct FuzzMutator {
             }
         }
         for (file, bytes) in corpus { check(bytes, "corpus file \(file)") }
-        while clock.now - start < budget, report.inputs < maxInputs {
+        // A campaign (FUZZ_SECONDS given) runs for its time; the normal run also stops at `maxInputs`.
+        let inputCap = environment["FUZZ_SECONDS"] == nil ? maxInputs : .max
+        while clock.now - start < budget, report.inputs < inputCap {
             let input = mutator.next()
             check(input, "input #\(report.inputs) (FUZZ_SEED=\(seed))")
         }

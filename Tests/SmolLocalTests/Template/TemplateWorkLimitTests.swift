@@ -97,12 +97,51 @@ struct TemplateWorkLimitTests {
             "{{ 1|tojson(indent=10 ** 15) }}",
             "{{ range(100000)|list|tojson(indent=1000) }}",
             "{{ range(100000)|list|tojson(separators=('x' * 1000, ': ')) }}",
+            "{{ 'x'|indent(10 ** 15) }}",
+            "{{ '%999999999999d' % 1 }}",
+            "{{ '%.999999999999f' % 1.5 }}",
+            "{% set s = 'y' * 1000000 %}{{ ('%s' * 20) % (" + Array(repeating: "s", count: 20).joined(separator: ", ") + ") }}",
         ]
         for source in sources {
             let (error, elapsed) = try failure(source)
             #expect(error.kind == .limitExceeded(.outputSize), "\(source): \(error)")
             #expect(elapsed < .seconds(3), "\(source)")
         }
+    }
+
+    @Test("padding sizes taken from the template are bounded: batch fill, a negative * precision")
+    func paddingSizes() throws {
+        let (error, elapsed) = try failure("{{ [1]|batch(10 ** 12, fill_with=0)|list }}")
+        #expect(error.kind == .limitExceeded(.collectionLength))
+        #expect(elapsed < .seconds(1))
+        // Python treats a negative precision from `*` as 0 (`%.*f` of 1.5 is "2"); it used to trap in `prefix`.
+        #expect(try ChatTemplate(source: "{{ '%.*s' % (-1, 'abc') }}|{{ '%.*f' % (-1, 1.5) }}").render(context: [:]) == "|2")
+    }
+
+    @Test("values that share their elements (x = [x, x], a namespace holding itself) are walked at a price")
+    func sharedValues() throws {
+        let doubling = "{% set ns = namespace(x=1) %}{% for i in range(60) %}{% set ns.x = [ns.x, ns.x] %}{% endfor %}"
+        for tail in ["", "{{ ns.x }}", "{{ ns.x|tojson }}", "{{ [ns.x]|unique|list }}", "{{ [ns.x, ns.x]|sort }}",
+                     "{{ ns.x.count(1) }}", "{{ ns.x == [1] }}"] {
+            let (error, elapsed) = try failure(doubling + tail)
+            #expect(error.kind == .limitExceeded(.work), "\(tail): \(error)")
+            #expect(elapsed < .seconds(3), "\(tail)")
+        }
+        // Found by the fuzzer (Fixtures/fuzz/jinja/regress-namespace-holds-itself.jinja): printing a namespace
+        // that holds itself recursed until the stack overflowed. Python prints the inner one as {...}.
+        let selfHolding = "{% set ns = namespace(n=0) %}{% set ns.n = ns %}{{ ns.n }}|{{ [ns] }}"
+        #expect(try ChatTemplate(source: selfHolding).render(context: [:])
+            == "<Namespace {'n': <Namespace {...}>}>|[<Namespace {'n': <Namespace {...}>}>]")
+        // Namespaces chained through each other nest as deep as there are namespaces; printing stops at the
+        // runtime nesting bound instead of exhausting the stack.
+        let chain = "{% set ns = namespace(a=0) %}{% for i in range(20000) %}{% set ns.a = namespace(a=ns.a) %}{% endfor %}{{ ns.a|string|length > 0 }}"
+        #expect(try ChatTemplate(source: chain).render(context: [:]) == "True")
+        // Namespaces are not checked for nesting when built, so they can share each other freely: printing
+        // one stops once its text passes the output limit.
+        let tree = "{% set ns = namespace(v=namespace()) %}{% for i in range(60) %}{% set ns.v = namespace(a=ns.v, b=ns.v) %}{% endfor %}{{ ns.v }}"
+        let (error, elapsed) = try failure(tree)
+        #expect(error.kind == .limitExceeded(.outputSize))
+        #expect(elapsed < .seconds(3))
     }
 
     @Test("a small budget is reported with its own limit; the same template within budget renders")
