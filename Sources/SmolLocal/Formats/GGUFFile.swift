@@ -51,10 +51,13 @@ public struct GGUFFile: Sendable {
             throw .malformed(path: path, offset: countsOffset, reason: "tensor count \(tensorCount) / metadata count \(kvCount) cannot fit in the file")
         }
         var metadata = GGUFMetadata()
+        var budget = MetadataBudget(fileSize: file.count)
         for _ in 0..<Int(kvCount) {
             let keyOffset = r.offset
             let key = try r.readGGUFString("metadata key")
-            let value = try GGUFFile.readValue(&r, key: key, depth: 0)
+            // The key, its boxed value and its index entry: a rough upper bound of what one pair costs.
+            try budget.spend(key.utf8.count + 4 * MemoryLayout<GGUFValue>.stride, at: keyOffset, path: path)
+            let value = try GGUFFile.readValue(&r, key: key, file: file, budget: &budget)
             if !metadata.append(key, value) {
                 throw .malformed(path: path, offset: keyOffset, reason: "duplicate metadata key '\(key)'")
             }
@@ -135,13 +138,17 @@ public struct GGUFFile: Sendable {
         byName[name].map { tensors[$0] }
     }
 
-    private static func readValue(_ r: inout ByteReader, key: String, depth: Int) throws(ModelFileError) -> GGUFValue {
+    private static func readValue(_ r: inout ByteReader, key: String, file: MappedFile, budget: inout MetadataBudget)
+        throws(ModelFileError) -> GGUFValue
+    {
         let typeOffset = r.offset
         let type = try r.read(UInt32.self, "type of '\(key)'")
-        return try readValue(&r, type: type, typeOffset: typeOffset, key: key, depth: depth)
+        return try readValue(&r, type: type, typeOffset: typeOffset, key: key, depth: 0, file: file, budget: &budget)
     }
 
-    private static func readValue(_ r: inout ByteReader, type: UInt32, typeOffset: Int, key: String, depth: Int) throws(ModelFileError) -> GGUFValue {
+    private static func readValue(_ r: inout ByteReader, type: UInt32, typeOffset: Int, key: String, depth: Int,
+                                  file: MappedFile, budget: inout MetadataBudget) throws(ModelFileError) -> GGUFValue
+    {
         let what = "value of '\(key)'"
         switch type {
         case 0: return .uint8(try r.read(UInt8.self, what))
@@ -156,7 +163,10 @@ public struct GGUFFile: Sendable {
             let b = try r.read(UInt8.self, what)
             guard b <= 1 else { throw .malformed(path: r.path, offset: at, reason: "bool '\(key)' has value \(b)") }
             return .bool(b == 1)
-        case 8: return .string(try r.readGGUFString(what))
+        case 8:
+            let text = try r.readGGUFString(what)
+            try budget.spend(text.utf8.count, at: typeOffset, path: r.path)
+            return .string(text)
         case 9:
             guard depth < 8 else { throw .malformed(path: r.path, offset: typeOffset, reason: "arrays nested too deeply in '\(key)'") }
             let elemTypeOffset = r.offset
@@ -177,17 +187,67 @@ public struct GGUFFile: Sendable {
                 throw .truncated(path: r.path, offset: countOffset, needed: Int(clamping: count &* minSize) - r.remaining,
                                  what: "array '\(key)' of \(count) elements")
             }
-            var items: [GGUFValue] = []
-            items.reserveCapacity(Int(count))
-            for _ in 0..<Int(count) {
-                items.append(try readValue(&r, type: elemType, typeOffset: elemTypeOffset, key: key, depth: depth + 1))
+            let elementCount = Int(count)
+            if let size = GGUFArray.scalarSize(elemType) {
+                // Numbers and bools stay in the file: the array is a view, so its memory does not grow with it.
+                let start = r.offset
+                let raw = try r.slice(elementCount * size, "array '\(key)' of \(count) elements")
+                if elemType == 7, let bad = raw.firstIndex(where: { $0 > 1 }) {
+                    throw .malformed(path: r.path, offset: start + bad, reason: "bool in array '\(key)' has value \(raw[bad])")
+                }
+                return .array(GGUFArray(.scalars(type: elemType, file: file, offset: start, count: elementCount)))
             }
-            return .array(items)
+            if elemType == 8 {
+                // One offset per string: never more memory than the 8-byte length prefix each has in the file.
+                try budget.spend(elementCount * MemoryLayout<Int>.stride, at: countOffset, path: r.path)
+                var offsets: [Int] = []
+                offsets.reserveCapacity(elementCount)
+                let what = "string in array '\(key)'"
+                for _ in 0..<elementCount {
+                    offsets.append(r.offset)
+                    try r.skipGGUFString(what)
+                }
+                return .array(GGUFArray(.strings(file: file, offsets: offsets)))
+            }
+            try budget.spend(elementCount * MemoryLayout<GGUFValue>.stride, at: countOffset, path: r.path)
+            var items: [GGUFValue] = []
+            items.reserveCapacity(elementCount)
+            for _ in 0..<elementCount {
+                items.append(try readValue(&r, type: elemType, typeOffset: elemTypeOffset, key: key, depth: depth + 1,
+                                           file: file, budget: &budget))
+            }
+            return .array(GGUFArray(.arrays(items)))
         case 10: return .uint64(try r.read(UInt64.self, what))
         case 11: return .int64(try r.read(Int64.self, what))
         case 12: return .float64(try r.readF64(what))
         default:
             throw .malformed(path: r.path, offset: typeOffset, reason: "unknown metadata value type \(type) for '\(key)'")
         }
+    }
+}
+
+/// The memory that parsed metadata may take, bounded by the file's size.
+///
+/// Numeric arrays cost nothing (they are views of the file) and string arrays one `Int` per element, but
+/// nested arrays, strings and many small pairs are boxed; without a bound a small hostile file could still
+/// ask for several times its size. Real files spend almost all of their bytes on tensors, so their metadata
+/// is far below this.
+struct MetadataBudget {
+    /// What may still be spent.
+    private(set) var remaining: Int
+    /// The total allowed: the file's size plus 1 MiB so that tiny test files are not refused.
+    let limit: Int
+
+    init(fileSize: Int) {
+        limit = fileSize + (1 << 20)
+        remaining = limit
+    }
+
+    mutating func spend(_ bytes: Int, at offset: Int, path: String) throws(ModelFileError) {
+        guard bytes >= 0, bytes <= remaining else {
+            throw .malformed(path: path, offset: offset,
+                             reason: "metadata would need more than \(limit) bytes of memory (the file's size plus 1 MiB)")
+        }
+        remaining -= bytes
     }
 }

@@ -18,8 +18,8 @@ public enum GGUFValue: Sendable, Equatable {
     case bool(Bool)
     /// GGUF type 8 (UTF-8).
     case string(String)
-    /// GGUF type 9: elements all of one type (nested arrays are allowed by the format).
-    case array([GGUFValue])
+    /// GGUF type 9: elements all of one type (nested arrays are allowed by the format), stored compactly.
+    case array(GGUFArray)
     /// GGUF type 10.
     case uint64(UInt64)
     /// GGUF type 11.
@@ -64,8 +64,8 @@ public enum GGUFValue: Sendable, Equatable {
         return nil
     }
 
-    /// The elements, when this is an array.
-    public var arrayValue: [GGUFValue]? {
+    /// The elements, when this is an array (decoded one by one on access).
+    public var arrayValue: GGUFArray? {
         if case .array(let v) = self { return v }
         return nil
     }
@@ -119,38 +119,11 @@ public struct GGUFMetadata: Sendable, Sequence {
     public func bool(_ key: String) -> Bool? { self[key]?.boolValue }
 
     /// The array of strings for `key`, when present and every element is a string.
-    public func stringArray(_ key: String) -> [String]? {
-        guard let items = self[key]?.arrayValue else { return nil }
-        var out: [String] = []
-        out.reserveCapacity(items.count)
-        for item in items {
-            guard let s = item.stringValue else { return nil }
-            out.append(s)
-        }
-        return out
-    }
+    public func stringArray(_ key: String) -> [String]? { self[key]?.arrayValue?.strings() }
 
     /// The array of integers for `key`, when present and every element is an integer.
-    public func intArray(_ key: String) -> [Int]? {
-        guard let items = self[key]?.arrayValue else { return nil }
-        var out: [Int] = []
-        out.reserveCapacity(items.count)
-        for item in items {
-            guard let v = item.intValue else { return nil }
-            out.append(v)
-        }
-        return out
-    }
+    public func intArray(_ key: String) -> [Int]? { self[key]?.arrayValue?.integers() }
 
     /// The array of numbers for `key` as `Float`, when present and every element is numeric.
-    public func floatArray(_ key: String) -> [Float]? {
-        guard let items = self[key]?.arrayValue else { return nil }
-        var out: [Float] = []
-        out.reserveCapacity(items.count)
-        for item in items {
-            guard let v = item.doubleValue else { return nil }
-            out.append(Float(v))
-        }
-        return out
-    }
+    public func floatArray(_ key: String) -> [Float]? { self[key]?.arrayValue?.floats() }
 }

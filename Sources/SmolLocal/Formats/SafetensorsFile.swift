@@ -14,6 +14,9 @@ public struct SafetensorsFile: Sendable {
 
     /// Header sizes above this are treated as corrupt (real headers are well under a few MB).
     static let maxHeaderBytes = 100_000_000
+    /// The most JSON values (keys included) a header may hold: about 12 per tensor, so 160,000 tensors,
+    /// far beyond any real file, while the parsed header stays around a hundred MB at worst.
+    static let maxHeaderValues = 2_000_000
 
     /// Opens and parses the safetensors file at `path`.
     public init(path: String) throws(ModelFileError) {
@@ -30,6 +33,10 @@ public struct SafetensorsFile: Sendable {
             throw .malformed(path: path, offset: 0, reason: "header length \(headerLength) is absurd")
         }
         let headerBytes = try r.slice(Int(headerLength), "safetensors JSON header")
+        // A 100 MB header of `0,0,0,…` would parse into 50 million boxed values (gigabytes): count first.
+        guard JSONValueBudget.valueCount(headerBytes, limit: Self.maxHeaderValues) <= Self.maxHeaderValues else {
+            throw .malformed(path: path, offset: 8, reason: "header holds more than \(Self.maxHeaderValues) JSON values")
+        }
         let header: JSONValue
         do {
             header = try JSONValue(parsing: headerBytes)

@@ -42,13 +42,22 @@ public struct TensorRef: Sendable {
 }
 
 /// Multiplies dimensions, returning nil on overflow or a negative dimension.
+///
+/// The product of the non-zero dimensions must fit too: callers multiply the dimensions in other orders
+/// (`elementCount` over the reversed GGUF shape, `rowCount` over all but the last), and a zero does not
+/// save `[2³¹, 2³¹, 2³¹, 0]` from overflowing before it reaches the zero.
 func checkedProduct(_ dims: [Int]) -> Int? {
     var total = 1
+    var hasZero = false
     for d in dims {
         guard d >= 0 else { return nil }
+        if d == 0 {
+            hasZero = true
+            continue
+        }
         let (p, o) = total.multipliedReportingOverflow(by: d)
         if o { return nil }
         total = p
     }
-    return total
+    return hasZero ? 0 : total
 }

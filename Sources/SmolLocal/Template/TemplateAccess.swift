@@ -131,6 +131,8 @@ extension TemplateRenderer {
 
     /// The elements `for x in value` visits: list items, dict keys, string characters; nothing for undefined.
     func iterate(_ value: TemplateValue) throws(EvaluationFailure) -> [TemplateValue] {
+        // Every caller walks what it gets (loops, join, map, sort, ...), so the walk is paid for here.
+        try work.charge(TemplateWorkMeter.shallowSize(value))
         switch value {
         case .list(let elements), .tuple(let elements), .iterator(let elements): return elements
         case .dict(let dict): return dict.keys

@@ -21,8 +21,17 @@ extension TemplateRenderer {
                 .string(try format(text, positional, keywords))
             }
         case .method(let receiver, let name):
+            // String methods walk the receiver, and searching (find, count, split, replace) compares the
+            // needle at each position: receiver size times needle size bounds both.
+            // List methods (`count`, `index`) compare the needle with every element, deeply.
+            var steps = TemplateWorkMeter.deepSize(receiver, cap: work.remaining)
+            if case .string = receiver, let needle = positional.first ?? keywords.first?.1, case .string = needle {
+                let (product, overflow) = steps.multipliedReportingOverflow(by: TemplateWorkMeter.shallowSize(needle))
+                steps = overflow ? Int.max : product
+            }
+            try spend(steps, at: location)
             return try located(location) { () throws(EvaluationFailure) in
-                try TemplateMethods.call(name, on: receiver, positional, keywords)
+                try TemplateMethods.call(name, on: receiver, positional, keywords, maxBytes: limits.maxOutputBytes)
             }
         case .loopCycle(let state):
             guard !positional.isEmpty else {
@@ -153,6 +162,8 @@ extension TemplateRenderer {
     private mutating func callMacro(_ macro: MacroDefinition, positional: [TemplateValue], keywords: [(String, TemplateValue)],
                                     at location: SourceLocation) throws(ChatTemplateError) -> TemplateValue
     {
+        // A call pushes a frame, binds arguments and captures output.
+        try spend(TemplateWorkMeter.callSteps, at: location)
         callDepth += 1
         defer { callDepth -= 1 }
         guard callDepth <= limits.maxCallDepth else {

@@ -10,8 +10,12 @@ extension TemplateRenderer {
             let attributeName = parameters.optional("attribute")
             try parameters.finish()
             var parts: [String] = []
+            var bytes = 0
             for element in try iterate(value) {
                 parts.append(string(try attributeName.map { a throws(EvaluationFailure) in try attributePath(a, of: element) } ?? element))
+                // Sized before joining: a long separator between many parts can be far larger than the input.
+                bytes += parts[parts.count - 1].utf8.count + (parts.count > 1 ? separator.utf8.count : 0)
+                try TemplateText.checkSize(bytes, limits.maxOutputBytes)
             }
             return .string(parts.joined(separator: separator))
         case "map":
@@ -75,11 +79,22 @@ extension TemplateRenderer {
                 }
                 var seen: [TemplateValue] = []
                 var result: [TemplateValue] = []
-                for (element, key) in zip(elements, keys) where !seen.contains(where: { TemplateOperators.equals($0, key) }) {
+                for (element, key) in zip(elements, keys) {
+                    // The keys seen so far are compared one by one, each comparison walking at most this key:
+                    // quadratic (and deep for nested keys), so every comparison is paid for.
+                    let (steps, overflow) = TemplateWorkMeter.deepSize(key, cap: work.remaining).multipliedReportingOverflow(by: max(seen.count, 1))
+                    try work.charge(overflow ? Int.max : steps)
+                    guard !seen.contains(where: { TemplateOperators.equals($0, key) }) else { continue }
                     seen.append(key)
                     result.append(element)
                 }
                 return .iterator(result)
+            }
+            // A comparison sort: each key takes part in about log n comparisons, each walking at most the key.
+            let rounds = Int.bitWidth - keys.count.leadingZeroBitCount
+            for key in keys {
+                let (steps, overflow) = TemplateWorkMeter.deepSize(key, cap: work.remaining).multipliedReportingOverflow(by: max(rounds, 1))
+                try work.charge(overflow ? Int.max : steps)
             }
             let order = try Self.stableOrder(keys)
             if name == "min" { return order.first.map { elements[$0] } ?? .undefined(hint: "No aggregated item, sequence was empty.") }
@@ -116,6 +131,8 @@ extension TemplateRenderer {
             guard let count = size.integerValue, count > 0 else {
                 throw EvaluationFailure(.type, "batch size must be a positive integer")
             }
+            // The last batch is padded to `count` with `fill_with`: an absurd size would allocate it.
+            if !fill.isNone { try TemplateOperators.checkLength(count, limits) }
             var batches: [TemplateValue] = []
             var current: [TemplateValue] = []
             for element in try iterate(value) {
@@ -136,6 +153,8 @@ extension TemplateRenderer {
             try parameters.finish()
             for element in try iterate(value) {
                 let term = try attributeName.map { a throws(EvaluationFailure) in try attributePath(a, of: element) } ?? element
+                // Summing lists or strings copies the running total each time: quadratic unless paid for.
+                try work.charge(TemplateWorkMeter.shallowSize(total) + TemplateWorkMeter.shallowSize(term))
                 total = try TemplateOperators.apply(.add, total, term, limits: limits)
             }
             return total

@@ -5,8 +5,17 @@ extension TemplateRenderer {
         throws(ChatTemplateError) -> TemplateValue
     {
         let (positional, keywords) = try evaluateArguments(arguments)
+        // Most filters walk their input; these few do not (unless it is a string, whose length is counted).
+        if case .string = value {
+            try spend(TemplateWorkMeter.shallowSize(value), at: location)
+        } else if !Self.constantTimeFilters.contains(name) {
+            try spend(TemplateWorkMeter.shallowSize(value), at: location)
+        }
         return try located(location) { () throws(EvaluationFailure) in try filter(name, value, positional, keywords) }
     }
+
+    /// Filters whose cost does not grow with a list or dict input.
+    static let constantTimeFilters: Set<String> = ["length", "count", "first", "last", "default", "d", "attr", "int", "float", "abs", "round"]
 
     /// Applies the jinja2 filter `name` (with transformers' `tojson`).
     func filter(_ name: String, _ value: TemplateValue, _ positional: [TemplateValue], _ keywords: [(String, TemplateValue)])
@@ -15,13 +24,16 @@ extension TemplateRenderer {
         var parameters = ParameterReader(function: name, positional, keywords)
         switch name {
         case "tojson":
+            // Converting walks the whole value, which may share its elements many times over.
+            try work.charge(TemplateWorkMeter.deepSize(value, cap: work.remaining))
             let ensureASCII = parameters.optional("ensure_ascii")?.isTruthy ?? false
             let indent = parameters.optional("indent") ?? .none
             let separators = parameters.optional("separators") ?? .none
             let sortKeys = parameters.optional("sort_keys")?.isTruthy ?? false
             try parameters.finish()
             return .string(try TemplateJSON.dumps(
-                value, ensureASCII: ensureASCII, indent: indent, separators: separators, sortKeys: sortKeys))
+                value, ensureASCII: ensureASCII, indent: indent, separators: separators, sortKeys: sortKeys,
+                maxBytes: limits.maxOutputBytes))
         case "trim":
             let characters = parameters.optional("chars") ?? .none
             try parameters.finish()
@@ -66,7 +78,7 @@ extension TemplateRenderer {
             let new = string(try parameters.required("new"))
             let count = parameters.optional("count")?.integerValue ?? -1
             try parameters.finish()
-            return .string(TemplateText.replace(string(value), old, new, count: count))
+            return .string(try TemplateText.replace(string(value), old, new, count: count, maxBytes: limits.maxOutputBytes))
         case "default", "d":
             let fallback = parameters.optional("default_value") ?? .string("")
             let boolean = parameters.optional("boolean")?.isTruthy ?? false
@@ -86,8 +98,20 @@ extension TemplateRenderer {
             let blank = parameters.optional("blank")?.isTruthy ?? false
             try parameters.finish()
             let prefix: String
-            if case .string(let text) = width { prefix = text } else { prefix = String(repeating: " ", count: max(width.integerValue ?? 4, 0)) }
-            return .string(TemplateText.indent(string(value), by: prefix, first: first, blank: blank))
+            if case .string(let text) = width {
+                prefix = text
+            } else {
+                // Checked before the prefix itself is built: `indent(10**15)` must not allocate a petabyte.
+                let spaces = max(width.integerValue ?? 4, 0)
+                try TemplateText.checkSize(spaces, limits.maxOutputBytes)
+                prefix = String(repeating: " ", count: spaces)
+            }
+            // Every line gets the prefix: a long prefix on many short lines multiplies the size.
+            let text = string(value)
+            let lines = text.utf8.reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
+            let (prefixBytes, overflow) = prefix.utf8.count.multipliedReportingOverflow(by: lines)
+            try TemplateText.checkSize(overflow ? Int.max : text.utf8.count + prefixBytes, limits.maxOutputBytes)
+            return .string(TemplateText.indent(text, by: prefix, first: first, blank: blank))
         case "wordcount":
             try parameters.finish()
             var count = 0

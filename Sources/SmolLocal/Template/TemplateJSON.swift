@@ -38,8 +38,35 @@ enum TemplateJSON {
         }
     }
 
+    /// How many values `document` holds and how deeply they nest, for sizing indented output.
+    static func shape(_ document: JSONValue) -> (count: Int, depth: Int) {
+        var count = 0, deepest = 0
+        var pending: [(JSONValue, Int)] = [(document, 1)]
+        while let (value, depth) = pending.popLast() {
+            count += 1
+            deepest = max(deepest, depth)
+            switch value {
+            case .array(let elements): pending.append(contentsOf: elements.map { ($0, depth + 1) })
+            case .object(let members): for (_, member) in members { pending.append((member, depth + 1)) }
+            default: break
+            }
+        }
+        return (count, deepest)
+    }
+
+    /// Refuses output that would pass `maxBytes` because every value gets a line indented `depth` times
+    /// `width` bytes and a separator of `separatorBytes`: `tojson(indent=10**9)` must not build a gigabyte.
+    static func checkIndentedSize(count: Int, depth: Int, width: Int, separatorBytes: Int, maxBytes: Int)
+        throws(EvaluationFailure)
+    {
+        let (indentation, o1) = depth.multipliedReportingOverflow(by: width)
+        let (perValue, o2) = indentation.addingReportingOverflow(separatorBytes)
+        let (total, o3) = count.multipliedReportingOverflow(by: perValue)
+        try TemplateText.checkSize(o1 || o2 || o3 ? Int.max : total, maxBytes)
+    }
+
     static func dumps(_ value: TemplateValue, ensureASCII: Bool, indent: TemplateValue, separators: TemplateValue,
-                      sortKeys: Bool) throws(EvaluationFailure) -> String
+                      sortKeys: Bool, maxBytes: Int) throws(EvaluationFailure) -> String
     {
         if case .undefined = value {
             throw EvaluationFailure(.type, "Object of type Undefined is not JSON serializable")
@@ -53,8 +80,12 @@ enum TemplateJSON {
             guard let width = indent.integerValue else {
                 throw EvaluationFailure(.type, "indent must be an int, a string or None")
             }
+            // Checked before the indent string itself is built: the width alone may be absurd.
+            try TemplateText.checkSize(width, maxBytes)
             indentText = String(repeating: " ", count: max(width, 0))
         }
+        let (count, depth) = shape(document)
+        try checkIndentedSize(count: count, depth: depth, width: indentText?.utf8.count ?? 0, separatorBytes: 0, maxBytes: maxBytes)
         if separators.isNone, indentText?.allSatisfy({ $0 == " " }) ?? true {
             // The common case goes through SmolCore's byte-exact json.dumps.
             return JSONEmitter(indent: indentText.map { $0.count }, ensureASCII: ensureASCII, sortKeys: sortKeys)
@@ -73,6 +104,8 @@ enum TemplateJSON {
         } else if !separators.isNone {
             throw EvaluationFailure(.type, "separators must be a pair of strings")
         }
+        try checkIndentedSize(count: count, depth: depth, width: indentText?.utf8.count ?? 0,
+                              separatorBytes: itemSeparator.utf8.count + keySeparator.utf8.count, maxBytes: maxBytes)
         var out = ""
         let scalarEmitter = JSONEmitter(ensureASCII: ensureASCII)
         func write(_ value: JSONValue, level: Int) {

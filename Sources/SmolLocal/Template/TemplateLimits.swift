@@ -18,6 +18,8 @@ public struct TemplateLimits: Sendable, Equatable {
         case outputSize
         /// ``TemplateLimits/maxCollectionLength``.
         case collectionLength
+        /// ``TemplateLimits/maxWork``.
+        case work
     }
 
     /// The most `for` iterations one render may run, counted over all loops together.
@@ -32,6 +34,16 @@ public struct TemplateLimits: Sendable, Equatable {
     public var maxOutputBytes: Int
     /// The most elements a list built while rendering (`range`, `*`, `+`) may have.
     public var maxCollectionLength: Int
+    /// The most work one render may do, in steps: an element that a list or dict operation builds or walks,
+    /// or 16 bytes of a string built, compared or written, is one step; an expression evaluated, block
+    /// rendered or loop iteration is 4; a macro call 96 more.
+    ///
+    /// The other limits bound each thing separately, but within them a template can still do exponential or
+    /// quadratic work (a macro calling itself twice per level, 40 levels deep; 100,000 loop iterations that
+    /// each build a 100,000-element range), which would run for minutes. One budget over everything bounds
+    /// the time of any render; the default ends a runaway template in about a second on a slow machine,
+    /// while real templates with thousands of messages and tools use a small fraction of it.
+    public var maxWork: Int
 
     /// Limits with the given bounds; the defaults suit real chat templates.
     public init(
@@ -39,13 +51,15 @@ public struct TemplateLimits: Sendable, Equatable {
         maxCallDepth: Int = 64,
         maxNestingDepth: Int = 200,
         maxOutputBytes: Int = 16 << 20,
-        maxCollectionLength: Int = 1_000_000
+        maxCollectionLength: Int = 1_000_000,
+        maxWork: Int = 32_000_000
     ) {
         self.maxLoopIterations = maxLoopIterations
         self.maxCallDepth = maxCallDepth
         self.maxNestingDepth = maxNestingDepth
         self.maxOutputBytes = maxOutputBytes
         self.maxCollectionLength = maxCollectionLength
+        self.maxWork = maxWork
     }
 
     /// The default limits.

@@ -25,14 +25,14 @@ enum TemplateMethods {
     }
 
     static func call(_ name: String, on receiver: TemplateValue, _ arguments: [TemplateValue],
-                     _ keywords: [(String, TemplateValue)]) throws(EvaluationFailure) -> TemplateValue
+                     _ keywords: [(String, TemplateValue)], maxBytes: Int) throws(EvaluationFailure) -> TemplateValue
     {
         if mutatingMethods.contains(name) {
             throw EvaluationFailure(.security, "access to attribute '\(name)' of '\(receiver.typeName)' object is unsafe.")
         }
         var parameters = ParameterReader(function: name, arguments, keywords)
         switch receiver {
-        case .string(let text): return try callString(name, text, &parameters)
+        case .string(let text): return try callString(name, text, &parameters, maxBytes: maxBytes)
         case .dict(let dict):
             switch name {
             case "items": try parameters.finish(); return .list(dict.itemTuples)
@@ -88,7 +88,7 @@ enum TemplateMethods {
         return text
     }
 
-    private static func callString(_ name: String, _ text: String, _ parameters: inout ParameterReader)
+    private static func callString(_ name: String, _ text: String, _ parameters: inout ParameterReader, maxBytes: Int)
         throws(EvaluationFailure) -> TemplateValue
     {
         switch name {
@@ -131,7 +131,7 @@ enum TemplateMethods {
             let new = try string(try parameters.required("new"), "replace() argument 2")
             let count = parameters.optional("count")?.integerValue ?? -1
             try parameters.finish()
-            return .string(TemplateText.replace(text, old, new, count: count))
+            return .string(try TemplateText.replace(text, old, new, count: count, maxBytes: maxBytes))
         case "upper": try parameters.finish(); return .string(text.uppercased())
         case "lower": try parameters.finish(); return .string(text.lowercased())
         case "swapcase":
@@ -169,7 +169,13 @@ enum TemplateMethods {
             default: throw EvaluationFailure(.type, "can only join an iterable")
             }
             var parts: [String] = []
-            for element in elements { parts.append(try string(element, "sequence item")) }
+            var bytes = 0
+            for element in elements {
+                parts.append(try string(element, "sequence item"))
+                // Sized before joining: a long separator between many parts can be far larger than the input.
+                bytes += parts[parts.count - 1].utf8.count + (parts.count > 1 ? text.utf8.count : 0)
+                try TemplateText.checkSize(bytes, maxBytes)
+            }
             return .string(parts.joined(separator: text))
         case "removeprefix", "removesuffix":
             let affix = try string(try parameters.required("prefix"), "argument")

@@ -77,6 +77,10 @@ extension TemplateRenderer {
                     precision = number() ?? 0
                 }
             }
+            // A width or precision from the format (or `*`) is padding to allocate: bound it before it is built,
+            // and a negative `*` precision (which `prefix` would trap on) is 0, as in Python.
+            try TemplateText.checkSize(max(width, precision ?? 0), limits.maxOutputBytes)
+            if let given = precision, given < 0 { precision = 0 }
             while index < scalars.count, "hlL".unicodeScalars.contains(scalars[index]) { index += 1 }
             guard index < scalars.count else { throw EvaluationFailure(.type, "incomplete format") }
             let conversion = scalars[index]
@@ -139,6 +143,8 @@ extension TemplateRenderer {
                 let padding = String(repeating: " ", count: width - length)
                 text = flags.contains("-") ? text + padding : padding + text
             }
+            // Many large arguments can add up past the limit even when each one is within it.
+            try TemplateText.checkSize(out.utf8.count + text.utf8.count, limits.maxOutputBytes)
             out += text
         }
         // Python skips this check when the argument has __getitem__ (a dict, list or Undefined), not str or tuple.

@@ -14,13 +14,23 @@ extension TemplateRenderer {
         default:
             try enterNesting()
             defer { runtimeDepth -= 1 }
-            return try evaluateCompound(expression)
+            let value = try evaluateCompound(expression)
+            switch expression {
+            case .list, .tuple, .dict, .call, .filter, .binary, .concat:
+                // A value these build costs what it holds (a new range, a joined string, a slice).
+                try spend(TemplateWorkMeter.shallowSize(value), at: statementLocation)
+            default:
+                break
+            }
+            return value
         }
     }
 
     /// Counts one level of runtime recursion (an expression inside an expression, a block inside a block, a
     /// macro body), so that a recursive macro around a deep expression cannot exhaust the thread's stack.
     mutating func enterNesting() throws(ChatTemplateError) {
+        // Every block and compound expression passes here.
+        try spend(TemplateWorkMeter.expressionSteps, at: statementLocation)
         runtimeDepth += 1
         guard runtimeDepth <= limits.maxNestingDepth * 2 else {
             runtimeDepth -= 1
@@ -69,11 +79,16 @@ extension TemplateRenderer {
                     try stop.map { e throws(ChatTemplateError) in try evaluate(e) },
                     try step.map { e throws(ChatTemplateError) in try evaluate(e) }
                 )
-                return try located(location) { () throws(EvaluationFailure) in
+                let sliced = try located(location) { () throws(EvaluationFailure) in
                     try slice(value, start: bounds.0, stop: bounds.1, step: bounds.2)
                 }
+                // Slicing walks the input (a string's scalars) and builds the result.
+                try spend(TemplateWorkMeter.shallowSize(value) + TemplateWorkMeter.shallowSize(sliced), at: location)
+                return sliced
             }
             let key = try evaluate(subscriptExpression)
+            // Indexing a string walks its scalars.
+            if case .string = value { try spend(TemplateWorkMeter.shallowSize(value), at: location) }
             return try located(location) { () throws(EvaluationFailure) in try item(key, of: value) }
         case .slice:
             return .undefined(hint: "slice outside of a subscript")
@@ -87,6 +102,12 @@ extension TemplateRenderer {
         case .test(let base, let name, let arguments, let location):
             let value = try evaluate(base)
             let (positional, keywords) = try evaluateArguments(arguments)
+            // Tests with an argument (`in`, `eq`, ...) may walk both values; `defined`, `string`, ... do not.
+            if !positional.isEmpty {
+                let cap = work.remaining
+                try spend(positional.reduce(TemplateWorkMeter.deepSize(value, cap: cap)) { $0 + TemplateWorkMeter.deepSize($1, cap: cap) },
+                          at: location)
+            }
             return .bool(try located(location) { () throws(EvaluationFailure) in
                 try runTest(name, on: value, positional, keywords)
             })
@@ -115,6 +136,9 @@ extension TemplateRenderer {
             var lhs = try evaluate(first)
             for operation in operations {
                 let rhs = try evaluate(operation.operand)
+                // Equality and `in` walk whole values, however deep.
+                let cap = work.remaining
+                try spend(TemplateWorkMeter.deepSize(lhs, cap: cap) + TemplateWorkMeter.deepSize(rhs, cap: cap), at: location)
                 let holds = try located(location) { () throws(EvaluationFailure) in
                     try TemplateOperators.compare(operation.op, lhs, rhs)
                 }
@@ -142,9 +166,25 @@ extension TemplateRenderer {
 
     /// Refuses a new list, tuple or dict that nests deeper than the limit, so that a loop wrapping a value in
     /// a literal again and again cannot build a value too deep to print, compare or release.
+    ///
+    /// The walk is paid for node by node: values share their elements, so `{% set x = [x, x] %}` in a loop
+    /// builds in a few steps a value whose walk doubles each time, and an unpaid walk would never end.
     func checkedNesting(_ value: TemplateValue, at location: SourceLocation? = nil) throws(ChatTemplateError) -> TemplateValue {
-        guard value.nestsDeeper(than: limits.maxNestingDepth) else { return value }
-        throw TemplateValue.nestingFailure(limits.maxNestingDepth).located(at: location ?? statementLocation)
+        let limit = limits.maxNestingDepth
+        var pending: [(TemplateValue, Int)] = [(value, 0)]
+        while let (next, depth) = pending.popLast() {
+            let children: [TemplateValue]
+            switch next {
+            case .list(let elements), .tuple(let elements): children = elements
+            case .dict(let dict): children = dict.values
+            default: continue
+            }
+            guard depth < limit else { throw TemplateValue.nestingFailure(limit).located(at: location ?? statementLocation) }
+            // Each element visited costs about what evaluating an expression does.
+            try spend(TemplateWorkMeter.expressionSteps * (1 + children.count), at: location ?? statementLocation)
+            pending.append(contentsOf: children.lazy.map { ($0, depth + 1) })
+        }
+        return value
     }
 
     mutating func evaluateArguments(_ arguments: Arguments) throws(ChatTemplateError)

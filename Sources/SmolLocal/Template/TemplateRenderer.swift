@@ -13,6 +13,8 @@ struct TemplateRenderer {
 
     let limits: TemplateLimits
     let clock: TemplateClock
+    /// The work done so far, against ``TemplateLimits/maxWork``.
+    let work: TemplateWorkMeter
     var frames: [Frame]
     var namespaces: [TemplateDict] = []
     var output = ""
@@ -29,6 +31,7 @@ struct TemplateRenderer {
     init(context: [String: TemplateValue], limits: TemplateLimits, clock: TemplateClock) {
         self.limits = limits
         self.clock = clock
+        self.work = TemplateWorkMeter(limit: limits.maxWork)
         self.frames = [Frame(variables: context, parent: nil)]
     }
 
@@ -94,6 +97,9 @@ struct TemplateRenderer {
     // MARK: output
 
     mutating func write(_ text: String, at location: SourceLocation) throws(ChatTemplateError) {
+        // Captured output (`set` blocks, macro bodies) starts from zero bytes each time, so the output limit
+        // alone does not bound how much a loop can copy around.
+        try spend(TemplateWorkMeter.steps(bytes: text.utf8.count), at: location)
         outputBytes += text.utf8.count
         guard outputBytes <= limits.maxOutputBytes else {
             throw ChatTemplateError(
@@ -218,7 +224,13 @@ struct TemplateRenderer {
         }
     }
 
+    /// Charges `steps` to the render's work budget, failing at `location` when it is spent.
+    func spend(_ steps: Int, at location: SourceLocation) throws(ChatTemplateError) {
+        do { try work.charge(steps) } catch { throw error.located(at: location) }
+    }
+
     mutating func countIteration(at location: SourceLocation) throws(ChatTemplateError) {
+        try spend(TemplateWorkMeter.expressionSteps, at: location)
         iterations += 1
         guard iterations <= limits.maxLoopIterations else {
             throw ChatTemplateError(

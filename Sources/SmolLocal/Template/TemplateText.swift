@@ -47,19 +47,35 @@ enum TemplateText {
     }
 
     /// `str.replace(old, new, count)`, including Python's rule for an empty `old`.
-    static func replace(_ text: String, _ old: String, _ new: String, count: Int) -> String {
+    /// Fails with ``TemplateLimits/Limit/outputSize`` when a string built while rendering would pass `maxBytes`.
+    static func checkSize(_ bytes: Int, _ maxBytes: Int) throws(EvaluationFailure) {
+        guard bytes <= maxBytes else {
+            throw EvaluationFailure(.limitExceeded(.outputSize), "string would be larger than \(maxBytes) bytes")
+        }
+    }
+
+    static func replace(_ text: String, _ old: String, _ new: String, count: Int, maxBytes: Int) throws(EvaluationFailure) -> String {
         let scalars = Array(text.unicodeScalars), needle = Array(old.unicodeScalars)
         var out = String.UnicodeScalarView()
         var replaced = 0
+        // Each replacement can add the whole of `new`: with an empty needle that is once per scalar, so the
+        // result is checked as it grows rather than after it has been built.
+        var bytes = text.utf8.count
+        let growth = new.utf8.count - old.utf8.count
         if needle.isEmpty {
             for scalar in scalars {
                 if count < 0 || replaced < count {
+                    bytes += growth
+                    try checkSize(bytes, maxBytes)
                     out.append(contentsOf: new.unicodeScalars)
                     replaced += 1
                 }
                 out.append(scalar)
             }
-            if count < 0 || replaced < count { out.append(contentsOf: new.unicodeScalars) }
+            if count < 0 || replaced < count {
+                try checkSize(bytes + new.utf8.count, maxBytes)
+                out.append(contentsOf: new.unicodeScalars)
+            }
             return String(out)
         }
         var cursor = 0
@@ -67,6 +83,8 @@ enum TemplateText {
             if (count < 0 || replaced < count), cursor + needle.count <= scalars.count,
                 scalars[cursor..<cursor + needle.count].elementsEqual(needle)
             {
+                bytes += growth
+                try checkSize(bytes, maxBytes)
                 out.append(contentsOf: new.unicodeScalars)
                 cursor += needle.count
                 replaced += 1

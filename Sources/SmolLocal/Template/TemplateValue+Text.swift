@@ -2,25 +2,50 @@ import SmolCore
 
 extension TemplateRenderer {
     /// Python's `str(value)`, which `{{ value }}` prints.
+    ///
+    /// Printing stops once the text passes ``TemplateLimits/maxOutputBytes`` (whatever uses the result then
+    /// fails its own size check): values share their elements, so a few `{% set x = [x, x] %}` build a value
+    /// whose text doubles each time, and a namespace can hold itself.
     func string(_ value: TemplateValue) -> String {
         switch value {
         case .undefined: return ""
         case .string(let text): return text
         default:
-            var out = ""
-            appendRepr(value, to: &out, topLevel: true)
-            return out
+            var printer = ReprPrinter(namespaces: namespaces, maxBytes: limits.maxOutputBytes, maxDepth: limits.maxNestingDepth * 2)
+            printer.append(value, topLevel: true)
+            return printer.out
         }
     }
 
     /// Python's `repr(value)`.
     func repr(_ value: TemplateValue) -> String {
-        var out = ""
-        appendRepr(value, to: &out, topLevel: false)
-        return out
+        var printer = ReprPrinter(namespaces: namespaces, maxBytes: limits.maxOutputBytes, maxDepth: limits.maxNestingDepth * 2)
+        printer.append(value, topLevel: false)
+        return printer.out
     }
+}
 
-    private func appendRepr(_ value: TemplateValue, to out: inout String, topLevel: Bool) {
+/// Writes Python's `repr` of template values, bounded in size and depth.
+struct ReprPrinter {
+    let namespaces: [TemplateDict]
+    let maxBytes: Int
+    let maxDepth: Int
+    var out = ""
+    /// The namespaces being printed, outermost first: Python's dict repr prints `{...}` for one that
+    /// contains itself (`<Namespace {'n': <Namespace {...}>}>`).
+    var active: [Int] = []
+    var depth = 0
+
+    mutating func append(_ value: TemplateValue, topLevel: Bool) {
+        // Past the size limit nothing more matters; past the depth limit (namespaces chained through each
+        // other, which the nesting check of lists and dicts does not see) Python would raise RecursionError.
+        guard out.utf8.count <= maxBytes else { return }
+        guard depth < maxDepth else {
+            out += "..."
+            return
+        }
+        depth += 1
+        defer { depth -= 1 }
         switch value {
         case .undefined: out += topLevel ? "" : "Undefined"
         case .none: out += "None"
@@ -30,17 +55,23 @@ extension TemplateRenderer {
         case .string(let text): out += topLevel ? text : Python.repr(text)
         case .list(let elements):
             out += "["
-            appendElements(elements, to: &out)
+            appendElements(elements)
             out += "]"
         case .tuple(let elements):
             out += "("
-            appendElements(elements, to: &out)
+            appendElements(elements)
             out += elements.count == 1 ? ",)" : ")"
         case .dict(let dict):
-            appendDict(dict, to: &out)
+            appendDict(dict)
         case .namespace(let handle):
             out += "<Namespace "
-            appendDict(namespaces[handle], to: &out)
+            if active.contains(handle) {
+                out += "{...}"
+            } else {
+                active.append(handle)
+                appendDict(namespaces[handle])
+                active.removeLast()
+            }
             out += ">"
         case .iterator:
             out += "<generator object>"
@@ -56,20 +87,22 @@ extension TemplateRenderer {
         }
     }
 
-    private func appendElements(_ elements: [TemplateValue], to out: inout String) {
+    mutating func appendElements(_ elements: [TemplateValue]) {
         for (position, element) in elements.enumerated() {
+            guard out.utf8.count <= maxBytes else { return }
             if position > 0 { out += ", " }
-            appendRepr(element, to: &out, topLevel: false)
+            append(element, topLevel: false)
         }
     }
 
-    private func appendDict(_ dict: TemplateDict, to out: inout String) {
+    mutating func appendDict(_ dict: TemplateDict) {
         out += "{"
         for position in 0..<dict.count {
+            guard out.utf8.count <= maxBytes else { return }
             if position > 0 { out += ", " }
-            appendRepr(dict.keys[position], to: &out, topLevel: false)
+            append(dict.keys[position], topLevel: false)
             out += ": "
-            appendRepr(dict.values[position], to: &out, topLevel: false)
+            append(dict.values[position], topLevel: false)
         }
         out += "}"
     }

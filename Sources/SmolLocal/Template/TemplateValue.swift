@@ -80,19 +80,6 @@ extension TemplateValue {
         EvaluationFailure(.limitExceeded(.nestingDepth), "a value nests lists or dicts deeper than \(limit) levels")
     }
 
-    /// Whether lists, tuples and dicts nest deeper than `limit` levels below this value; stops looking at
-    /// that depth, so the check costs at most the part of the value within the limit.
-    func nestsDeeper(than limit: Int) -> Bool {
-        switch self {
-        case .list(let elements), .tuple(let elements):
-            return limit <= 0 || elements.contains { $0.nestsDeeper(than: limit - 1) }
-        case .dict(let dict):
-            return limit <= 0 || dict.values.contains { $0.nestsDeeper(than: limit - 1) }
-        default:
-            return false
-        }
-    }
-
     var isUndefined: Bool {
         if case .undefined = self { return true }
         return false

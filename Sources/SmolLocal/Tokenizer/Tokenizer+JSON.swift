@@ -130,7 +130,15 @@ extension Tokenizer {
         }
     }
 
+    /// The most JSON values (keys included) a tokenizer file may hold: the largest real byte-level BPE files
+    /// (a 256k vocabulary with its merges as pairs) hold about two million.
+    static let maxJSONValues = 8_000_000
+
     private static func parse(_ bytes: [UInt8], file: String) throws(TokenizerError) -> JSONValue {
+        // Parsed JSON costs tens of bytes per value however short its text: refuse absurd counts first.
+        guard JSONValueBudget.valueCount(bytes, limit: maxJSONValues) <= maxJSONValues else {
+            throw .invalidJSON(file: file, message: "more than \(maxJSONValues) JSON values")
+        }
         do {
             return try JSONValue(parsing: bytes)
         } catch {
