@@ -128,7 +128,7 @@ struct LiteLLMGoldenTests {
 
     @Test("the ollama/ function prompt prints tools as Python prints a dict")
     func pythonLiteral() {
-        #expect(Python.repr(JSONValue.object(["a": [1, 2.5, true, .null], "b's": "it's \"x\"\n", "c": "é"])
+        #expect(Python.repr(JSONValue.object(["a": [1, 2.5, true, .null], "b's": "it's \"x\"\n", "c": "é"]))
                     == #"{'a': [1, 2.5, True, None], "b's": 'it\'s "x"\n', 'c': 'é'}"#)
     }
 
