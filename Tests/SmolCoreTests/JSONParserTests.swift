@@ -133,9 +133,9 @@ private func parseError(_ body: () throws(JSONParseError) -> JSONValue) -> JSONP
 
 @Suite("JSON parser")
 struct JSONParserTests {
-    @Test("Malformed input fails with Python's exact message and position", arguments: malformedInputs.indices)
-    func malformedInputMatchesPython(index: Int) async throws {
-        let input = malformedInputs[index]
+    @Test("Malformed input fails with Python's exact message and position", arguments: malformedInputs)
+    func malformedInputMatchesPython(input: String) async throws {
+        let index = try #require(malformedInputs.firstIndex(of: input))
         let messages = try await pythonDecodeErrors.value
         try #require(messages.count == malformedInputs.count, "python3 answered \(messages.count) inputs")
         let expected = try #require(messages[index], "json.loads accepted \(input.debugDescription)")

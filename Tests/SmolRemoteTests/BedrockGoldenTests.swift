@@ -135,9 +135,17 @@ struct BedrockAnswer: Sendable {
 struct BedrockGoldenTests {
     static let scenarios = BedrockGolden.scenarioNames()
 
+    /// Scenarios whose body bytes differ from boto3's, with the reason; the JSON is the same (checked in `scenario`).
+    /// Every other scenario must send boto3's bytes, so its Authorization header is boto3's byte for byte.
+    static let bodyBytesDiffer: [String: String] = [
+        "stop-inference": "inferenceConfig members in another order: ours puts stopSequences first",
+        "tool-round-trip": "non-ASCII text (°) sent as UTF-8, where boto3's json.dumps writes \\u00b0",
+    ]
+
     @Test("the boto3 fixtures are bundled with the tests")
     func fixturesArePresent() throws {
         #expect(Self.scenarios.count >= 11, "found \(Self.scenarios)")
+        #expect(Set(Self.bodyBytesDiffer.keys).isSubset(of: Self.scenarios), "bodyBytesDiffer names existing scenarios")
         #expect(try BedrockGolden.streamBody().count > 100)
         for name in Self.scenarios {
             let fixture = try BedrockGolden.load(name)
@@ -205,12 +213,16 @@ struct BedrockGoldenTests {
             .sign(method: got.method, url: endpoint + got.path, headers: [("Content-Type", "application/json")],
                   body: got.body, date: try BedrockGolden.frozenDate(client))
         #expect(BedrockGolden.kept(resigned)["authorization"] == authorization)
-        if got.bodyText == want["body_raw"]?.stringValue {
+        if let reason = Self.bodyBytesDiffer[name] {
+            #expect(got.bodyText != want["body_raw"]?.stringValue,
+                    "\(name) is listed as differing from boto3's bytes (\(reason)) but now matches: take it off the list")
+        } else {
+            #expect(got.bodyText == want["body_raw"]?.stringValue, "\(name): the body bytes differ from boto3's")
             // Same bytes as boto3: signed for boto3's host (its port), ours is boto3's header byte for byte.
             let atBotoHost = SigV4Signer(credentials: try BedrockGolden.credentials(client), region: "us-east-1", service: "bedrock")
                 .sign(method: got.method, url: try #require(client["endpoint_url"]?.stringValue) + got.path,
                       headers: [("Content-Type", "application/json")], body: got.body, date: try BedrockGolden.frozenDate(client))
-            #expect(BedrockGolden.kept(atBotoHost)["authorization"] == boto)
+            #expect(BedrockGolden.kept(atBotoHost)["authorization"] == boto, "\(name)")
         }
         let differences = jsonDifferences(expected: want["body"], actual: got.json, path: "body")
         #expect(differences.isEmpty, "\(name): the body differs from boto3's:\n\(differences.joined(separator: "\n"))")
