@@ -71,9 +71,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Test helpers shared by the test targets (the seeded mutation fuzzer); not a product.
+        .target(name: "SmolTestSupport", path: "Tests/SmolTestSupport"),
         .testTarget(
             name: "SmolCoreTests",
-            dependencies: ["SmolCore"],
+            dependencies: ["SmolCore", "SmolTestSupport"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
@@ -81,6 +83,7 @@ let package = Package(
             dependencies: [
                 "SmolRemote",
                 "SmolLocal",
+                "SmolTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -90,7 +93,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SmolLocalTests",
-            dependencies: ["SmolLocal", "CSmolKernels"],
+            dependencies: ["SmolLocal", "CSmolKernels", "SmolTestSupport"],
             resources: [.copy("Fixtures")]
         ),
         .executableTarget(name: "smol-local-bench", dependencies: ["SmolLocal", "CSmolKernels"]),

@@ -1,22 +1,11 @@
 import Foundation
+import SmolTestSupport
 import Testing
 
 @testable import SmolCore
 
 /// SplitMix64: a tiny seeded generator, so every run tests the same values and failures reproduce.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
 
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var mixed = state
-        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-        return mixed ^ (mixed >> 31)
-    }
-}
 
 /// Random JSON values that stress the corners: nesting, control and astral characters, extreme integers,
 /// and doubles from tricky constants and raw bit patterns.

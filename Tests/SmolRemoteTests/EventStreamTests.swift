@@ -1,5 +1,6 @@
 import Foundation
 import SmolCore
+import SmolTestSupport
 import Testing
 
 @testable import SmolRemote
@@ -81,16 +82,7 @@ private enum EventStreamFixtures {
 }
 
 /// SplitMix64: a small seeded generator, so random chunkings and fuzz inputs are reproducible.
-private struct EventStreamRandom: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+private typealias EventStreamRandom = SplitMix64
 
 @Suite("AWS event-stream framing")
 struct EventStreamTests {

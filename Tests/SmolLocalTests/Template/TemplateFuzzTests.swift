@@ -1,5 +1,6 @@
 import Foundation
 import SmolCore
+import SmolTestSupport
 import Testing
 
 @testable import SmolLocal
@@ -9,16 +10,7 @@ import Testing
 @Suite("Mangled templates never crash the interpreter")
 struct TemplateFuzzTests {
     /// SplitMix64, so every run mangles the same way.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+    typealias Generator = SplitMix64
 
     static let fragments = [
         "{{", "}}", "{%", "%}", "{#", "#}", "-", "+", "(", ")", "[", "]", "{", "}", "'", "\"", "\\", "|", ".", ",",

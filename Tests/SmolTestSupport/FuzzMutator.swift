@@ -1,8 +1,6 @@
 import Foundation
 import Testing
 
-/// (The same mutator as SmolLocalTests' `FuzzMutator`; test targets cannot share sources without a support target.)
-///
 /// A small deterministic mutation fuzzer for Swift Testing: seeds from a committed corpus, mutated by bit
 /// flips, byte changes, truncations, splices, chunk copies and deletions, corruption of what look like
 /// length fields, and insertion of format tokens.
@@ -10,25 +8,17 @@ import Testing
 /// Each run is bounded in time (`FUZZ_SECONDS`, default 3) so that it belongs in the normal test command,
 /// and seeded (`FUZZ_SEED`), so a failure reproduces: the failing input's number and bytes are reported.
 /// Long campaigns: `FUZZ_SECONDS=600 FUZZ_SEED=7 FUZZ_SAVE_DIR=/tmp/fuzz swift test --filter Fuzz`.
-struct FuzzMutator {
-    /// SplitMix64: tiny, fast, and the same sequence on every platform.
-    struct Random: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+public struct FuzzMutator {
+    /// The mutator's random source.
+    public typealias Random = SplitMix64
 
     var random: Random
     let seeds: [[UInt8]]
     /// Byte strings worth inserting for this format (JSON punctuation, Jinja delimiters, ...).
     let tokens: [[UInt8]]
 
-    init(seeds: [[UInt8]], tokens: [String] = [], seed: UInt64) {
+    /// A mutator over `seeds`, inserting `tokens` now and then, reproducible from `seed`.
+    public init(seeds: [[UInt8]], tokens: [String] = [], seed: UInt64) {
         precondition(!seeds.isEmpty, "a fuzz corpus needs at least one seed")
         self.seeds = seeds
         self.tokens = tokens.map { Array($0.utf8) }
@@ -42,7 +32,7 @@ struct FuzzMutator {
     ]
 
     /// The next input: a seed with one to four mutations.
-    mutating func next() -> [UInt8] {
+    public mutating func next() -> [UInt8] {
         var data = seeds[Int.random(in: 0..<seeds.count, using: &random)]
         for _ in 0..<Int.random(in: 1...4, using: &random) { mutate(&data) }
         return data
@@ -105,20 +95,24 @@ struct FuzzMutator {
         for k in 0..<width { data[at + k] = UInt8(truncatingIfNeeded: value >> (8 * UInt64(k))) }
     }
 
-    /// Every file of the corpus folder `Fixtures/fuzz/<name>`, sorted by name (seeds and `regress-*` cases).
-    static func corpus(_ name: String) throws -> [(name: String, bytes: [UInt8])] {
-        let folder = try #require(Bundle.module.resourceURL?.appendingPathComponent("Fixtures/fuzz/" + name).path, "Fixtures missing from the test bundle")
+    /// Every file of a corpus folder, sorted by name (seeds and `regress-*` cases).
+    public static func corpus(in folder: String) throws -> [(name: String, bytes: [UInt8])] {
         let names = try FileManager.default.contentsOfDirectory(atPath: folder).filter { !$0.hasPrefix(".") }.sorted()
         return try names.map { ($0, [UInt8](try Data(contentsOf: URL(fileURLWithPath: folder + "/" + $0)))) }
     }
 
     /// The outcome of one fuzz run.
-    struct Report: CustomStringConvertible {
-        var inputs = 0
-        var accepted = 0
-        var slowest = Duration.zero
-        var elapsed = Duration.zero
-        var description: String {
+    public struct Report: CustomStringConvertible {
+        /// Inputs run, corpus files included.
+        public var inputs = 0
+        /// Inputs the body accepted (parsed rather than refused with a typed error).
+        public var accepted = 0
+        /// The slowest single input.
+        public var slowest = Duration.zero
+        /// The whole run.
+        public var elapsed = Duration.zero
+        /// One line for the test log.
+        public var description: String {
             "\(inputs) inputs (\(accepted) accepted) in \(elapsed), slowest \(slowest)"
         }
     }
@@ -126,13 +120,15 @@ struct FuzzMutator {
     /// Runs `body` on every corpus file unchanged, then on mutations until the time is up. `body` returns
     /// whether the input was accepted (parsed) rather than refused with a typed error; an input slower than
     /// `slowLimit` is recorded as an issue with its bytes, as a hang would be.
-    static func run(_ name: String, tokens: [String] = [], seconds: Double = 3, slowLimit: Duration = .seconds(1),
-                    maxInputs: Int = 200_000, _ body: ([UInt8]) -> Bool) throws -> Report
+    /// `name` labels the run and the saved input; the corpus is every file in `folder`.
+    public static func run(_ name: String, in folder: String, tokens: [String] = [], seconds: Double = 3,
+                           slowLimit: Duration = .seconds(1), maxInputs: Int = 200_000,
+                           _ body: ([UInt8]) -> Bool) throws -> Report
     {
         let environment = ProcessInfo.processInfo.environment
         let budget = Duration.seconds(environment["FUZZ_SECONDS"].flatMap(Double.init) ?? seconds)
         let seed = environment["FUZZ_SEED"].flatMap(UInt64.init) ?? 0x5EED_F022
-        let corpus = try corpus(name)
+        let corpus = try corpus(in: folder)
         var mutator = FuzzMutator(seeds: corpus.map(\.bytes), tokens: tokens, seed: seed)
         var report = Report()
         let clock = ContinuousClock()
