@@ -1,7 +1,7 @@
 import SmolCore
 
 /// Compiles JSON schemas into a ``JSONGrammar``, or says up front which keyword at which path it cannot
-/// honour (``ModelError/invalidInput(message:location:)`` with the JSON path as location).
+/// honour (``/SmolCore/ModelError/invalidInput(message:location:)`` with the JSON path as location).
 ///
 /// Supported: `type` (a name or a list), `nullable` (accepted; `null` is written only where `type` allows
 /// it, since JSON Schema validators ignore `nullable`), `enum`, `const`, `properties`, `required`,

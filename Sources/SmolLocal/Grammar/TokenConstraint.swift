@@ -72,7 +72,7 @@ final class TokenConstraint: @unchecked Sendable {
 
     /// Advances the live state by `token`'s bytes.
     ///
-    /// - Throws: ``ModelError/invalidInput(message:location:)`` when the token cannot continue the document
+    /// - Throws: ``/SmolCore/ModelError/invalidInput(message:location:)`` when the token cannot continue the document
     ///   (only possible if it was not drawn from ``withAllowedTokens(_:)``).
     func accept(_ token: Int32) throws(ModelError) {
         guard token >= 0, Int(token) < trie.tokenBytes.count else {
@@ -85,7 +85,7 @@ final class TokenConstraint: @unchecked Sendable {
 
     /// Calls `body` with the allowed-token bit mask for the live state (bit `i % 64` of word `i / 64`).
     ///
-    /// - Throws: ``ModelError/invalidInput(message:location:)`` when no token is allowed (a vocabulary that
+    /// - Throws: ``/SmolCore/ModelError/invalidInput(message:location:)`` when no token is allowed (a vocabulary that
     ///   cannot spell what the grammar needs).
     func withAllowedTokens<R>(_ body: (UnsafeBufferPointer<UInt64>) throws(ModelError) -> R) throws(ModelError) -> R {
         try withAllowedTokens(tokensLeft: .max, body)

@@ -105,7 +105,7 @@ public enum AnthropicCodec {
         return body
     }
 
-    /// The `tool_choice` object for a ``ToolChoice``; `nil` for ``ToolChoice/unspecified``.
+    /// The `tool_choice` object for a ``/SmolCore/ToolChoice``; `nil` for ``/SmolCore/ToolChoice/unspecified``.
     static func toolChoice(_ choice: ToolChoice) -> JSONValue? {
         switch choice {
         case .auto: return ["type": "auto"]
@@ -224,7 +224,7 @@ public enum AnthropicCodec {
     ///
     /// Like Bedrock's, Anthropic's `input_tokens` leaves out the tokens read from
     /// (`cache_read_input_tokens`) or written to (`cache_creation_input_tokens`) the prompt cache;
-    /// ``TokenUsage/inputTokens`` follows OpenAI's meaning, where cached tokens are part of the input,
+    /// ``/SmolCore/TokenUsage/inputTokens`` follows OpenAI's meaning, where cached tokens are part of the input,
     /// so they are added back.
     static func usage(_ value: JSONValue?) -> TokenUsage {
         guard let value, !value.isNull else { return .zero }

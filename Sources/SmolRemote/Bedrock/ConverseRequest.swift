@@ -114,7 +114,7 @@ public enum ConverseCodec {
 
     /// `toolConfig` from the tools, the tool choice and a response format.
     ///
-    /// Converse has no "none" choice: with ``ToolChoice/none`` the tools are left out, unless the
+    /// Converse has no "none" choice: with ``/SmolCore/ToolChoice/none`` the tools are left out, unless the
     /// history holds `toolUse`/`toolResult` blocks, which Bedrock only accepts with a `toolConfig`; then
     /// the tools are sent without a `toolChoice`.
     static func toolConfiguration(_ options: GenerateOptions, historyHasToolBlocks: Bool = false) throws(ModelError)

@@ -44,8 +44,8 @@ extension ConverseCodec {
     /// Converse's `usage`, cache read and write counts included.
     ///
     /// Bedrock's `inputTokens` leaves out the tokens read from or written to the prompt cache (its
-    /// `totalTokens` counts them); ``TokenUsage/inputTokens`` follows OpenAI's meaning, where cached
-    /// tokens are part of the input, so they are added back and ``TokenUsage/totalTokens`` matches Bedrock's.
+    /// `totalTokens` counts them); ``/SmolCore/TokenUsage/inputTokens`` follows OpenAI's meaning, where cached
+    /// tokens are part of the input, so they are added back and ``/SmolCore/TokenUsage/totalTokens`` matches Bedrock's.
     static func usage(_ value: JSONValue?) -> TokenUsage {
         guard let value, !value.isNull else { return .zero }
         let read = value["cacheReadInputTokens"]?.intValue

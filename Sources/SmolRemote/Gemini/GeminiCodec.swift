@@ -189,7 +189,7 @@ public enum GeminiCodec {
         }
     }
 
-    /// The `functionCallingConfig` for a ``ToolChoice``; `nil` for ``ToolChoice/unspecified``.
+    /// The `functionCallingConfig` for a ``/SmolCore/ToolChoice``; `nil` for ``/SmolCore/ToolChoice/unspecified``.
     static func functionCallingConfig(_ choice: ToolChoice) -> JSONValue? {
         switch choice {
         case .auto: return ["mode": "AUTO"]

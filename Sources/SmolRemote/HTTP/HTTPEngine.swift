@@ -238,9 +238,9 @@ public struct HTTPEngine: Sendable {
         "x-amz-security-token",
     ]
 
-    /// Reads a whole body. Past `deadline` the next chunk fails it with ``ModelError/timeout(message:)``; a
+    /// Reads a whole body. Past `deadline` the next chunk fails it with ``/SmolCore/ModelError/timeout(message:)``; a
     /// body that stops arriving altogether is ended by the read timeout, so no timer task is needed. Past
-    /// `limit` bytes it fails with ``ModelError/decoding(message:payload:)``, or, `truncating`, returns the
+    /// `limit` bytes it fails with ``/SmolCore/ModelError/decoding(message:payload:)``, or, `truncating`, returns the
     /// first `limit` bytes (dropping the rest closes the connection).
     static func collect(_ body: ResponseBody, limit: Int, deadline: NIODeadline = .distantFuture,
                         truncating: Bool = false, secrets: [Secret]) async throws -> [UInt8] {

@@ -5,9 +5,9 @@ import NIOPosix
 import NIOSSL
 import SmolCore
 
-/// Turns what can go wrong on the wire into ``ModelError``s.
+/// Turns what can go wrong on the wire into ``/SmolCore/ModelError``s.
 enum HTTPFailure {
-    /// A non-2xx response, before it becomes a ``ModelError``: it remembers `x-should-retry`.
+    /// A non-2xx response, before it becomes a ``/SmolCore/ModelError``: it remembers `x-should-retry`.
     struct Status: Error {
         var error: ModelError
         var shouldRetry: Bool?
@@ -66,7 +66,7 @@ enum HTTPFailure {
         return .milliseconds(Int64(max(0, date.timeIntervalSince(now)) * 1000))
     }
 
-    /// Any error from the transport as a ``ModelError`` (already-typed errors pass through).
+    /// Any error from the transport as a ``/SmolCore/ModelError`` (already-typed errors pass through).
     ///
     /// Messages say what happened and to which server (`host`, the `Host` header form, when known), in
     /// words: never a NIO function name or errno dump.

@@ -39,7 +39,7 @@ public struct NDJSONParser: Sendable {
 
     /// The complete lines these bytes finish, in order.
     ///
-    /// - Throws: ``ModelError/stream(message:payload:partial:)`` once a line is longer than the limit (see
+    /// - Throws: ``/SmolCore/ModelError/stream(message:payload:partial:)`` once a line is longer than the limit (see
     ///   ``pendingFailure`` for the lines completed before it in the same call).
     public mutating func push(_ bytes: ByteBufferView) throws(ModelError) -> [String] {
         if let failure { throw failure }

@@ -1,7 +1,7 @@
 import NIOCore
 import NIOHTTP1
 
-/// What can go wrong on one HTTP/1.1 connection, before ``HTTPFailure`` turns it into a ``ModelError``.
+/// What can go wrong on one HTTP/1.1 connection, before ``HTTPFailure`` turns it into a ``/SmolCore/ModelError``.
 enum TransportError: Error, Sendable {
     /// No TCP connection within the connect timeout.
     case connectTimeout

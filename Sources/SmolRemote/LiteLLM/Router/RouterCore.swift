@@ -75,7 +75,7 @@ final class RouterCore: Sendable {
 
     /// Picks a deployment of `group` by the routing strategy and counts it in flight.
     ///
-    /// - Throws: ``ModelError/unavailable(_:)`` when every deployment
+    /// - Throws: ``/SmolCore/ModelError/unavailable(_:)`` when every deployment
     ///   is cooling down, or (usage/latency strategies) every healthy one is at its rpm/tpm limit.
     func acquire(group: String, inputTokens: Int, streaming: Bool) throws(ModelError) -> Int {
         let members = groups[group] ?? []
