@@ -1,5 +1,6 @@
 import Foundation
 import SmolCore
+import SmolTestSupport
 import Testing
 
 /// Mutated JSON documents parse or fail with a `JSONParseError`: never a crash, hang or unbounded

@@ -1,5 +1,6 @@
 import Foundation
 import SmolCore
+import SmolTestSupport
 import Testing
 
 @testable import SmolLocal
