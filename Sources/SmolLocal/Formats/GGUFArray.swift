@@ -7,7 +7,12 @@
 /// than the 8-byte length prefix that each element has in the file), and only arrays of arrays hold boxed
 /// values. Elements are decoded on access; the parser has already validated every one of them (bounds,
 /// bool bytes, UTF-8), so access cannot fail.
-public struct GGUFArray: Sendable, Equatable, RandomAccessCollection, CustomStringConvertible {
+///
+/// A `Sequence` with `count` and an integer subscript rather than a `Collection`: in release builds,
+/// `Array(_:)` of a `Collection` of this recursive element type went through the standard library's
+/// specialized `_copyCollectionToContiguousArray` and wrote into a freed buffer (heap-use-after-free under
+/// AddressSanitizer, found by the GGUF structure fuzzer); the sequence path appends and is sound.
+public struct GGUFArray: Sendable, Equatable, Sequence, CustomStringConvertible {
     enum Storage: Sendable {
         /// Fixed-size elements of GGUF type `type` (0–7 and 10–12 except 8 and 9), `count` of them at `offset`.
         case scalars(type: UInt32, file: MappedFile, offset: Int, count: Int)
@@ -46,11 +51,8 @@ public struct GGUFArray: Sendable, Equatable, RandomAccessCollection, CustomStri
         return nil
     }
 
-    /// The first index (always 0).
-    public var startIndex: Int { 0 }
-
-    /// One past the last index.
-    public var endIndex: Int {
+    /// The number of elements.
+    public var count: Int {
         switch storage {
         case .scalars(_, _, _, let count): return count
         case .strings(_, let offsets): return offsets.count
@@ -58,9 +60,31 @@ public struct GGUFArray: Sendable, Equatable, RandomAccessCollection, CustomStri
         }
     }
 
+    /// Whether the array has no elements.
+    public var isEmpty: Bool { count == 0 }
+
+    /// The element count, so that `Array(_:)` reserves exactly once.
+    public var underestimatedCount: Int { count }
+
+    /// Iterates the elements, decoding each on access.
+    public struct Iterator: IteratorProtocol {
+        let array: GGUFArray
+        var position = 0
+
+        /// The next element, or nil after the last.
+        public mutating func next() -> GGUFValue? {
+            guard position < array.count else { return nil }
+            defer { position += 1 }
+            return array[position]
+        }
+    }
+
+    /// An iterator over the elements in order.
+    public func makeIterator() -> Iterator { Iterator(array: self) }
+
     /// The element at `position`, decoded from the file.
     public subscript(position: Int) -> GGUFValue {
-        precondition(indices.contains(position), "GGUFArray index \(position) out of range 0..<\(count)")
+        precondition(position >= 0 && position < count, "GGUFArray index \(position) out of range 0..<\(count)")
         switch storage {
         case .scalars(let type, let file, let offset, _):
             let size = Self.scalarSize(type) ?? 1
@@ -162,6 +186,6 @@ public struct GGUFArray: Sendable, Equatable, RandomAccessCollection, CustomStri
 
     /// Element-wise equality (two arrays are equal when they hold equal values, whatever their storage).
     public static func == (lhs: GGUFArray, rhs: GGUFArray) -> Bool {
-        lhs.count == rhs.count && lhs.elementsEqual(rhs)
+        lhs.count == rhs.count && (0..<lhs.count).allSatisfy { lhs[$0] == rhs[$0] }
     }
 }
