@@ -59,6 +59,7 @@ public struct TransformersModel: Model {
                 environment: [String: String] = ProcessInfo.processInfo.environment) throws(ModelError) {
         let path = try ModelLocator(environment: environment).locate(modelID)
         let checkpoint = try LocalCheckpoint(path: path)
+        KernelThreads.applyDefault()
         self.modelID = modelID
         self.maxNewTokens = maxTokens ?? maxNewTokens
         self.parameters = parameters

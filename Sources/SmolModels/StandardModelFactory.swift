@@ -14,6 +14,7 @@ extension ModelFactory {
         #if LocalEngine
         ModelFactory { configuration in
             let fetcher = configuration.allowsDownload ? downloader : nil
+            if let threads = configuration.threads { KernelThreads.set(threads) }
             // Local models take only plain values; a `.remove` marker has nothing to remove there.
             var parameters = JSONObject()
             for (key, parameter) in configuration.parameters {

@@ -43,6 +43,9 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "TransformersModel, MLXModel: tokens the context holds (default: the model's limit, at most 8192).")
     var contextLength: Int?
 
+    @Option(help: "TransformersModel, MLXModel: kernel threads (default: the CPUs this process may use, after affinity and cgroup quota; at most 16).")
+    var threads: Int?
+
     func validate() throws {
         guard ModelType(className: modelType) != nil else {
             throw ValidationError("unknown --model-type '\(modelType)'; choose one of: \(ModelType.allClassNames.joined(separator: ", "))")
@@ -52,6 +55,7 @@ struct ModelOptions: ParsableArguments {
             guard value > 0, value.isFinite else { throw ValidationError("\(flag) must be a positive number of seconds") }
         }
         if let contextLength, contextLength < 2 { throw ValidationError("--context-length must be at least 2") }
+        if let threads, !(1...16).contains(threads) { throw ValidationError("--threads must be between 1 and 16") }
     }
 
     /// The local model TransformersModel loads when no `--model-id` is given.
@@ -64,7 +68,7 @@ struct ModelOptions: ParsableArguments {
         var configuration = ModelConfiguration(
             type: type, modelID: modelID, apiBase: apiBase, apiKey: apiKey.map { Secret($0) }, provider: provider,
             apiVersion: apiVersion, region: region, profile: profile,
-            http: httpConfiguration, contextLength: contextLength)
+            http: httpConfiguration, contextLength: contextLength, threads: threads)
         switch type {
         case .openAIServer, .azureOpenAIServer, .amazonBedrockServer:
             _ = try required(modelID, "--model-id")

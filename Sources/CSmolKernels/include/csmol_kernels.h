@@ -17,6 +17,9 @@ enum {
     CSK_CPU_AVX512BF16 = 1 << 4,
 };
 
+/// The CPUs in the calling thread's affinity mask (Linux), or -1 where there is none to read.
+int csk_affinity_cpu_count(void);
+
 /// The features of the running CPU, as a bit set of CSK_CPU_* values.
 uint32_t csk_cpu_features(void);
 

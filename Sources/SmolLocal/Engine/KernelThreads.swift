@@ -1,16 +1,36 @@
 import CSmolKernels
+import Synchronization
 
-/// The process-wide thread count of the C kernels (matrix products and attention).
+/// The thread count of the C kernels (matrix products and attention), shared by every local model of the
+/// process: one pool, so two models never oversubscribe the CPUs between them.
 ///
-/// The default is 2 on machines with at least two CPUs (decode is memory-bound, so more threads buy little),
-/// else 1. Parallel regions from different sessions run one at a time.
+/// The default is what the process may actually use (``ProcessorBudget/available``: online CPUs narrowed
+/// by affinity and cgroup quota, at most 16), applied when the first model loads unless ``set(_:)`` was
+/// called before. `smol --threads N` calls ``set(_:)``.
 public enum KernelThreads {
+    /// Whether a caller chose the count; the default then never overrides it.
+    private static let chosen = Mutex(false)
+
     /// The number of threads the kernels use.
     public static var count: Int { Int(csk_thread_count()) }
+
+    /// The count used when nobody sets one: the CPUs this process may use, at most 16.
+    public static var defaultCount: Int { min(ProcessorBudget.available, 16) }
 
     /// Sets the number of threads (clamped to 1...16) and returns the count now in use.
     @discardableResult
     public static func set(_ count: Int) -> Int {
-        Int(csk_set_threads(Int32(clamping: max(1, min(count, 16)))))
+        chosen.withLock { $0 = true }
+        return Int(csk_set_threads(Int32(clamping: max(1, min(count, 16)))))
+    }
+
+    /// Applies ``defaultCount`` unless a count was set; models call this when they load.
+    static func applyDefault() {
+        let apply = chosen.withLock { chosen -> Bool in
+            guard !chosen else { return false }
+            chosen = true
+            return true
+        }
+        if apply { csk_set_threads(Int32(defaultCount)) }
     }
 }

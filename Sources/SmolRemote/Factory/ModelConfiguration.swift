@@ -40,6 +40,9 @@ public struct ModelConfiguration: Sendable {
     public var clientKwargs: JSONObject
     /// Tokens the local model's context holds; `nil` for the model's limit (at most 8192).
     public var contextLength: Int?
+    /// The kernel threads local models use (the process shares one pool); `nil` for the CPUs the process
+    /// may use.
+    public var threads: Int?
     /// The Hub revision a local model is downloaded at.
     public var revision: String
     /// Whether a local model missing from disk may be downloaded from the Hub.
@@ -53,7 +56,8 @@ public struct ModelConfiguration: Sendable {
         apiVersion: String? = nil, region: String? = nil, profile: String? = nil, flattenMessagesAsText: Bool? = nil,
         customRoleConversions: [MessageRole: MessageRole]? = nil, requestsPerMinute: Double? = nil,
         parameters: ModelParameters = [:], http: HTTPConfiguration = HTTPConfiguration(), modelList: JSONValue? = nil,
-        clientKwargs: JSONObject = [:], contextLength: Int? = nil, revision: String = "main", allowsDownload: Bool = true,
+        clientKwargs: JSONObject = [:], contextLength: Int? = nil, threads: Int? = nil, revision: String = "main",
+        allowsDownload: Bool = true,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) {
         self.type = type
@@ -72,6 +76,7 @@ public struct ModelConfiguration: Sendable {
         self.modelList = modelList
         self.clientKwargs = clientKwargs
         self.contextLength = contextLength
+        self.threads = threads
         self.revision = revision
         self.allowsDownload = allowsDownload
         self.environment = environment
