@@ -39,11 +39,15 @@ bash scripts/oracles/servers.sh start
 if [ $# -gt 0 ]; then
     swift test --skip-build "${BUILD_FLAGS[@]}" "$@"
 else
-    # The fuzzers and parser property runs are synchronous CPU-bound loops of seconds each: beside the
-    # timing-sensitive stream and timeout tests they hold the cooperative pool (two threads here) and make
-    # those tests wait for tens of seconds. They run on their own, right after.
+    # Three phases. Swift Testing runs synchronous tests on the cooperative pool, two threads here: the
+    # CPU-bound ones (fuzzers, property runs, hostile templates and files, real models) can hold both for
+    # seconds, and a test that measures time (stream deadlines, silence between bytes, cancellation,
+    # router timeouts) then waits for tens of seconds and fails. So: everything else first, then the
+    # timing suites on their own, then the fuzzers and parser property runs.
+    TIMING_SUITES='FaultInjection|TransportFault|StreamLimit|LiteLLMRouter'
     FUZZ_SUITES='FuzzTests|ParserPropertyTests'
-    swift test --skip-build "${BUILD_FLAGS[@]}" --skip "$FUZZ_SUITES"
+    swift test --skip-build "${BUILD_FLAGS[@]}" --skip "$TIMING_SUITES|$FUZZ_SUITES"
+    swift test --skip-build "${BUILD_FLAGS[@]}" --filter "$TIMING_SUITES"
     swift test --skip-build "${BUILD_FLAGS[@]}" --filter "$FUZZ_SUITES"
 fi
 
