@@ -353,8 +353,9 @@ struct FaultInjectionTests {
     func stallMidStream() async throws {
         let bytes = Array("data: \(Faults.delta("Hello"))\n\n".utf8)
         try await withTestServer({ _ in .stallAfter(bytes: bytes) }) { server in
-            // 1 s: long enough that a loaded 2-core machine still delivers the head and first event in time.
-            let model = try Faults.openAI(server, retry: .none, readTimeout: .seconds(1), totalTimeout: .seconds(20))
+            // 4 s: a CI run had every test of its phase stalled ~2 s at start-up, and a 1 s read timeout fired
+            // before the head and first event (sent at once) were read. The stall after them is endless anyway.
+            let model = try Faults.openAI(server, retry: .none, readTimeout: .seconds(4), totalTimeout: .seconds(20))
             let start = ContinuousClock.now
             let error = try await Faults.failure { _ = try await Faults.drain(model.generateStream(Faults.ask, options: GenerateOptions())) }
             guard case .stream(_, _, let partial) = error else { Issue.record("got \(error)"); return }
@@ -372,7 +373,7 @@ struct FaultInjectionTests {
         let split = min(200, body.count - 1)
         let chunks = body.prefix(split).map { [$0] } + [Array(body.dropFirst(split))]
         try await withTestServer({ _ in .chunks(headers: [("content-type", "application/json")], chunks, delayBetween: .milliseconds(200)) }) { server in
-            let model = try Faults.openAI(server, retry: .none, readTimeout: .seconds(2), totalTimeout: .milliseconds(500))
+            let model = try Faults.openAI(server, retry: .none, readTimeout: .seconds(5), totalTimeout: .milliseconds(500))
             let start = ContinuousClock.now
             let outcome: Result<Void, any Error> = try await withWatchdog {
                 do {

@@ -35,13 +35,13 @@ struct TransportFaultTests {
 
     @Test("once a stream's bytes flow, the total timeout no longer applies: only silence is bounded")
     func flowingStreamOutlivesTheTotalTimeout() async throws {
-        let events = (0..<10).map { Faults.delta("t\($0) ") } + ["[DONE]"]
+        let events = (0..<14).map { Faults.delta("t\($0) ") } + ["[DONE]"]
         try await withTestServer({ _ in .sse(events, delayBetween: .milliseconds(500)) }) { server in
-            // 11 events 500 ms apart take ~5 s: well past the 3 s total timeout (which leaves a loaded machine
-            // time for the first event), never silent for 20 s.
-            let model = try Faults.openAI(server, retry: .none, readTimeout: .seconds(20), totalTimeout: .seconds(3))
+            // 15 events 500 ms apart take ~7 s: well past the 4 s total timeout (which leaves a loaded machine,
+            // seen stalling every test of a phase ~2 s at start-up, time for the first event), never silent for 20 s.
+            let model = try Faults.openAI(server, retry: .none, readTimeout: .seconds(20), totalTimeout: .seconds(4))
             let text = try await withWatchdog { try await Faults.drain(model.generateStream(Faults.ask, options: GenerateOptions())) }
-            #expect(text == (0..<10).map { "t\($0) " }.joined())
+            #expect(text == (0..<14).map { "t\($0) " }.joined())
         }
     }
 
