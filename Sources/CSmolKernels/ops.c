@@ -10,8 +10,8 @@ void csk_rmsnorm(float *y, const float *x, const float *w, int n, float eps) {
     for (int i = 0; i < n; i++) y[i] = (x[i] * scale) * w[i];
 }
 
-void csk_rope(float *x, int nheads, int head_dim, int position, const float *inv_freq, int interleaved) {
-    int half = head_dim / 2;
+void csk_rope(float *x, int nheads, int head_dim, int rot_dim, int position, const float *inv_freq, int interleaved) {
+    int half = rot_dim / 2;
     for (int i = 0; i < half; i++) {
         // transformers forms the angle as an f32 product, then takes cos/sin of it.
         float angle = (float)position * inv_freq[i];
@@ -43,6 +43,18 @@ void csk_silu_mul(float *gate, const float *up, int n) {
     }
 }
 
+void csk_gelu_tanh_mul(float *gate, const float *up, int n) {
+    const float k = 0.7978845608028654f;  // sqrt(2 / pi)
+    for (int i = 0; i < n; i++) {
+        float g = gate[i];
+        gate[i] = 0.5f * g * (1.0f + tanhf(k * (g + 0.044715f * g * g * g))) * up[i];
+    }
+}
+
+void csk_softcap(float *x, int n, float cap) {
+    for (int i = 0; i < n; i++) x[i] = tanhf(x[i] / cap) * cap;
+}
+
 void csk_add(float *y, const float *x, int n) {
     for (int i = 0; i < n; i++) y[i] += x[i];
 }
@@ -52,8 +64,8 @@ size_t csk_attention_scratch_floats(int ctx) { return (size_t)16 * ((size_t)ctx 
 typedef struct {
     const float *q, *k, *v;
     float *out, *scratch;
-    int nheads, nkv, head_dim, position;
-    float scale;
+    int nheads, nkv, head_dim, first, position;
+    float scale, softcap;
     atomic_int next_head;
 } attn_task;
 
@@ -78,29 +90,35 @@ static void attention_worker(void *arg, int tid, int nthreads) {
     attn_task *t = (attn_task *)arg;
     int isa = csk_active_isa();
     (void)nthreads;
-    int group = t->nheads / t->nkv, hd = t->head_dim, npos = t->position + 1;
+    int group = t->nheads / t->nkv, hd = t->head_dim, first = t->first, npos = t->position + 1 - first;
     size_t kv_row = (size_t)t->nkv * hd;
-    float *scores = t->scratch + (size_t)tid * ((size_t)npos + 16);
+    float *scores = t->scratch + (size_t)tid * ((size_t)t->position + 1 + 16);
+    const float *kbase = t->k + (size_t)first * kv_row, *vbase = t->v + (size_t)first * kv_row;
     // Heads are taken from a shared counter (see csk_pool_run: a late helper may not join at all).
     for (int h; (h = atomic_fetch_add_explicit(&t->next_head, 1, memory_order_relaxed)) < t->nheads;) {
         const float *q = t->q + (size_t)h * hd;
         int kvh = h / group;
         for (int p = 0; p < npos; p++) {
-            const float *k = t->k + (size_t)p * kv_row + (size_t)kvh * hd;
+            const float *k = kbase + (size_t)p * kv_row + (size_t)kvh * hd;
             float s = isa >= CSK_ISA_AVX2 ? csk_dot_f32_avx2(q, k, hd) : 0;
             if (isa < CSK_ISA_AVX2) for (int d = 0; d < hd; d++) s += q[d] * k[d];
             scores[p] = s * t->scale;
         }
+        if (t->softcap > 0) csk_softcap(scores, npos, t->softcap);
         csk_softmax(scores, npos);
         float *o = t->out + (size_t)h * hd;
         for (int d = 0; d < hd; d++) o[d] = 0;
-        for (int p = 0; p < npos; p++) axpy(isa, o, scores[p], t->v + (size_t)p * kv_row + (size_t)kvh * hd, hd);
+        for (int p = 0; p < npos; p++) axpy(isa, o, scores[p], vbase + (size_t)p * kv_row + (size_t)kvh * hd, hd);
     }
 }
 
+void csk_axpy(float *y, float a, const float *x, int n) { axpy(csk_active_isa(), y, a, x, n); }
+
 void csk_attention(const float *q, const float *k_cache, const float *v_cache, float *out,
-                   int nheads, int nkv, int head_dim, int position, float scale, float *scratch) {
-    attn_task t = { q, k_cache, v_cache, out, scratch, nheads, nkv, head_dim, position, scale, 0 };
-    if (position < 64) attention_worker(&t, 0, 1);  // too little work to be worth a wake-up
+                   int nheads, int nkv, int head_dim, int first, int position, float scale, float softcap, float *scratch) {
+    if (first < 0) first = 0;
+    if (first > position) first = position;
+    attn_task t = { q, k_cache, v_cache, out, scratch, nheads, nkv, head_dim, first, position, scale, softcap, 0 };
+    if (position - first < 64) attention_worker(&t, 0, 1);  // too little work to be worth a wake-up
     else csk_pool_run(attention_worker, &t);
 }

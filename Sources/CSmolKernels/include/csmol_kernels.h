@@ -130,9 +130,10 @@ int csk_thread_count(void);
 /// y = x / sqrt(mean(x^2) + eps) * w, over n elements (x and y may alias).
 void csk_rmsnorm(float *y, const float *x, const float *w, int n, float eps);
 
-/// Rotates `nheads` heads of `head_dim` values at `position` in place. `inv_freq` holds head_dim/2
-/// inverse frequencies. `interleaved` pairs (2i, 2i+1) (ggml NORMAL); otherwise (i, i + head_dim/2).
-void csk_rope(float *x, int nheads, int head_dim, int position, const float *inv_freq, int interleaved);
+/// Rotates the first `rot_dim` values of each of `nheads` heads of `head_dim` values at `position` in place
+/// (the rest stay as they are: partial rotary). `inv_freq` holds rot_dim/2 inverse frequencies.
+/// `interleaved` pairs (2i, 2i+1) (ggml NORMAL); otherwise (i, i + rot_dim/2).
+void csk_rope(float *x, int nheads, int head_dim, int rot_dim, int position, const float *inv_freq, int interleaved);
 
 /// x = softmax(x) over n elements.
 void csk_softmax(float *x, int n);
@@ -140,14 +141,24 @@ void csk_softmax(float *x, int n);
 /// gate[i] = silu(gate[i]) * up[i].
 void csk_silu_mul(float *gate, const float *up, int n);
 
+/// gate[i] = gelu_tanh(gate[i]) * up[i] (GeGLU with PyTorch's tanh-approximated GELU).
+void csk_gelu_tanh_mul(float *gate, const float *up, int n);
+
+/// x[i] = tanh(x[i] / cap) * cap (soft-capping).
+void csk_softcap(float *x, int n, float cap);
+
 /// y[i] += x[i].
 void csk_add(float *y, const float *x, int n);
 
+/// y[i] += a * x[i].
+void csk_axpy(float *y, float a, const float *x, int n);
+
 /// Causal attention for one query position. q: [nheads * head_dim]. The caches hold rows of
-/// nkv * head_dim floats per position; positions 0...position are read. out: [nheads * head_dim].
-/// scratch: nthreads * (position + 1) floats at least (csk_attention_scratch_floats).
+/// nkv * head_dim floats per position; positions first...position are read (first > 0 for a sliding
+/// window). Scores are multiplied by `scale`, then soft-capped by `softcap` when it is positive.
+/// out: [nheads * head_dim]. scratch: nthreads * (position + 1) floats at least (csk_attention_scratch_floats).
 void csk_attention(const float *q, const float *k_cache, const float *v_cache, float *out,
-                   int nheads, int nkv, int head_dim, int position, float scale, float *scratch);
+                   int nheads, int nkv, int head_dim, int first, int position, float scale, float softcap, float *scratch);
 
 /// Floats of scratch csk_attention needs for a context of `ctx` positions.
 size_t csk_attention_scratch_floats(int ctx);

@@ -11,7 +11,7 @@ public final class InferenceSession {
     /// The maximum number of tokens the cache holds.
     public let contextLength: Int
     /// The tokens whose keys and values are in the cache, in order.
-    public private(set) var tokens: [Int32]
+    public internal(set) var tokens: [Int32]
 
     /// The logits of the last processed token (`vocabSize` floats), valid until the next call that runs the
     /// model. Empty before the first call.
@@ -25,19 +25,32 @@ public final class InferenceSession {
     /// Tokens processed per batched step during prefill.
     static let chunk = 32
 
-    private let layerNorms: [(attention: FloatBuffer, mlp: FloatBuffer)]
-    private let biases: [(q: FloatBuffer?, k: FloatBuffer?, v: FloatBuffer?)]
-    private let finalNorm: FloatBuffer
-    private let ropeFrequencies: FloatBuffer
-    private let keyCache: FloatBuffer
-    private let valueCache: FloatBuffer
-    private let x: FloatBuffer, xb: FloatBuffer, q: FloatBuffer, k: FloatBuffer, v: FloatBuffer
-    private let attention: FloatBuffer, gate: FloatBuffer, up: FloatBuffer
-    private let logitBuffer: FloatBuffer
-    private let matmulScratch: FloatBuffer
-    private let attentionScratch: FloatBuffer
-    private let jobs: UnsafeMutablePointer<csk_matmul_job>
-    private var hasLogits = false
+    /// What each layer needs at run time, copied into buffers the kernels can read.
+    struct LayerState {
+        var attentionNorm: FloatBuffer, mlpNorm: FloatBuffer
+        var qBias: FloatBuffer?, kBias: FloatBuffer?, vBias: FloatBuffer?
+        var qNorm: FloatBuffer?, kNorm: FloatBuffer?
+        var postAttentionNorm: FloatBuffer?, postMLPNorm: FloatBuffer?
+        /// Keys the layer sees (itself included), or nil for all earlier positions.
+        var window: Int?
+        /// The layer's RoPE inverse frequencies, or nil when it skips RoPE.
+        var rope: FloatBuffer?
+    }
+
+    let layerStates: [LayerState]
+    let finalNorm: FloatBuffer
+    let keyCache: FloatBuffer
+    let valueCache: FloatBuffer
+    let x: FloatBuffer, xb: FloatBuffer, q: FloatBuffer, k: FloatBuffer, v: FloatBuffer
+    let attention: FloatBuffer, gate: FloatBuffer, up: FloatBuffer
+    let logitBuffer: FloatBuffer
+    let matmulScratch: FloatBuffer
+    let attentionScratch: FloatBuffer
+    let jobs: UnsafeMutablePointer<csk_matmul_job>
+    let jobCapacity: Int
+    /// Mixture-of-experts scratch (nil for dense models).
+    let moe: ExpertScratch?
+    var hasLogits = false
 
     /// Creates a session with a cache for `contextLength` tokens (default: the model's maximum positions,
     /// capped at 4096; never more than the maximum positions). The f32 KV cache takes
@@ -51,20 +64,29 @@ public final class InferenceSession {
         tokens = []
         tokens.reserveCapacity(self.contextLength)
         let qDim = c.headCount * c.headDim, kvDim = c.kvHeadCount * c.headDim, n = Self.chunk
-        var norms: [(attention: FloatBuffer, mlp: FloatBuffer)] = []
-        var biases: [(q: FloatBuffer?, k: FloatBuffer?, v: FloatBuffer?)] = []
         func optional(_ values: [Float]?) throws(InferenceError) -> FloatBuffer? {
             guard let values else { return nil }
             return try FloatBuffer(values)
         }
-        for layer in model.layers {
-            norms.append((try FloatBuffer(layer.attentionNorm), try FloatBuffer(layer.mlpNorm)))
-            biases.append((try optional(layer.qBias), try optional(layer.kBias), try optional(layer.vBias)))
+        var global = c.ropeInverseFrequencies(contextLength: self.contextLength)
+        if let divisors = model.ropeFrequencyDivisors {
+            for i in global.indices where i < divisors.count && divisors[i] != 0 { global[i] /= divisors[i] }
         }
-        layerNorms = norms
-        self.biases = biases
+        let globalRope = try FloatBuffer(global)
+        let localRope = try optional(c.localRopeInverseFrequencies())
+        var states: [LayerState] = []
+        for (i, layer) in model.layers.enumerated() {
+            let sliding = c.attention(ofLayer: i) == .sliding
+            states.append(LayerState(
+                attentionNorm: try FloatBuffer(layer.attentionNorm), mlpNorm: try FloatBuffer(layer.mlpNorm),
+                qBias: try optional(layer.qBias), kBias: try optional(layer.kBias), vBias: try optional(layer.vBias),
+                qNorm: try optional(layer.qNorm), kNorm: try optional(layer.kNorm),
+                postAttentionNorm: try optional(layer.postAttentionNorm), postMLPNorm: try optional(layer.postMLPNorm),
+                window: sliding ? c.slidingWindow : nil,
+                rope: c.noRopeLayers.contains(i) ? nil : (sliding ? localRope ?? globalRope : globalRope)))
+        }
+        layerStates = states
         finalNorm = try FloatBuffer(model.finalNorm)
-        ropeFrequencies = try FloatBuffer(model.ropeInverseFrequencies)
         let (cacheCount, overflow) = (c.layerCount * kvDim).multipliedReportingOverflow(by: self.contextLength)
         if overflow { throw .outOfMemory(bytes: Int.max) }
         keyCache = try FloatBuffer(count: cacheCount)
@@ -75,13 +97,17 @@ public final class InferenceSession {
         k = try FloatBuffer(count: n * kvDim)
         v = try FloatBuffer(count: n * kvDim)
         attention = try FloatBuffer(count: n * qDim)
-        gate = try FloatBuffer(count: n * c.intermediateSize)
-        up = try FloatBuffer(count: n * c.intermediateSize)
+        let expertWidth = c.experts.map { $0.topK * $0.intermediateSize } ?? 0
+        gate = try FloatBuffer(count: n * max(c.intermediateSize, expertWidth))
+        up = try FloatBuffer(count: n * max(c.intermediateSize, expertWidth))
         logitBuffer = try FloatBuffer(count: c.vocabSize)
-        matmulScratch = try FloatBuffer(count: Int(csk_matmul_scratch_floats(Int32(max(c.hiddenSize, c.intermediateSize, qDim)))))
+        let widest = max(c.hiddenSize, c.intermediateSize, qDim, c.experts?.intermediateSize ?? 0)
+        matmulScratch = try FloatBuffer(count: Int(csk_matmul_scratch_floats(Int32(widest))))
         attentionScratch = try FloatBuffer(count: Int(csk_attention_scratch_floats(Int32(self.contextLength))))
-        jobs = UnsafeMutablePointer<csk_matmul_job>.allocate(capacity: 4)
-        jobs.initialize(repeating: csk_matmul_job(), count: 4)
+        jobCapacity = max(4, 2 * (c.experts?.count ?? 0))
+        jobs = UnsafeMutablePointer<csk_matmul_job>.allocate(capacity: jobCapacity)
+        jobs.initialize(repeating: csk_matmul_job(), count: jobCapacity)
+        moe = try c.experts.map { e throws(InferenceError) in try ExpertScratch(experts: e, hidden: c.hiddenSize, tokens: n) }
     }
 
     deinit { jobs.deallocate() }
@@ -143,82 +169,12 @@ public final class InferenceSession {
     /// A copy of ``logits``.
     public func copyLogits() -> [Float] { Array(logits) }
 
-    private func validate(_ newTokens: some Collection<Int32>) throws(InferenceError) {
+    func validate(_ newTokens: some Collection<Int32>) throws(InferenceError) {
         guard !newTokens.isEmpty else { throw .emptyInput }
         guard tokens.count + newTokens.count <= contextLength else {
             throw .contextOverflow(position: tokens.count, adding: newTokens.count, contextLength: contextLength)
         }
         let vocab = model.config.vocabSize
         for t in newTokens where t < 0 || Int(t) >= vocab { throw .invalidToken(token: t, vocabSize: vocab) }
-    }
-
-    private enum LogitRows { case none, last, all }
-
-    private func setJob(_ index: Int, _ w: WeightMatrix, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
-                        ntok: Int, bias: FloatBuffer? = nil) {
-        jobs[index] = csk_matmul_job(type: w.kernelType, rows: Int32(w.rows), cols: Int32(w.columns), ntok: Int32(ntok),
-                                     w: w.baseAddress, row_bytes: w.rowBytes, x: x, y: y, y_stride: Int64(w.rows),
-                                     bias: bias.map { UnsafePointer($0.pointer) }, affine: w.affineDescriptor)
-    }
-
-    /// Runs the tokens (at most `chunk`) through the model at the current position.
-    private func forward(_ batch: some Collection<Int32>, logitRows: LogitRows, output: UnsafeMutablePointer<Float>?) {
-        let c = model.config
-        let n = batch.count, h = c.hiddenSize, hd = c.headDim
-        let qDim = c.headCount * hd, kvDim = c.kvHeadCount * hd, inter = c.intermediateSize
-        let start = tokens.count
-        let interleaved: Int32 = c.ropeLayout == .interleaved ? 1 : 0
-        let eps = Float(c.rmsNormEpsilon), scale = 1 / Float(hd).squareRoot()
-        for (i, token) in batch.enumerated() {
-            model.embedding.dequantizeRow(Int(token), into: x[i * h])
-        }
-        for (l, layer) in model.layers.enumerated() {
-            let norms = layerNorms[l], bias = biases[l]
-            for i in 0..<n { csk_rmsnorm(xb[i * h], x[i * h], norms.attention.pointer, Int32(h), eps) }
-            setJob(0, layer.q, x: xb.pointer, y: q.pointer, ntok: n, bias: bias.q)
-            setJob(1, layer.k, x: xb.pointer, y: k.pointer, ntok: n, bias: bias.k)
-            setJob(2, layer.v, x: xb.pointer, y: v.pointer, ntok: n, bias: bias.v)
-            csk_matmul(jobs, 3, matmulScratch.pointer)
-            let kc = keyCache[l * contextLength * kvDim], vc = valueCache[l * contextLength * kvDim]
-            for i in 0..<n {
-                let pos = start + i
-                csk_rope(q[i * qDim], Int32(c.headCount), Int32(hd), Int32(pos), ropeFrequencies.pointer, interleaved)
-                csk_rope(k[i * kvDim], Int32(c.kvHeadCount), Int32(hd), Int32(pos), ropeFrequencies.pointer, interleaved)
-                (kc + pos * kvDim).update(from: k[i * kvDim], count: kvDim)
-                (vc + pos * kvDim).update(from: v[i * kvDim], count: kvDim)
-            }
-            for i in 0..<n {
-                csk_attention(q[i * qDim], kc, vc, attention[i * qDim], Int32(c.headCount), Int32(c.kvHeadCount),
-                              Int32(hd), Int32(start + i), scale, attentionScratch.pointer)
-            }
-            setJob(0, layer.o, x: attention.pointer, y: xb.pointer, ntok: n)
-            csk_matmul(jobs, 1, matmulScratch.pointer)
-            csk_add(x.pointer, xb.pointer, Int32(n * h))
-            for i in 0..<n { csk_rmsnorm(xb[i * h], x[i * h], norms.mlp.pointer, Int32(h), eps) }
-            setJob(0, layer.gate, x: xb.pointer, y: gate.pointer, ntok: n)
-            setJob(1, layer.up, x: xb.pointer, y: up.pointer, ntok: n)
-            csk_matmul(jobs, 2, matmulScratch.pointer)
-            csk_silu_mul(gate.pointer, up.pointer, Int32(n * inter))
-            setJob(0, layer.down, x: gate.pointer, y: xb.pointer, ntok: n)
-            csk_matmul(jobs, 1, matmulScratch.pointer)
-            csk_add(x.pointer, xb.pointer, Int32(n * h))
-        }
-        tokens.append(contentsOf: batch)
-        switch logitRows {
-        case .none:
-            break
-        case .last:
-            csk_rmsnorm(xb.pointer, x[(n - 1) * h], finalNorm.pointer, Int32(h), eps)
-            setJob(0, model.lmHead, x: xb.pointer, y: logitBuffer.pointer, ntok: 1)
-            csk_matmul(jobs, 1, matmulScratch.pointer)
-            hasLogits = true
-        case .all:
-            for i in 0..<n { csk_rmsnorm(xb[i * h], x[i * h], finalNorm.pointer, Int32(h), eps) }
-            guard let output else { return }
-            setJob(0, model.lmHead, x: xb.pointer, y: output, ntok: n)
-            csk_matmul(jobs, 1, matmulScratch.pointer)
-            logitBuffer.pointer.update(from: output + (n - 1) * c.vocabSize, count: c.vocabSize)
-            hasLogits = true
-        }
     }
 }

@@ -4,9 +4,23 @@ import Glibc
 import Darwin
 #endif
 
-/// The immutable weights of a Llama-family decoder (Llama, SmolLM, Qwen2, Mistral), read in place from a
-/// GGUF file or an HF checkpoint folder. Share one model between any number of ``InferenceSession``s.
+/// The immutable weights of a decoder of the Llama lineage (Llama, SmolLM 2/3, Qwen 2/3, Qwen3-MoE, Mistral,
+/// Gemma 2/3, Phi-3), read in place from a GGUF file or an HF checkpoint folder. Share one model between any
+/// number of ``InferenceSession``s.
 public struct LlamaModel: Sendable {
+    /// A gated MLP: `down(act(gate(x)) * up(x))`.
+    struct DenseMLP: Sendable {
+        var gate: WeightMatrix
+        var up: WeightMatrix
+        var down: WeightMatrix
+    }
+
+    /// A sparse mixture of experts: the router's top-k experts per token, each a gated MLP.
+    struct Experts: Sendable {
+        var router: WeightMatrix
+        var experts: [DenseMLP]
+    }
+
     /// The weights of one decoder layer.
     struct Layer: Sendable {
         var attentionNorm: [Float]
@@ -17,10 +31,13 @@ public struct LlamaModel: Sendable {
         var qBias: [Float]?
         var kBias: [Float]?
         var vBias: [Float]?
+        var qNorm: [Float]?
+        var kNorm: [Float]?
+        var postAttentionNorm: [Float]?
         var mlpNorm: [Float]
-        var gate: WeightMatrix
-        var up: WeightMatrix
-        var down: WeightMatrix
+        var postMLPNorm: [Float]?
+        var dense: DenseMLP?
+        var experts: Experts?
     }
 
     /// Shape and hyper-parameters.
@@ -31,8 +48,8 @@ public struct LlamaModel: Sendable {
     let layers: [Layer]
     let finalNorm: [Float]
     let lmHead: WeightMatrix
-    /// RoPE inverse frequencies (headDim / 2), scaling already applied.
-    let ropeInverseFrequencies: [Float]
+    /// Llama 3 GGUFs' per-pair divisors of the RoPE frequencies (`rope_freqs.weight`), if any.
+    let ropeFrequencyDivisors: [Float]?
 
     /// The element encoding of the bulk of the weights (the first layer's q projection), for reports
     /// (`U32` for MLX affine-quantized checkpoints: see ``weightEncoding``).
@@ -56,9 +73,9 @@ public struct LlamaModel: Sendable {
         case "self_attn.k_proj": return layer.k
         case "self_attn.v_proj": return layer.v
         case "self_attn.o_proj": return layer.o
-        case "mlp.gate_proj": return layer.gate
-        case "mlp.up_proj": return layer.up
-        case "mlp.down_proj": return layer.down
+        case "mlp.gate_proj": return layer.dense?.gate
+        case "mlp.up_proj": return layer.dense?.up
+        case "mlp.down_proj": return layer.dense?.down
         default: return nil
         }
     }
@@ -82,14 +99,12 @@ public struct LlamaModel: Sendable {
             guard let t = gguf.tensor(named: name) else { throw .missing(path: path, what: "tensor '\(name)'") }
             return t
         }
-        var freqs = config.ropeInverseFrequencies()
-        if let factors = gguf.tensor(named: "rope_freqs.weight") {
-            // Llama 3 GGUFs carry the scaling as per-pair divisors of the frequency.
-            let f = try loadVector(factors, count: config.headDim / 2)
-            for i in freqs.indices where f[i] != 0 { freqs[i] /= f[i] }
+        // Llama 3 GGUFs carry the scaling as per-pair divisors of the frequency.
+        let divisors = try gguf.tensor(named: "rope_freqs.weight").map { t throws(ModelFileError) in
+            try loadVector(t, count: config.ropeDimensions / 2)
         }
-        try self.init(config: config, source: path, ropeInverseFrequencies: freqs,
-                      names: .gguf, lookup: { name throws(ModelFileError) in try tensor(name) },
+        try self.init(config: config, source: path, ropeFrequencyDivisors: divisors,
+                      names: .gguf(config.architecture), normOffset: 0, lookup: { name throws(ModelFileError) in try tensor(name) },
                       optional: { gguf.tensor(named: $0) },
                       matrix: { name, rows, columns throws(ModelFileError) in
                           try WeightMatrix(try tensor(name), rows: rows, columns: columns) })
@@ -132,75 +147,11 @@ public struct LlamaModel: Sendable {
             return try WeightMatrix(codes: weight, scales: scales, biases: biases, bits: bits, groupSize: groupSize,
                                     rows: rows, columns: columns)
         }
-        try self.init(config: config, source: directory, ropeInverseFrequencies: config.ropeInverseFrequencies(),
-                      names: .huggingFace, lookup: { name throws(ModelFileError) in try tensor(name) },
+        // Gemma's RMSNorm scales by (1 + w); llama.cpp's converter adds the 1 when it writes a GGUF.
+        let gemma = config.architecture == .gemma2 || config.architecture == .gemma3
+        try self.init(config: config, source: directory, ropeFrequencyDivisors: nil,
+                      names: .huggingFace(config.architecture), normOffset: gemma ? 1 : 0, lookup: { name throws(ModelFileError) in try tensor(name) },
                       optional: { checkpoint.tensors[$0] },
                       matrix: { name, rows, columns throws(ModelFileError) in try matrix(name, rows: rows, columns: columns) })
     }
-
-    private init(config: ModelConfig, source: String, ropeInverseFrequencies: [Float], names: TensorNames,
-                 lookup: (String) throws(ModelFileError) -> TensorRef, optional: (String) -> TensorRef?,
-                 matrix: (String, Int, Int) throws(ModelFileError) -> WeightMatrix) throws(ModelFileError) {
-        self.config = config
-        self.source = source
-        self.ropeInverseFrequencies = ropeInverseFrequencies
-        let h = config.hiddenSize, qDim = config.headCount * config.headDim, kvDim = config.kvHeadCount * config.headDim
-        let inter = config.intermediateSize
-        embedding = try matrix(names.embedding, config.vocabSize, h)
-        finalNorm = try loadVector(try lookup(names.finalNorm), count: h)
-        if !config.tieWordEmbeddings, optional(names.lmHead) != nil {
-            lmHead = try matrix(names.lmHead, config.vocabSize, h)
-        } else {
-            lmHead = embedding
-        }
-        var layers: [Layer] = []
-        for i in 0..<config.layerCount {
-            func t(_ name: String) throws(ModelFileError) -> TensorRef { try lookup(names.layer(i, name)) }
-            func bias(_ name: String, _ count: Int) throws(ModelFileError) -> [Float]? {
-                guard let b = optional(names.layer(i, name)) else {
-                    if config.attentionBias { throw .missing(path: source, what: "tensor '\(names.layer(i, name))'") }
-                    return nil
-                }
-                return try loadVector(b, count: count)
-            }
-            layers.append(Layer(
-                attentionNorm: try loadVector(try t(names.attentionNorm), count: h),
-                q: try matrix(names.layer(i, names.q), qDim, h),
-                k: try matrix(names.layer(i, names.k), kvDim, h),
-                v: try matrix(names.layer(i, names.v), kvDim, h),
-                o: try matrix(names.layer(i, names.o), h, qDim),
-                qBias: try bias(names.qBias, qDim),
-                kBias: try bias(names.kBias, kvDim),
-                vBias: try bias(names.vBias, kvDim),
-                mlpNorm: try loadVector(try t(names.mlpNorm), count: h),
-                gate: try matrix(names.layer(i, names.gate), inter, h),
-                up: try matrix(names.layer(i, names.up), inter, h),
-                down: try matrix(names.layer(i, names.down), h, inter)))
-        }
-        self.layers = layers
-    }
-}
-
-/// Tensor names of the two checkpoint layouts.
-struct TensorNames {
-    var embedding, finalNorm, lmHead: String
-    var prefix: String, suffix: String
-    var attentionNorm, q, k, v, o, qBias, kBias, vBias, mlpNorm, gate, up, down: String
-
-    func layer(_ i: Int, _ name: String) -> String { prefix + String(i) + "." + name + suffix }
-
-    static let gguf = TensorNames(
-        embedding: "token_embd.weight", finalNorm: "output_norm.weight", lmHead: "output.weight",
-        prefix: "blk.", suffix: "",
-        attentionNorm: "attn_norm.weight", q: "attn_q.weight", k: "attn_k.weight", v: "attn_v.weight",
-        o: "attn_output.weight", qBias: "attn_q.bias", kBias: "attn_k.bias", vBias: "attn_v.bias",
-        mlpNorm: "ffn_norm.weight", gate: "ffn_gate.weight", up: "ffn_up.weight", down: "ffn_down.weight")
-
-    static let huggingFace = TensorNames(
-        embedding: "model.embed_tokens.weight", finalNorm: "model.norm.weight", lmHead: "lm_head.weight",
-        prefix: "model.layers.", suffix: "",
-        attentionNorm: "input_layernorm.weight", q: "self_attn.q_proj.weight", k: "self_attn.k_proj.weight",
-        v: "self_attn.v_proj.weight", o: "self_attn.o_proj.weight", qBias: "self_attn.q_proj.bias",
-        kBias: "self_attn.k_proj.bias", vBias: "self_attn.v_proj.bias", mlpNorm: "post_attention_layernorm.weight",
-        gate: "mlp.gate_proj.weight", up: "mlp.up_proj.weight", down: "mlp.down_proj.weight")
 }

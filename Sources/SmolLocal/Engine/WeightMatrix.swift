@@ -28,6 +28,9 @@ public struct WeightMatrix: Sendable {
     public let columns: Int
     /// Bytes per row.
     public let rowBytes: Int
+    /// The first row of `tensor` this matrix uses (a part of a fused qkv / gate-up matrix, or one expert
+    /// of a stacked expert tensor); 0 otherwise.
+    public let firstRow: Int
 
     /// Wraps `tensor` after checking that it is a `[rows, columns]` matrix of a type with kernels.
     init(_ tensor: TensorRef, rows: Int, columns: Int) throws(ModelFileError) {
@@ -42,6 +45,28 @@ public struct WeightMatrix: Sendable {
         self.rows = rows
         self.columns = columns
         self.rowBytes = rowBytes
+        firstRow = 0
+    }
+
+    /// Rows `firstRow ..< firstRow + rows` of `tensor`, a matrix of `columns` columns whose leading
+    /// dimensions (`[stacked, rows, columns]` or `[allRows, columns]`) hold `totalRows` rows in all.
+    init(_ tensor: TensorRef, firstRow: Int, rows: Int, totalRows: Int, columns: Int) throws(ModelFileError) {
+        guard tensor.shape.last == columns, tensor.shape.dropLast().reduce(1, *) == totalRows, tensor.shape.count >= 2 else {
+            throw .badTensor(path: tensor.file.path, tensor: tensor.name,
+                             reason: "shape \(tensor.shape), expected \(totalRows) rows of \(columns) columns")
+        }
+        guard firstRow >= 0, rows > 0, firstRow + rows <= totalRows else {
+            throw .badTensor(path: tensor.file.path, tensor: tensor.name, reason: "rows \(firstRow)..<\(firstRow + rows) are not in 0..<\(totalRows)")
+        }
+        guard tensor.type.hasKernels, let rowBytes = tensor.type.rowBytes(columns) else {
+            throw .badTensor(path: tensor.file.path, tensor: tensor.name, reason: "type \(tensor.type) is not supported for weights")
+        }
+        self.tensor = tensor
+        affine = nil
+        self.rows = rows
+        self.columns = columns
+        self.rowBytes = rowBytes
+        self.firstRow = firstRow
     }
 
     /// Wraps an MLX affine-quantized matrix after checking every shape and type against `bits` and
@@ -77,6 +102,7 @@ public struct WeightMatrix: Sendable {
         self.rows = rows
         self.columns = columns
         rowBytes = columns * bits / 8
+        firstRow = 0
     }
 
     /// A short description of the encoding (`Q4_1`, `BF16`, `MLX 4-bit g64 BF16`).
@@ -96,7 +122,7 @@ public struct WeightMatrix: Sendable {
     /// The first byte of the data (valid while `tensor` is alive).
     var baseAddress: UnsafeRawPointer {
         // A zero-sized matrix is rejected by the config checks, so the buffer has a base address.
-        tensor.bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!
+        (tensor.bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!) + firstRow * rowBytes
     }
 
     /// The kernel type id.

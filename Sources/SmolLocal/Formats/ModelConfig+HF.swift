@@ -27,6 +27,15 @@ extension ModelConfig {
         case "llama", "LlamaForCausalLM": architecture = .llama
         case "qwen2", "Qwen2ForCausalLM": architecture = .qwen2
         case "mistral", "MistralForCausalLM": architecture = .mistral
+        case "qwen3", "Qwen3ForCausalLM": architecture = .qwen3
+        case "qwen3_moe", "Qwen3MoeForCausalLM": architecture = .qwen3moe
+        case "gemma2", "Gemma2ForCausalLM": architecture = .gemma2
+        case "gemma3_text", "Gemma3ForCausalLM": architecture = .gemma3
+        case "phi3", "Phi3ForCausalLM": architecture = .phi3
+        case "smollm3", "SmolLM3ForCausalLM": architecture = .smollm3
+        case "gemma3", "Gemma3ForConditionalGeneration":
+            throw .badConfig(path: path, key: "model_type", reason: "'\(modelType)' is Gemma 3's vision-language checkpoint; "
+                             + "only the text model (model_type 'gemma3_text', Gemma3ForCausalLM) is supported")
         default:
             throw .badConfig(path: path, key: "model_type", reason: "unsupported architecture '\(modelType)' / '\(archName)'")
         }
@@ -38,36 +47,14 @@ extension ModelConfig {
         guard heads > 0 else { throw .badConfig(path: path, key: "num_attention_heads", reason: "must be positive") }
         let headDim = try optionalInt("head_dim") ?? hidden / heads
 
-        var theta: Double?
-        var scalingObject: JSONValue?
-        if let t = json["rope_theta"]?.doubleValue { theta = t }
-        if let params = json["rope_parameters"], params.objectValue != nil {
-            if theta == nil { theta = params["rope_theta"]?.doubleValue }
-            scalingObject = params
-        }
-        if let s = json["rope_scaling"], s.objectValue != nil { scalingObject = s }
-        var scaling: Llama3RopeScaling?
-        if let s = scalingObject {
-            let type = s["rope_type"]?.stringValue ?? s["type"]?.stringValue ?? "default"
-            switch type {
-            case "default": break
-            case "llama3":
-                guard let factor = s["factor"]?.doubleValue, let low = s["low_freq_factor"]?.doubleValue,
-                      let high = s["high_freq_factor"]?.doubleValue,
-                      let original = s["original_max_position_embeddings"]?.intValue else {
-                    throw .badConfig(path: path, key: "rope_scaling", reason: "llama3 scaling lacks a parameter")
-                }
-                scaling = Llama3RopeScaling(factor: factor, lowFrequencyFactor: low, highFrequencyFactor: high,
-                                            originalMaxPositions: original)
-            default:
-                throw .badConfig(path: path, key: "rope_scaling", reason: "unsupported rope_type '\(type)'")
-            }
-        }
+        let rope = try HFRopeParameters(json: json, path: path)
         var eos: [Int] = []
         if let e = json["eos_token_id"] {
             if let i = e.intValue { eos = [i] } else if let list = e.arrayValue { eos = list.compactMap(\.intValue) }
         }
         let bias = architecture == .qwen2 ? true : (json["attention_bias"]?.boolValue ?? false)
+        // Gemma ties its head to the embedding unless told otherwise; the others untie by default.
+        let tiedByDefault = architecture == .gemma2 || architecture == .gemma3
         self.init(architecture: architecture,
                   hiddenSize: hidden,
                   intermediateSize: try int("intermediate_size"),
@@ -77,14 +64,15 @@ extension ModelConfig {
                   headDim: headDim,
                   vocabSize: try int("vocab_size"),
                   rmsNormEpsilon: json["rms_norm_eps"]?.doubleValue ?? 1e-6,
-                  ropeTheta: theta ?? 10000,
-                  ropeScaling: scaling,
+                  ropeTheta: rope.theta ?? 10000,
+                  ropeScaling: rope.llama3,
                   ropeLayout: .rotateHalf,
-                  tieWordEmbeddings: json["tie_word_embeddings"]?.boolValue ?? false,
+                  tieWordEmbeddings: json["tie_word_embeddings"]?.boolValue ?? tiedByDefault,
                   attentionBias: bias,
                   bosTokenID: try optionalInt("bos_token_id"),
                   eosTokenIDs: eos,
                   maxPositions: try optionalInt("max_position_embeddings") ?? 2048)
+        try applyFamily(hfConfig: json, rope: rope, path: path)
         try validate(path: path)
     }
 }

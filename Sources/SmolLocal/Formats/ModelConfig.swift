@@ -1,7 +1,10 @@
 import SmolCore
 
-/// The shape and hyper-parameters of a Llama-family decoder (Llama, SmolLM, Qwen2, Mistral), read from an
-/// HF `config.json` or from GGUF metadata.
+/// The shape and hyper-parameters of a decoder of the Llama lineage (Llama, SmolLM 2/3, Qwen 2/3, Qwen3-MoE,
+/// Mistral, Gemma 2/3, Phi-3), read from an HF `config.json` or from GGUF metadata.
+///
+/// The properties after ``maxPositions`` describe how a family departs from Llama; their defaults are
+/// Llama's, so a configuration made with the initializer is a Llama one until they are set.
 public struct ModelConfig: Sendable, Equatable {
     /// The decoder family.
     public enum Architecture: String, Sendable, Equatable {
@@ -9,8 +12,21 @@ public struct ModelConfig: Sendable, Equatable {
         case llama
         /// Qwen2 / Qwen2.5 (`Qwen2ForCausalLM`): q/k/v projections carry biases.
         case qwen2
-        /// Mistral (`MistralForCausalLM`).
+        /// Mistral (`MistralForCausalLM`), with its sliding window when the config sets one.
         case mistral
+        /// Qwen3 (`Qwen3ForCausalLM`): RMSNorm on each query and key head, no q/k/v biases.
+        case qwen3
+        /// Qwen3-MoE (`Qwen3MoeForCausalLM`): Qwen3 attention, sparse mixture-of-experts MLP.
+        case qwen3moe
+        /// Gemma 2 (`Gemma2ForCausalLM`): GeGLU, sandwich norms, soft-capped attention and logits.
+        case gemma2
+        /// Gemma 3 text (`Gemma3ForCausalLM`): Gemma 2's layout with QK-norm and interleaved
+        /// sliding-window / global layers with their own RoPE bases.
+        case gemma3
+        /// Phi-3 (`Phi3ForCausalLM`): fused qkv and gate/up projections, optional LongRoPE.
+        case phi3
+        /// SmolLM3 (`SmolLM3ForCausalLM`): Llama with RoPE skipped on some layers.
+        case smollm3
     }
 
     /// How RoPE pairs the dimensions of a head.
@@ -76,6 +92,38 @@ public struct ModelConfig: Sendable, Equatable {
     /// Maximum positions the model was trained for.
     public var maxPositions: Int
 
+    /// RMSNorm over each query and key head before RoPE (Qwen3, Gemma 3).
+    public var qkNorm = false
+    /// The MLP's gate activation.
+    public var activation = Activation.silu
+    /// A factor applied to the token embedding (Gemma: `sqrt(hidden_size)`).
+    public var embeddingScale: Float?
+    /// Gemma's extra norms: after attention and after the MLP, before each residual add.
+    public var sandwichNorms = false
+    /// Score scale; nil means `1 / sqrt(headDim)` (Gemma: `query_pre_attn_scalar ** -0.5`).
+    public var attentionScale: Double?
+    /// `tanh` soft-capping of attention scores (Gemma 2's `attn_logit_softcapping`).
+    public var attentionSoftcap: Double?
+    /// `tanh` soft-capping of the final logits (Gemma 2's `final_logit_softcapping`).
+    public var finalLogitSoftcap: Double?
+    /// Each layer's attention span; empty means every layer attends to all earlier positions.
+    public var layerAttention: [LayerAttention] = []
+    /// Keys a sliding-window layer sees, itself included (`sliding_window`).
+    public var slidingWindow: Int?
+    /// RoPE base of sliding-window layers when it differs from ``ropeTheta`` (Gemma 3's
+    /// `rope_local_base_freq`); their RoPE is never scaled.
+    public var localRopeTheta: Double?
+    /// Layers that skip RoPE (SmolLM3's `no_rope_layers`).
+    public var noRopeLayers: Set<Int> = []
+    /// Dimensions of each head that RoPE rotates (`partial_rotary_factor`); nil means all of them.
+    public var rotaryDimensions: Int?
+    /// Linear RoPE scaling (`rope_type: "linear"`): positions divided by this factor.
+    public var linearRopeFactor: Double?
+    /// Phi-3's LongRoPE scaling (`rope_type: "longrope"`).
+    public var longRope: LongRopeScaling?
+    /// The sparse mixture-of-experts MLP, when the model has one.
+    public var experts: MixtureOfExperts?
+
     /// Creates a configuration; ``validate(path:)`` checks consistency.
     public init(architecture: Architecture, hiddenSize: Int, intermediateSize: Int, layerCount: Int, headCount: Int,
                 kvHeadCount: Int, headDim: Int, vocabSize: Int, rmsNormEpsilon: Double, ropeTheta: Double,
@@ -121,15 +169,16 @@ public struct ModelConfig: Sendable, Equatable {
             try check(s.factor > 0 && s.highFrequencyFactor > s.lowFrequencyFactor && s.lowFrequencyFactor > 0
                       && s.originalMaxPositions > 0, "rope_scaling", "invalid llama3 parameters")
         }
+        try validateVariants(path: path)
     }
 
-    /// The per-pair RoPE inverse frequencies (`headDim / 2` values), with Llama 3 scaling applied.
+    /// The per-pair RoPE inverse frequencies (``ropeDimensions`` / 2 values), with Llama 3 scaling applied.
     public func ropeInverseFrequencies() -> [Float] {
-        let half = headDim / 2
+        let half = ropeDimensions / 2
         var out = [Float](repeating: 0, count: half)
         for i in 0..<half {
             // transformers computes base ** (arange/dim) in float32; do the same so angles match.
-            let exponent = Float(2 * i) / Float(headDim)
+            let exponent = Float(2 * i) / Float(ropeDimensions)
             var inv = Double(1 / Float(pow(Double(ropeTheta), Double(exponent))))
             if let s = ropeScaling {
                 let old = Double(s.originalMaxPositions)
