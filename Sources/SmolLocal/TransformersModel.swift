@@ -103,9 +103,13 @@ public struct TransformersModel: Model {
         }
         guard let (summary, text) = finished else { throw ModelError.cancelled }
         var content = text
+        var reasoning: String?
+        if prepared.splitsReasoning {
+            (reasoning, content) = ReasoningSplitter.split(text, prompt: prepared.prompt)
+        }
         var calls: [ChatMessageToolCall]?
         if !(options.tools ?? []).isEmpty {
-            let extracted = GeneratedToolCalls.extract(from: text)
+            let extracted = GeneratedToolCalls.extract(from: content)
             if !extracted.calls.isEmpty {
                 content = extracted.content
                 calls = extracted.calls
@@ -116,7 +120,7 @@ public struct TransformersModel: Model {
             raw: ["out": .string(text), "completion_kwargs": .object(prepared.completionKwargs),
                   "decode_stats": Self.stats(summary)],
             tokenUsage: TokenUsage(inputTokens: summary.promptTokens, outputTokens: summary.generatedTokens),
-            finishReason: calls == nil ? summary.finishReason : "tool_calls")
+            reasoningContent: reasoning, finishReason: calls == nil ? summary.finishReason : "tool_calls")
     }
 
     /// Streams one answer: text deltas as decoded, then a delta with usage, finish reason and any tool calls.
@@ -130,14 +134,20 @@ public struct TransformersModel: Model {
             return AsyncThrowingStream { $0.finish(throwing: error) }
         }
         let parseTools = !(options.tools ?? []).isEmpty
+        let splitter = prepared.splitsReasoning ? ReasoningStream(prompt: prepared.prompt) : nil
         return generator.start(prepared.request) { event in
             switch event {
             case .text(let piece):
-                return ChatMessageStreamDelta(content: piece)
+                guard let splitter else { return ChatMessageStreamDelta(content: piece) }
+                let (reasoning, content) = splitter.feed(piece)
+                return ChatMessageStreamDelta(content: content.isEmpty ? nil : content,
+                                              reasoningContent: reasoning.isEmpty ? nil : reasoning)
             case .finished(let summary, let text):
                 var calls: [ChatMessageToolCallStreamDelta]?
+                let rest = splitter?.finish()
                 if parseTools {
-                    let extracted = GeneratedToolCalls.extract(from: text).calls
+                    let answer = prepared.splitsReasoning ? ReasoningSplitter.split(text, prompt: prepared.prompt).content : text
+                    let extracted = GeneratedToolCalls.extract(from: answer).calls
                     if !extracted.isEmpty {
                         calls = extracted.enumerated().map { index, call in
                             ChatMessageToolCallStreamDelta(
@@ -148,8 +158,9 @@ public struct TransformersModel: Model {
                     }
                 }
                 return ChatMessageStreamDelta(
-                    toolCalls: calls,
+                    content: rest.flatMap { $0.content.isEmpty ? nil : $0.content }, toolCalls: calls,
                     tokenUsage: TokenUsage(inputTokens: summary.promptTokens, outputTokens: summary.generatedTokens),
+                    reasoningContent: rest.flatMap { $0.reasoning.isEmpty ? nil : $0.reasoning },
                     finishReason: calls == nil ? summary.finishReason : "tool_calls")
             }
         }
@@ -166,6 +177,10 @@ public struct TransformersModel: Model {
     private struct Prepared {
         var request: GenerationRequest
         var completionKwargs: JSONObject
+        /// The rendered prompt.
+        var prompt: String
+        /// Whether `<think>` blocks go to `reasoningContent` (the template uses them; not for structured output).
+        var splitsReasoning: Bool
     }
 
     private func prepare(_ messages: [ChatMessage], options: GenerateOptions) throws(ModelError) -> Prepared {
@@ -196,6 +211,7 @@ public struct TransformersModel: Model {
         return Prepared(
             request: GenerationRequest(promptIDs: ids, maxNewTokens: decoding.maxNewTokens, sampling: decoding.sampling,
                                        seed: decoding.seed, stopSequences: stops, grammar: structured?.grammar),
-            completionKwargs: kwargs)
+            completionKwargs: kwargs, prompt: prompt,
+            splitsReasoning: structured == nil && ReasoningSplitter.applies(toTemplate: template?.source))
     }
 }
