@@ -121,7 +121,13 @@ int csk_pool_threads(void) {
 
 void csk_pool_run(csk_task_fn fn, void *arg) {
     pthread_once(&pool.once, init_pool);
-    pthread_mutex_lock(&pool.run_lock);
+    // Another caller (a concurrent generation, another model) holds the workers: run this region on the
+    // calling thread alone instead of queueing behind it. Unrelated models never serialise each other,
+    // and the machine's cores stay busy with both.
+    if (pthread_mutex_trylock(&pool.run_lock) != 0) {
+        fn(arg, 0, 1);
+        return;
+    }
     ensure_workers();
     int n = pool.nthreads;
     if (n <= 1) {

@@ -27,7 +27,8 @@ import SmolCore
 ///   sequences do not apply to a constrained answer. If the token limit cuts the document, the finish
 ///   reason is `"length"` and the text is the incomplete document (a forced call then has no `toolCalls`).
 ///
-/// Generations run one at a time per model, on a thread of their own; a conversation that grows turn by
+/// Up to four generations run at once per model, each on a thread of its own with its own KV cache (later
+/// calls wait their turn); a conversation that grows turn by
 /// turn reuses the cached prefix of its prompt.
 public struct TransformersModel: Model {
     /// The id the model was created with.

@@ -36,21 +36,29 @@ struct GenerationSummary: Sendable {
     var samplingSeconds = 0.0
 }
 
-/// Runs generations for one local model, one at a time, on a dispatch queue of its own.
+/// Runs generations for one local model, several at once, each on a thread of its own with a KV cache
+/// of its own.
 ///
 /// Decoding is seconds of CPU work; it never runs on Swift's cooperative thread pool (which has as many
-/// threads as cores and would starve every other task). One ``InferenceSession`` is kept between calls,
-/// so a prompt that extends the previous conversation reuses its cached keys and values.
+/// threads as cores and would starve every other task). Up to ``maxConcurrent`` generations run at the
+/// same time (the kernels' worker threads go to whichever step asks first; the others run their step on
+/// their own thread, so none waits for another); later ones wait their turn in order. Finished sessions
+/// are kept, and a prompt that extends an earlier conversation gets the session holding its prefix.
 final class LocalGenerator: Sendable {
     let checkpoint: LocalCheckpoint
     let contextLength: Int
-    private let queue = DispatchQueue(label: "swift-smolagents.local-generation")
-    private let state = QueueConfined()
+    /// The most generations that decode at the same time.
+    let maxConcurrent: Int
+    private let workers = DispatchQueue(label: "swift-smolagents.local-generation", attributes: .concurrent)
+    private let admission: DispatchSemaphore
+    private let pool = SessionPool()
 
-    init(checkpoint: LocalCheckpoint, contextLength: Int?) {
+    init(checkpoint: LocalCheckpoint, contextLength: Int?, maxConcurrent: Int = 4) {
         self.checkpoint = checkpoint
         let limit = checkpoint.model.config.maxPositions
         self.contextLength = max(1, min(contextLength ?? min(limit, 8_192), limit))
+        self.maxConcurrent = max(1, maxConcurrent)
+        admission = DispatchSemaphore(value: self.maxConcurrent)
     }
 
     /// Starts a generation whose events become the stream's elements through `transform`. Ending the
@@ -61,8 +69,11 @@ final class LocalGenerator: Sendable {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: Element.self)
         let cancelled = CancellationFlag()
         continuation.onTermination = { _ in cancelled.set() }
-        queue.async { [self] in
+        workers.async { [self] in
+            admission.wait()
+            defer { admission.signal() }
             do {
+                if cancelled.isSet { throw ModelError.cancelled }
                 var text = ""
                 let summary = try run(request, cancelled: cancelled) { piece in
                     text += piece
@@ -85,10 +96,9 @@ final class LocalGenerator: Sendable {
             throw ModelError.invalidInput(
                 message: "the prompt has \(prompt.count) tokens; the context holds \(contextLength)", location: "messages")
         }
-        dispatchPrecondition(condition: .onQueue(queue))
         let session: InferenceSession
-        if let existing = state.session {
-            session = existing
+        if let idle = pool.takeSession(for: prompt) {
+            session = idle
         } else {
             do {
                 session = try InferenceSession(model: checkpoint.model, contextLength: contextLength)
@@ -96,7 +106,7 @@ final class LocalGenerator: Sendable {
                 throw ModelError.invalidInput(message: error.description, location: "contextLength")
             }
         }
-        state.session = session
+        defer { pool.giveBack(session, keeping: maxConcurrent) }
         do {
             // Reuse the cached prefix, but always run at least the last prompt token to get its logits.
             let reused = min(session.cachedPrefixLength(of: prompt), prompt.count - 1)
@@ -115,6 +125,7 @@ final class LocalGenerator: Sendable {
     private func decodeLoop(_ session: InferenceSession, _ request: GenerationRequest, cancelled: CancellationFlag,
                             emit: (String) -> Void) throws -> GenerationSummary {
         let constraint = request.grammar.map(makeConstraint(for:))
+        defer { if let constraint, let key = request.grammar?.key { pool.giveBack(constraint, key: key) } }
         constraint?.reset()
         let computedBefore = constraint?.computed ?? 0, reusedBefore = constraint?.reused ?? 0
         let budgetedBefore = constraint?.budgeted ?? 0
@@ -187,35 +198,68 @@ final class LocalGenerator: Sendable {
                                  samplingSeconds: Double(samplingNanoseconds) / 1e9)
     }
 
-    /// The constraint for `grammar`, with the masks cached by earlier generations under the same grammar.
-    /// The vocabulary's trie is built on first use (tens of milliseconds) and kept.
+    /// A constraint for `grammar`, with the masks cached by earlier generations under the same grammar
+    /// (each running generation has one of its own). The vocabulary's trie is built on first use (tens of
+    /// milliseconds) and kept.
     private func makeConstraint(for grammar: JSONGrammar) -> TokenConstraint {
-        dispatchPrecondition(condition: .onQueue(queue))
-        if let existing = state.constraints[grammar.key] { return existing }
-        let trie: TokenTrie
-        if let built = state.trie {
-            trie = built
-        } else {
-            trie = TokenTrie(tokenizer: checkpoint.tokenizer, excluding: checkpoint.endOfSequenceIDs)
-            state.trie = trie
-        }
-        if state.constraints.count >= 8 { state.constraints.removeAll() }
-        let constraint = TokenConstraint(grammar: grammar, trie: trie, endOfSequence: checkpoint.endOfSequenceIDs)
-        state.constraints[grammar.key] = constraint
-        return constraint
+        if let idle = pool.takeConstraint(grammar.key) { return idle }
+        let trie = pool.trie { TokenTrie(tokenizer: checkpoint.tokenizer, excluding: checkpoint.endOfSequenceIDs) }
+        return TokenConstraint(grammar: grammar, trie: trie, endOfSequence: checkpoint.endOfSequenceIDs)
     }
 }
 
-/// The decoding session, touched only on its generator's serial queue.
+/// The idle sessions and constraints of a generator, shared by its generation threads.
 ///
-/// `@unchecked Sendable` is sound: ``LocalGenerator`` reads and writes ``session`` only from work items
-/// on its own serial `DispatchQueue` (checked with `dispatchPrecondition`), so no two threads ever touch
-/// it at once, and the queue's ordering publishes each write to the next work item.
-private final class QueueConfined: @unchecked Sendable {
-    var session: InferenceSession?
-    /// The vocabulary as a trie, and the constraints (with their mask caches) of recent grammars.
-    var trie: TokenTrie?
-    var constraints: [String: TokenConstraint] = [:]
+/// `@unchecked Sendable` is sound: every stored property is read and written only inside `lock`, and an
+/// object taken out (a session, a constraint) belongs to exactly one generation thread until that thread
+/// gives it back under the lock, which also publishes its writes to the next taker.
+private final class SessionPool: @unchecked Sendable {
+    private let lock = Mutex(())
+    private var idle: [InferenceSession] = []
+    private var trieValue: TokenTrie?
+    private var constraints: [String: [TokenConstraint]] = [:]
+
+    /// The idle session that holds the longest prefix of `prompt` (the most recently used on a tie).
+    func takeSession(for prompt: [Int32]) -> InferenceSession? {
+        lock.withLock { _ in
+            guard !idle.isEmpty else { return nil }
+            var best = idle.count - 1, bestLength = -1
+            for (i, session) in idle.enumerated().reversed() {
+                let length = session.cachedPrefixLength(of: prompt)
+                if length > bestLength { (best, bestLength) = (i, length) }
+            }
+            return idle.remove(at: best)
+        }
+    }
+
+    /// Keeps a finished session for later calls (at most `limit`; the oldest are freed).
+    func giveBack(_ session: InferenceSession, keeping limit: Int) {
+        lock.withLock { _ in
+            idle.append(session)
+            if idle.count > limit { idle.removeFirst(idle.count - limit) }
+        }
+    }
+
+    func trie(_ build: () -> TokenTrie) -> TokenTrie {
+        if let existing = lock.withLock({ _ in trieValue }) { return existing }
+        let built = build()
+        return lock.withLock { _ in
+            if let existing = trieValue { return existing }
+            trieValue = built
+            return built
+        }
+    }
+
+    func takeConstraint(_ key: String) -> TokenConstraint? {
+        lock.withLock { _ in constraints[key]?.popLast() }
+    }
+
+    func giveBack(_ constraint: TokenConstraint, key: String) {
+        lock.withLock { _ in
+            if constraints[key] == nil, constraints.count >= 8 { constraints.removeAll() }
+            constraints[key, default: []].append(constraint)
+        }
+    }
 }
 
 /// Set once when a generation's consumer goes away; read by the decoding thread before every token.

@@ -100,6 +100,37 @@ struct TransformersModelSmolLM2Tests {
         #expect(answer.finishReason == "length")
     }
 
+    @Test("generations from concurrent tasks on one model all finish, each with the answer it gives alone")
+    func concurrentGenerations() async throws {
+        let model = try smolLM2()
+        let expected = try SmolLM2Reference().chatAnswer(model.checkpoint.tokenizer)
+        let reference = try SmolLM2Reference().prompt(named: "chat_haiku")
+        let haiku = try #require(reference["messages"]?.arrayValue).map { message in
+            ChatMessage(role: MessageRole(rawValue: message["role"]?.stringValue ?? "") ?? .user,
+                        text: message["content"]?.stringValue ?? "")
+        }
+        let haikuText = try #require(reference["greedy_text"]?.stringValue)
+        // Five at once: more than run together (four), so one also waits its turn; streamed and not.
+        let answers = try await withThrowingTaskGroup(of: (Int, String).self) { group in
+            for i in 0..<5 {
+                group.addTask {
+                    let messages = i % 2 == 0 ? capitalQuestion : haiku
+                    let options = GenerateOptions(parameters: ["max_new_tokens": i % 2 == 0 ? 64 : 32])
+                    if i == 4 {
+                        var text = ""
+                        for try await delta in model.generateStream(messages, options: options) { text += delta.content ?? "" }
+                        return (i, text)
+                    }
+                    return (i, try await model.generate(messages, options: options).text ?? "")
+                }
+            }
+            var out: [Int: String] = [:]
+            for try await (i, text) in group { out[i] = text }
+            return out
+        }
+        for i in 0..<5 { #expect(answers[i] == (i % 2 == 0 ? expected.text : haikuText), "generation \(i)") }
+    }
+
     @Test("a stop sequence that ends inside a token stops there, streamed or not (smolagents #1703)")
     func stopInsideToken() async throws {
         let model = try smolLM2()
