@@ -121,9 +121,10 @@ extension ModelConfig {
             break
         }
         if architecture == .qwen3moe {
-            guard let count = try int("num_experts"), let topK = try int("num_experts_per_tok"),
+            let named = try int("num_experts"), local = try int("num_local_experts")
+            guard let count = named ?? local, let topK = try int("num_experts_per_tok"),
                   let width = try int("moe_intermediate_size") else {
-                throw .badConfig(path: path, key: "num_experts", reason: "Qwen3-MoE needs num_experts, num_experts_per_tok and moe_intermediate_size")
+                throw .badConfig(path: path, key: "num_experts", reason: "Qwen3-MoE needs num_experts (or num_local_experts), num_experts_per_tok and moe_intermediate_size")
             }
             let step = try int("decoder_sparse_step") ?? 1
             guard step > 0 else { throw .badConfig(path: path, key: "decoder_sparse_step", reason: "must be positive") }

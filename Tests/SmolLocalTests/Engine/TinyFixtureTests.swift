@@ -22,6 +22,18 @@ struct TinyFixtureTests {
         Case(model: "tiny-llama-gguf/model-q8_0.gguf", reference: "tiny-llama-gguf/reference_logits_q8_0.safetensors", architecture: .llama),
         Case(model: "tiny-qwen2-gguf/model-q8_0.gguf", reference: "tiny-qwen2-gguf/reference_logits_q8_0.safetensors", architecture: .qwen2),
         Case(model: "tiny-llama3-gguf/model-q8_0.gguf", reference: "tiny-llama3-gguf/reference_logits_q8_0.safetensors", architecture: .llama),
+    ] + familyCases
+
+    /// Issue 13 §1: the families after Llama, each a tiny random checkpoint with transformers' references.
+    static let familyCases: [Case] = [
+        Case(model: "tiny-qwen3", reference: "tiny-qwen3/reference_logits.safetensors", architecture: .qwen3),
+        Case(model: "tiny-qwen3moe", reference: "tiny-qwen3moe/reference_logits.safetensors", architecture: .qwen3moe),
+        Case(model: "tiny-gemma2", reference: "tiny-gemma2/reference_logits.safetensors", architecture: .gemma2),
+        Case(model: "tiny-gemma3", reference: "tiny-gemma3/reference_logits.safetensors", architecture: .gemma3),
+        Case(model: "tiny-phi3", reference: "tiny-phi3/reference_logits.safetensors", architecture: .phi3),
+        Case(model: "tiny-phi3-longrope", reference: "tiny-phi3-longrope/reference_logits.safetensors", architecture: .phi3),
+        Case(model: "tiny-smollm3", reference: "tiny-smollm3/reference_logits.safetensors", architecture: .smollm3),
+        Case(model: "tiny-mistral", reference: "tiny-mistral/reference_logits.safetensors", architecture: .mistral),
     ]
 
     /// max |a - b| over a row divided by max(1, max |b|): float32 noise is ~1e-6 here.
