@@ -160,6 +160,16 @@ void csk_axpy(float *y, float a, const float *x, int n);
 void csk_attention(const float *q, const float *k_cache, const float *v_cache, float *out,
                    int nheads, int nkv, int head_dim, int first, int position, float scale, float softcap, float *scratch);
 
+/// csk_attention over a cache of IEEE half rows.
+void csk_attention_f16(const float *q, const uint16_t *k_cache, const uint16_t *v_cache, float *out,
+                       int nheads, int nkv, int head_dim, int first, int position, float scale, float softcap, float *scratch);
+
+/// dst[i] = src[i] rounded to the nearest IEEE half (ties to even; overflow to infinity).
+void csk_store_f16(uint16_t *dst, const float *src, int n);
+
+/// One float rounded to the nearest IEEE half (ties to even).
+uint16_t csk_f32_to_f16(float f);
+
 /// Floats of scratch csk_attention needs for a context of `ctx` positions.
 size_t csk_attention_scratch_floats(int ctx);
 

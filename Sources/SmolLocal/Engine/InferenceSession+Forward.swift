@@ -33,7 +33,7 @@ extension InferenceSession {
             setJob(1, layer.k, x: xb.pointer, y: k.pointer, ntok: n, bias: state.kBias)
             setJob(2, layer.v, x: xb.pointer, y: v.pointer, ntok: n, bias: state.vBias)
             csk_matmul(jobs, 3, matmulScratch.pointer)
-            let kc = keyCache[l * contextLength * kvDim], vc = valueCache[l * contextLength * kvDim]
+            let layerOffset = l * contextLength * kvDim
             for i in 0..<n {
                 let pos = start + i
                 let qi = q[i * qDim], ki = k[i * kvDim]
@@ -46,14 +46,24 @@ extension InferenceSession {
                     csk_rope(qi, Int32(c.headCount), Int32(hd), rot, Int32(pos), rope.pointer, interleaved)
                     csk_rope(ki, Int32(c.kvHeadCount), Int32(hd), rot, Int32(pos), rope.pointer, interleaved)
                 }
-                (kc + pos * kvDim).update(from: ki, count: kvDim)
-                (vc + pos * kvDim).update(from: v[i * kvDim], count: kvDim)
+                storeCache(keyCache, at: layerOffset + pos * kvDim, from: ki, count: kvDim)
+                storeCache(valueCache, at: layerOffset + pos * kvDim, from: v[i * kvDim], count: kvDim)
             }
             for i in 0..<n {
                 let pos = start + i
                 let first = state.window.map { max(0, pos - $0 + 1) } ?? 0
-                csk_attention(q[i * qDim], kc, vc, attention[i * qDim], Int32(c.headCount), Int32(c.kvHeadCount),
-                              Int32(hd), Int32(first), Int32(pos), scale, softcap, attentionScratch.pointer)
+                switch keyCache.type {
+                case .f32:
+                    let kc = keyCache.raw.assumingMemoryBound(to: Float.self) + layerOffset
+                    let vc = valueCache.raw.assumingMemoryBound(to: Float.self) + layerOffset
+                    csk_attention(q[i * qDim], kc, vc, attention[i * qDim], Int32(c.headCount), Int32(c.kvHeadCount),
+                                  Int32(hd), Int32(first), Int32(pos), scale, softcap, attentionScratch.pointer)
+                case .f16:
+                    let kc = keyCache.raw.assumingMemoryBound(to: UInt16.self) + layerOffset
+                    let vc = valueCache.raw.assumingMemoryBound(to: UInt16.self) + layerOffset
+                    csk_attention_f16(q[i * qDim], kc, vc, attention[i * qDim], Int32(c.headCount), Int32(c.kvHeadCount),
+                                      Int32(hd), Int32(first), Int32(pos), scale, softcap, attentionScratch.pointer)
+                }
             }
             setJob(0, layer.o, x: attention.pointer, y: xb.pointer, ntok: n)
             csk_matmul(jobs, 1, matmulScratch.pointer)
@@ -92,6 +102,14 @@ extension InferenceSession {
             if let cap { csk_softcap(output, Int32(n * vocab), cap) }
             logitBuffer.pointer.update(from: output + (n - 1) * vocab, count: vocab)
             hasLogits = true
+        }
+    }
+
+    /// Writes `count` floats into a cache at element `offset`, converting to the cache's type.
+    func storeCache(_ cache: CacheBuffer, at offset: Int, from source: UnsafePointer<Float>, count: Int) {
+        switch cache.type {
+        case .f32: (cache.raw.assumingMemoryBound(to: Float.self) + offset).update(from: source, count: count)
+        case .f16: csk_store_f16(cache.raw.assumingMemoryBound(to: UInt16.self) + offset, source, Int32(count))
         }
     }
 

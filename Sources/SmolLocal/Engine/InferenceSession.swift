@@ -39,8 +39,10 @@ public final class InferenceSession {
 
     let layerStates: [LayerState]
     let finalNorm: FloatBuffer
-    let keyCache: FloatBuffer
-    let valueCache: FloatBuffer
+    let keyCache: CacheBuffer
+    let valueCache: CacheBuffer
+    /// The element type of the key/value cache.
+    public var cacheType: KVCacheType { keyCache.type }
     let x: FloatBuffer, xb: FloatBuffer, q: FloatBuffer, k: FloatBuffer, v: FloatBuffer
     let attention: FloatBuffer, gate: FloatBuffer, up: FloatBuffer
     let logitBuffer: FloatBuffer
@@ -53,11 +55,12 @@ public final class InferenceSession {
     var hasLogits = false
 
     /// Creates a session with a cache for `contextLength` tokens (default: the model's maximum positions,
-    /// capped at 4096; never more than the maximum positions). The f32 KV cache takes
-    /// `2 × layers × contextLength × kvHeads × headDim × 4` bytes of address space, resident only as used.
+    /// capped at 4096; never more than the maximum positions). The KV cache takes
+    /// `2 × layers × contextLength × kvHeads × headDim × 2` bytes of address space in f16 (× 4 in f32),
+    /// resident only as used.
     ///
     /// - Throws: ``InferenceError/outOfMemory(bytes:)`` when the buffers cannot be allocated.
-    public init(model: LlamaModel, contextLength: Int? = nil) throws(InferenceError) {
+    public init(model: LlamaModel, contextLength: Int? = nil, cacheType: KVCacheType = .f16) throws(InferenceError) {
         let c = model.config
         self.model = model
         self.contextLength = max(1, min(contextLength ?? min(c.maxPositions, 4096), c.maxPositions))
@@ -89,8 +92,8 @@ public final class InferenceSession {
         finalNorm = try FloatBuffer(model.finalNorm)
         let (cacheCount, overflow) = (c.layerCount * kvDim).multipliedReportingOverflow(by: self.contextLength)
         if overflow { throw .outOfMemory(bytes: Int.max) }
-        keyCache = try FloatBuffer(count: cacheCount)
-        valueCache = try FloatBuffer(count: cacheCount)
+        keyCache = try CacheBuffer(count: cacheCount, type: cacheType)
+        valueCache = try CacheBuffer(count: cacheCount, type: cacheType)
         x = try FloatBuffer(count: n * c.hiddenSize)
         xb = try FloatBuffer(count: n * max(c.hiddenSize, qDim))
         q = try FloatBuffer(count: n * qDim)

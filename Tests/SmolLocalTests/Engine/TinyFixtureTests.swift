@@ -66,7 +66,7 @@ struct TinyFixtureTests {
         let vocab = model.config.vocabSize
         #expect(logits.count == inputIDs.count * vocab)
 
-        let session = try InferenceSession(model: model)
+        let session = try InferenceSession(model: model, cacheType: .f32)
         let ours = try session.prefillReturningAllLogits(inputIDs)
         var worst: Float = 0
         for row in 0..<inputIDs.count {
@@ -88,14 +88,38 @@ struct TinyFixtureTests {
         #expect(worstStep <= 1e-4, "decode logits relative error \(worstStep)")
     }
 
+    @Test("an f16 KV cache gives the same 24 greedy ids as f32, with logits within 1e-2", arguments: cases)
+    func halfCacheKeepsGreedyOutput(_ c: Case) throws {
+        let model = try LlamaModel(contentsOf: try FixturePaths.fixture(c.model))
+        let ref = try SafetensorsFile(path: try FixturePaths.fixture(c.reference))
+        let inputIDs = Self.ints(try #require(ref.tensor(named: "input_ids")))
+        let greedyIDs = Self.ints(try #require(ref.tensor(named: "greedy_new_ids")))
+        let greedyLogits = Self.floats(try #require(ref.tensor(named: "greedy_logits")))
+        let vocab = model.config.vocabSize
+        let session = try InferenceSession(model: model)
+        #expect(session.cacheType == .f16)
+        try session.prefill(inputIDs)
+        var generated: [Int32] = []
+        var worst: Float = 0
+        for step in 0..<greedyIDs.count {
+            let range = (step * vocab)..<((step + 1) * vocab)
+            worst = max(worst, Self.relativeError(ArraySlice(session.logits), greedyLogits[range]))
+            let next = Sampler.argmax(session.logits)
+            generated.append(next)
+            try session.decode(next)
+        }
+        #expect(generated == greedyIDs)
+        #expect(worst <= 1e-2, "decode logits relative error \(worst)")
+    }
+
     @Test("the same prompt fed token by token gives the same logits as the batched prefill")
     func tokenByTokenMatchesBatch() throws {
         let model = try LlamaModel(contentsOf: try FixturePaths.fixture("tiny-qwen2"))
         let ids: [Int32] = [1, 85, 91, 85, 325, 79, 201, 387, 347, 260, 223, 268, 78, 82, 72, 87, 78, 223, 378, 366,
                             223, 318, 70, 342, 287, 78, 380, 14, 262, 84, 393, 311, 343, 91, 294, 87, 73]
-        let batched = try InferenceSession(model: model)
+        let batched = try InferenceSession(model: model, cacheType: .f32)
         try batched.prefill(ids)
-        let single = try InferenceSession(model: model)
+        let single = try InferenceSession(model: model, cacheType: .f32)
         for id in ids { try single.decode(id) }
         #expect(Self.relativeError(ArraySlice(batched.logits), ArraySlice(single.logits)) <= 1e-5)
     }
