@@ -66,6 +66,13 @@ public struct TransformersModel: Model {
         self.parameters = parameters
         self.applyChatTemplateKwargs = applyChatTemplateKwargs
         generator = LocalGenerator(checkpoint: checkpoint, contextLength: contextLength)
+        do {
+            let model = checkpoint.model
+            try MemoryBudget.check(weightBytes: model.weightBytes, cacheBytes: model.cacheBytes(contextLength: generator.contextLength),
+                                   source: path)
+        } catch {
+            throw .invalidInput(message: error.description, location: "contextLength")
+        }
         _ = try LocalGenerationOptions(call: [:], model: parameters, defaultMaxNewTokens: self.maxNewTokens,
                                        generationConfig: checkpoint.generationConfig)
     }

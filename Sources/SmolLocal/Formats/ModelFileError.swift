@@ -20,6 +20,8 @@ public enum ModelFileError: Error, Sendable, Equatable, CustomStringConvertible 
     case badTensor(path: String, tensor: String, reason: String)
     /// A configuration value is missing or out of range.
     case badConfig(path: String, key: String, reason: String)
+    /// The model and its KV cache need more memory than this process may use.
+    case doesNotFit(path: String, needed: Int, available: Int, detail: String)
 
     /// A one-line English description naming the file and the location.
     public var description: String {
@@ -42,6 +44,9 @@ public enum ModelFileError: Error, Sendable, Equatable, CustomStringConvertible 
             return "\(path): tensor '\(tensor)': \(reason)"
         case .badConfig(let path, let key, let reason):
             return "\(path): config '\(key)': \(reason)"
+        case .doesNotFit(let path, let needed, let available, let detail):
+            return "\(path): needs \(MemoryBudget.format(needed)) of memory but this process may use "
+                + "\(MemoryBudget.format(available)) (\(detail))"
         }
     }
 }
