@@ -197,7 +197,8 @@ AVX2 static float dot_q6_k(const uint8_t *p, const float *x, int64_t nb) {
     return hsum256(acc);
 }
 
-// Types without a fused kernel: dequantize up to 256 elements at a time and take an f32 dot of them.
+// A type in the dequantization tables without a fused kernel here (none today): dequantize up to 256
+// elements at a time and take an f32 dot, rather than answer 0.
 AVX2 static float dot_dequantized(int type, const uint8_t *p, const float *x, int64_t n) {
     int bs = csk_block_size(type), bb = csk_block_bytes(type);
     if (bs <= 1) return csk_dot_scalar(type, p, x, n);
@@ -225,6 +226,10 @@ AVX2 float csk_dot_avx2(int type, const void *row, const float *x, const float *
     case CSK_Q4_K: return dot_q4_k(p, x, xs, n / 256);
     case CSK_Q5_K: return csk_dot_q5_k_avx2(p, x, xs, n / 256);
     case CSK_Q6_K: return dot_q6_k(p, x, n / 256);
+    case CSK_Q2_K: return csk_dot_q2_k_avx2(p, x, n / 256);
+    case CSK_Q3_K: return csk_dot_q3_k_avx2(p, x, n / 256);
+    case CSK_IQ4_NL: return csk_dot_iq4_nl_avx2(p, x, n / 32);
+    case CSK_IQ4_XS: return csk_dot_iq4_xs_avx2(p, x, n / 256);
     default: return dot_dequantized(type, p, x, n);
     }
 }

@@ -87,6 +87,10 @@ void csk_deq_q5_k(const uint8_t *b, float *y);
 void csk_deq_iq4_xs(const uint8_t *b, float *y);
 // Fused kernels in dot_k_avx2.c / dot_k_avx512.c (nb: blocks; xs: 32-block sums of x).
 float csk_dot_q5_k_avx2(const uint8_t *p, const float *x, const float *xs, int64_t nb);
+float csk_dot_q2_k_avx2(const uint8_t *p, const float *x, int64_t nb);
+float csk_dot_q3_k_avx2(const uint8_t *p, const float *x, int64_t nb);
+float csk_dot_iq4_nl_avx2(const uint8_t *p, const float *x, int64_t nb);
+float csk_dot_iq4_xs_avx2(const uint8_t *p, const float *x, int64_t nb);
 float csk_dot_q5_k_avx512(const uint8_t *p, const float *x, const float *xs, int64_t nb);
 float csk_dot_avx2(int type, const void *row, const float *x, const float *xsum32, int64_t n);
 float csk_dot_avx512(int type, const void *row, const float *x, const float *xsum32, int64_t n);
