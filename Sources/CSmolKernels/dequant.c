@@ -33,8 +33,8 @@ int csk_type_supported(int type) { return csk_block_size(type) != 0; }
 int csk_block_size(int type) {
     switch (type) {
     case CSK_F32: case CSK_F16: case CSK_BF16: return 1;
-    case CSK_Q4_0: case CSK_Q4_1: case CSK_Q5_0: case CSK_Q8_0: return 32;
-    case CSK_Q4_K: case CSK_Q6_K: return 256;
+    case CSK_Q4_0: case CSK_Q4_1: case CSK_Q5_0: case CSK_Q5_1: case CSK_Q8_0: case CSK_IQ4_NL: return 32;
+    case CSK_Q2_K: case CSK_Q3_K: case CSK_Q4_K: case CSK_Q5_K: case CSK_Q6_K: case CSK_IQ4_XS: return 256;
     default: return 0;
     }
 }
@@ -46,9 +46,15 @@ int csk_block_bytes(int type) {
     case CSK_Q4_0: return 18;
     case CSK_Q4_1: return 20;
     case CSK_Q5_0: return 22;
+    case CSK_Q5_1: return 24;
     case CSK_Q8_0: return 34;
+    case CSK_IQ4_NL: return 18;
+    case CSK_Q2_K: return 84;
+    case CSK_Q3_K: return 110;
     case CSK_Q4_K: return 144;
+    case CSK_Q5_K: return 176;
     case CSK_Q6_K: return 210;
+    case CSK_IQ4_XS: return 136;
     default: return 0;
     }
 }
@@ -82,6 +88,28 @@ static void deq_q5_0(const uint8_t *b, float *y) {
         int hi = (qs[j] >> 4) | (int)(((qh >> (j + 16)) & 1) << 4);
         y[j] = d * (float)(lo - 16);
         y[j + 16] = d * (float)(hi - 16);
+    }
+}
+
+static void deq_q5_1(const uint8_t *b, float *y) {
+    float d = csk_half(b), m = csk_half(b + 2);
+    uint32_t qh = csk_load_u32(b + 4);
+    const uint8_t *qs = b + 8;
+    for (int j = 0; j < 16; j++) {
+        int lo = (qs[j] & 0xF) | (int)(((qh >> j) & 1) << 4);
+        int hi = (qs[j] >> 4) | (int)(((qh >> (j + 16)) & 1) << 4);
+        float t0 = d * (float)lo, t1 = d * (float)hi;
+        y[j] = t0 + m;
+        y[j + 16] = t1 + m;
+    }
+}
+
+static void deq_iq4_nl(const uint8_t *b, float *y) {
+    float d = csk_half(b);
+    const uint8_t *qs = b + 2;
+    for (int j = 0; j < 16; j++) {
+        y[j] = d * (float)csk_iq4_values[qs[j] & 0xF];
+        y[j + 16] = d * (float)csk_iq4_values[qs[j] >> 4];
     }
 }
 
@@ -147,9 +175,15 @@ void csk_dequantize_row(int type, const void *src, float *dst, int64_t n) {
         case CSK_Q4_0: deq_q4_0(b, y); break;
         case CSK_Q4_1: deq_q4_1(b, y); break;
         case CSK_Q5_0: deq_q5_0(b, y); break;
+        case CSK_Q5_1: deq_q5_1(b, y); break;
         case CSK_Q8_0: deq_q8_0(b, y); break;
+        case CSK_IQ4_NL: deq_iq4_nl(b, y); break;
+        case CSK_Q2_K: csk_deq_q2_k(b, y); break;
+        case CSK_Q3_K: csk_deq_q3_k(b, y); break;
         case CSK_Q4_K: deq_q4_k(b, y); break;
+        case CSK_Q5_K: csk_deq_q5_k(b, y); break;
         case CSK_Q6_K: deq_q6_k(b, y); break;
+        case CSK_IQ4_XS: csk_deq_iq4_xs(b, y); break;
         default: return;
         }
     }

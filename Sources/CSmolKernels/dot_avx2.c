@@ -1,32 +1,8 @@
 // AVX2 + FMA + F16C fused dequantize-and-dot kernels. Activations stay f32: codes are widened to
 // f32 and multiplied with x, and a block's scale is applied once to the block's partial sum.
-#include "internal.h"
+#include "simd.h"
 
 #if CSK_X86
-#define AVX2 __attribute__((target("avx2,fma,f16c")))
-
-AVX2 static inline float hsum256(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
-
-AVX2 static inline float half_avx2(const uint8_t *p) {
-    return _cvtsh_ss(csk_load_u16(p));
-}
-
-// Dot of 8 unsigned bytes (widened to f32) with 8 floats, accumulated.
-AVX2 static inline __m256 fma_u8(__m128i bytes8, const float *x, __m256 acc) {
-    __m256 q = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(bytes8));
-    return _mm256_fmadd_ps(q, _mm256_loadu_ps(x), acc);
-}
-
-AVX2 static inline __m256 fma_i8(__m128i bytes8, const float *x, __m256 acc) {
-    __m256 q = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(bytes8));
-    return _mm256_fmadd_ps(q, _mm256_loadu_ps(x), acc);
-}
-
 // Σ nibble_j * x_j over one 32-block whose 16 code bytes are at qs.
 AVX2 static inline __m256 nibbles_dot(const uint8_t *qs, const float *x) {
     __m128i raw = _mm_loadu_si128((const __m128i *)qs);
@@ -119,32 +95,39 @@ AVX2 static float dot_q4_1(const uint8_t *p, const float *x, const float *xs, in
     return hsum256(acc) + off;
 }
 
-AVX2 static float dot_q5_0(const uint8_t *p, const float *x, const float *xs, int64_t nb) {
-    __m256 acc = _mm256_setzero_ps();
-    float off = 0;
+// Σ q_j * x_j over one 5-bit 32-block: nibbles from qs, fifth bits from qh (bit j for element j).
+AVX2 static inline __m256 q5_block_dot(uint32_t qh, const uint8_t *qs, const float *x) {
     const __m256i spread = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
                                             2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
     const __m256i bits = _mm256_set1_epi64x((long long)0x8040201008040201ULL);
+    // Byte i of hb is 0x10 when bit i of qh is set.
+    __m256i hb = _mm256_shuffle_epi8(_mm256_set1_epi32((int)qh), spread);
+    hb = _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(hb, bits), bits), _mm256_set1_epi8(0x10));
+    __m128i raw = _mm_loadu_si128((const __m128i *)qs);
+    __m128i m = _mm_set1_epi8(0x0F);
+    __m256i q = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(raw, 4), m), _mm_and_si128(raw, m));
+    return u8x32_dot(_mm256_or_si256(q, hb), x);
+}
+
+AVX2 static float dot_q5_0(const uint8_t *p, const float *x, const float *xs, int64_t nb) {
+    __m256 acc = _mm256_setzero_ps();
+    float off = 0;
     for (int64_t b = 0; b < nb; b++, p += 22) {
         float d = half_avx2(p);
-        // Byte i of hb is 0x10 when bit i of qh is set.
-        __m256i hb = _mm256_shuffle_epi8(_mm256_set1_epi32((int)csk_load_u32(p + 2)), spread);
-        hb = _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(hb, bits), bits), _mm256_set1_epi8(0x10));
-        __m128i raw = _mm_loadu_si128((const __m128i *)(p + 6));
-        __m128i m = _mm_set1_epi8(0x0F);
-        __m256i q = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(raw, 4), m), _mm_and_si128(raw, m));
-        q = _mm256_or_si256(q, hb);
-        __m128i q0 = _mm256_castsi256_si128(q), q1 = _mm256_extracti128_si256(q, 1);
-        const float *xb = x + b * 32;
-        __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
-        s0 = fma_u8(q0, xb, s0);
-        s1 = fma_u8(_mm_srli_si128(q0, 8), xb + 8, s1);
-        s0 = fma_u8(q1, xb + 16, s0);
-        s1 = fma_u8(_mm_srli_si128(q1, 8), xb + 24, s1);
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_add_ps(s0, s1), acc);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), q5_block_dot(csk_load_u32(p + 2), p + 6, x + b * 32), acc);
         off += d * xs[b];
     }
     return hsum256(acc) - 16.0f * off;
+}
+
+AVX2 static float dot_q5_1(const uint8_t *p, const float *x, const float *xs, int64_t nb) {
+    __m256 acc = _mm256_setzero_ps();
+    float off = 0;
+    for (int64_t b = 0; b < nb; b++, p += 24) {
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(half_avx2(p)), q5_block_dot(csk_load_u32(p + 4), p + 8, x + b * 32), acc);
+        off += half_avx2(p + 2) * xs[b];
+    }
+    return hsum256(acc) + off;
 }
 
 AVX2 static float dot_q4_k(const uint8_t *p, const float *x, const float *xs, int64_t nb) {
@@ -214,6 +197,21 @@ AVX2 static float dot_q6_k(const uint8_t *p, const float *x, int64_t nb) {
     return hsum256(acc);
 }
 
+// A type in the dequantization tables without a fused kernel here (none today): dequantize up to 256
+// elements at a time and take an f32 dot, rather than answer 0.
+AVX2 static float dot_dequantized(int type, const uint8_t *p, const float *x, int64_t n) {
+    int bs = csk_block_size(type), bb = csk_block_bytes(type);
+    if (bs <= 1) return csk_dot_scalar(type, p, x, n);
+    float buf[256];
+    float total = 0;
+    for (int64_t i = 0; i < n; i += 256) {
+        int64_t len = n - i < 256 ? n - i : 256;
+        csk_dequantize_row(type, p + i / bs * bb, buf, len);
+        total += csk_dot_f32_avx2(buf, x + i, len);
+    }
+    return total;
+}
+
 AVX2 float csk_dot_avx2(int type, const void *row, const float *x, const float *xs, int64_t n) {
     const uint8_t *p = (const uint8_t *)row;
     switch (type) {
@@ -224,9 +222,15 @@ AVX2 float csk_dot_avx2(int type, const void *row, const float *x, const float *
     case CSK_Q4_0: return dot_q4_0(p, x, xs, n / 32);
     case CSK_Q4_1: return dot_q4_1(p, x, xs, n / 32);
     case CSK_Q5_0: return dot_q5_0(p, x, xs, n / 32);
+    case CSK_Q5_1: return dot_q5_1(p, x, xs, n / 32);
     case CSK_Q4_K: return dot_q4_k(p, x, xs, n / 256);
+    case CSK_Q5_K: return csk_dot_q5_k_avx2(p, x, xs, n / 256);
     case CSK_Q6_K: return dot_q6_k(p, x, n / 256);
-    default: return 0;
+    case CSK_Q2_K: return csk_dot_q2_k_avx2(p, x, n / 256);
+    case CSK_Q3_K: return csk_dot_q3_k_avx2(p, x, n / 256);
+    case CSK_IQ4_NL: return csk_dot_iq4_nl_avx2(p, x, n / 32);
+    case CSK_IQ4_XS: return csk_dot_iq4_xs_avx2(p, x, n / 256);
+    default: return dot_dequantized(type, p, x, n);
     }
 }
 #else

@@ -1,14 +1,8 @@
 // AVX-512 variants of the dot kernels for the common weight types. On Zen 4 the 512-bit units are
 // double-pumped, so the gain comes from widening 16 codes per instruction instead of 8 (fewer shuffle uops).
-#include "internal.h"
+#include "simd.h"
 
 #if CSK_X86
-#define AVX512 __attribute__((target("avx512f,avx2,fma,f16c")))
-
-AVX512 static inline float half512(const uint8_t *p) { return _cvtsh_ss(csk_load_u16(p)); }
-
-AVX512 static inline __m512 u8x16(__m128i b) { return _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(b)); }
-AVX512 static inline __m512 i8x16(__m128i b) { return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(b)); }
 
 AVX512 static float dot_f32(const float *a, const float *b, int64_t n) {
     __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
@@ -95,6 +89,39 @@ AVX512 static float dot_q4_1(const uint8_t *p, const float *x, const float *xs, 
     return _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1)) + off;
 }
 
+// Σ q_j * x_j over one 5-bit 32-block: the fifth bits of qh are a lane mask (AVX-512F has no byte masks).
+AVX512 static inline __m512 q5_block512(uint32_t qh, const uint8_t *qs, __m512 x0, __m512 x1) {
+    __m128i raw = _mm_loadu_si128((const __m128i *)qs);
+    __m128i m = _mm_set1_epi8(0x0F);
+    const __m512i k16 = _mm512_set1_epi32(16);
+    __m512i lo = _mm512_cvtepu8_epi32(_mm_and_si128(raw, m));
+    __m512i hi = _mm512_cvtepu8_epi32(_mm_and_si128(_mm_srli_epi16(raw, 4), m));
+    lo = _mm512_mask_or_epi32(lo, (__mmask16)(qh & 0xFFFF), lo, k16);
+    hi = _mm512_mask_or_epi32(hi, (__mmask16)(qh >> 16), hi, k16);
+    __m512 s = _mm512_mul_ps(_mm512_cvtepi32_ps(lo), x0);
+    return _mm512_fmadd_ps(_mm512_cvtepi32_ps(hi), x1, s);
+}
+
+AVX512 static float dot_q5_1(const uint8_t *p, const float *x, const float *xs, int64_t nb) {
+    __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+    float off = 0;
+    int64_t b = 0;
+    for (; b + 2 <= nb; b += 2, p += 48) {
+        const float *xb = x + b * 32;
+        __m512 s0 = q5_block512(csk_load_u32(p + 4), p + 8, _mm512_loadu_ps(xb), _mm512_loadu_ps(xb + 16));
+        __m512 s1 = q5_block512(csk_load_u32(p + 28), p + 32, _mm512_loadu_ps(xb + 32), _mm512_loadu_ps(xb + 48));
+        acc0 = _mm512_fmadd_ps(_mm512_set1_ps(half512(p)), s0, acc0);
+        acc1 = _mm512_fmadd_ps(_mm512_set1_ps(half512(p + 24)), s1, acc1);
+        off += half512(p + 2) * xs[b] + half512(p + 26) * xs[b + 1];
+    }
+    for (; b < nb; b++, p += 24) {
+        __m512 s0 = q5_block512(csk_load_u32(p + 4), p + 8, _mm512_loadu_ps(x + b * 32), _mm512_loadu_ps(x + b * 32 + 16));
+        acc0 = _mm512_fmadd_ps(_mm512_set1_ps(half512(p)), s0, acc0);
+        off += half512(p + 2) * xs[b];
+    }
+    return _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1)) + off;
+}
+
 // Four rows at once: the x loads are shared and the four accumulator chains run in parallel.
 // `affine` is a compile-time constant at each call site (Q4_1 = 1, Q4_0 = 0), so the branches fold away.
 // The four rows' f16 scale (and Q4_1 minimum) of a block are converted with one instruction: the first
@@ -143,6 +170,36 @@ AVX512 static void dot4_q4_1(const uint8_t *p, size_t stride, const float *x, co
 
 AVX512 static void dot4_q4_0(const uint8_t *p, size_t stride, const float *x, const float *xs, int64_t nb, float *out) {
     dot4_q4(0, p, stride, x, xs, nb, out);
+}
+
+// Q5_1 four rows at once, as dot4_q4 with affine = 1 plus the fifth bits.
+AVX512 static void dot4_q5_1(const uint8_t *p, size_t stride, const float *x, const float *xs, int64_t nb, float *out) {
+    __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps(), acc2 = _mm512_setzero_ps(), acc3 = _mm512_setzero_ps();
+    __m256 off = _mm256_setzero_ps();  // lanes 2r: Σ d·xs, lanes 2r+1: Σ m·xs, for row r
+    const __m512i i0 = _mm512_set1_epi32(0), i1 = _mm512_set1_epi32(2), i2 = _mm512_set1_epi32(4), i3 = _mm512_set1_epi32(6);
+    const uint8_t *p0 = p, *p1 = p + stride, *p2 = p + 2 * stride, *p3 = p + 3 * stride;
+#define ROW(P, ACC, IDX) \
+    ACC = _mm512_fmadd_ps(_mm512_permutexvar_ps(IDX, scales), q5_block512(csk_load_u32(P + 4), P + 8, x0, x1), ACC);
+    for (int64_t b = 0; b < nb; b++) {
+        __m512 x0 = _mm512_loadu_ps(x + b * 32), x1 = _mm512_loadu_ps(x + b * 32 + 16);
+        _mm_prefetch((const char *)(p0 + 4 * stride), _MM_HINT_T0);
+        _mm_prefetch((const char *)(p1 + 4 * stride), _MM_HINT_T0);
+        _mm_prefetch((const char *)(p2 + 4 * stride), _MM_HINT_T0);
+        _mm_prefetch((const char *)(p3 + 4 * stride), _MM_HINT_T0);
+        __m128i dm = _mm_setr_epi32((int)csk_load_u32(p0), (int)csk_load_u32(p1), (int)csk_load_u32(p2), (int)csk_load_u32(p3));
+        __m256 dmf = _mm256_cvtph_ps(dm);
+        off = _mm256_fmadd_ps(dmf, _mm256_set1_ps(xs[b]), off);
+        __m512 scales = _mm512_castps256_ps512(dmf);
+        ROW(p0, acc0, i0) ROW(p1, acc1, i1) ROW(p2, acc2, i2) ROW(p3, acc3, i3)
+        p0 += 24; p1 += 24; p2 += 24; p3 += 24;
+    }
+#undef ROW
+    float o[8];
+    _mm256_storeu_ps(o, off);
+    out[0] = _mm512_reduce_add_ps(acc0) + o[1];
+    out[1] = _mm512_reduce_add_ps(acc1) + o[3];
+    out[2] = _mm512_reduce_add_ps(acc2) + o[5];
+    out[3] = _mm512_reduce_add_ps(acc3) + o[7];
 }
 
 AVX512 static void dot4_q8_0(const uint8_t *p, size_t stride, const float *x, int64_t nb, float *out) {
@@ -196,17 +253,19 @@ AVX512 void csk_dot_f32_rows4_tokens4_avx512(const float *w, int64_t w_stride, c
     }
 }
 
-int csk_avx512_has4(int type) { return type == CSK_Q4_0 || type == CSK_Q4_1 || type == CSK_Q8_0; }
+int csk_avx512_has4(int type) { return type == CSK_Q4_0 || type == CSK_Q4_1 || type == CSK_Q5_1 || type == CSK_Q8_0; }
 
 AVX512 void csk_dot4_avx512(int type, const void *rows, size_t stride, const float *x, const float *xs, int64_t n, float *out) {
     if (type == CSK_Q8_0) dot4_q8_0((const uint8_t *)rows, stride, x, n / 32, out);
     else if (type == CSK_Q4_1) dot4_q4_1((const uint8_t *)rows, stride, x, xs, n / 32, out);
+    else if (type == CSK_Q5_1) dot4_q5_1((const uint8_t *)rows, stride, x, xs, n / 32, out);
     else dot4_q4_0((const uint8_t *)rows, stride, x, xs, n / 32, out);
 }
 
 int csk_avx512_has(int type) {
     switch (type) {
-    case CSK_F32: case CSK_F16: case CSK_BF16: case CSK_Q8_0: case CSK_Q4_0: case CSK_Q4_1: return 1;
+    case CSK_F32: case CSK_F16: case CSK_BF16: case CSK_Q8_0: case CSK_Q4_0: case CSK_Q4_1: case CSK_Q5_1: case CSK_Q5_K:
+        return 1;
     default: return 0;
     }
 }
@@ -220,6 +279,8 @@ AVX512 float csk_dot_avx512(int type, const void *row, const float *x, const flo
     case CSK_Q8_0: return dot_q8_0(p, x, n / 32);
     case CSK_Q4_0: return dot_q4_0(p, x, xs, n / 32);
     case CSK_Q4_1: return dot_q4_1(p, x, xs, n / 32);
+    case CSK_Q5_1: return dot_q5_1(p, x, xs, n / 32);
+    case CSK_Q5_K: return csk_dot_q5_k_avx512(p, x, xs, n / 256);
     default: return csk_dot_avx2(type, row, x, xs, n);
     }
 }

@@ -19,7 +19,22 @@
 // Q8_0: f16 d | i8 qs[32]                      x = q * d
 // Q4_K: f16 d | f16 dmin | u8 scales[12] | u8 qs[128]    8 sub-blocks of 32
 // Q6_K: u8 ql[128] | u8 qh[64] | i8 scales[16] | f16 d   16 sub-blocks of 16
+// Q5_1: f16 d | f16 m | u32 qh | u8 qs[16]     x = d * q + m, q = nibble | bit << 4
+// IQ4_NL: f16 d | u8 qs[16]                    x = d * csk_iq4_values[nibble]
+// Q2_K: u8 scales[16] | u8 qs[64] | f16 d | f16 dmin      16 sub-blocks of 16, 2-bit codes;
+//       scale byte: low nibble scale, high nibble minimum    x = d * sc * q - dmin * m
+// Q3_K: u8 hmask[32] | u8 qs[64] | u8 scales[12] | f16 d  16 sub-blocks of 16, 3-bit codes;
+//       6-bit scales biased by 32; q = 2 low bits - (4 when the hmask bit is clear)
+// Q5_K: f16 d | f16 dmin | u8 scales[12] | u8 qh[32] | u8 qs[128]   as Q4_K plus a fifth bit:
+//       bit j of qh[l] is the high bit of element l of sub-block j
+// IQ4_XS: f16 d | u16 scales_h | u8 scales_l[4] | u8 qs[128]   8 sub-blocks of 32 with 6-bit
+//       scales biased by 32 (low nibbles in scales_l, 2 high bits each in scales_h); codes as IQ4_NL
 // In the 32-blocks, byte j holds element j in its low nibble and element j + 16 in its high nibble.
+// In Q2_K and Q3_K, each 128-element half reads 32 code bytes four times: element 32 * s + l of the
+// half is bits [2s, 2s + 2) of byte l.
+
+// The non-linear 4-bit code book of IQ4_NL and IQ4_XS.
+static const int8_t csk_iq4_values[16] = { -127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113 };
 
 static inline uint16_t csk_load_u16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
 static inline uint32_t csk_load_u32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
@@ -41,6 +56,20 @@ static inline void csk_q4k_scale_min(const uint8_t *s, int j, int *sc, int *m) {
     }
 }
 
+// The signed 6-bit scale of sub-block j (0..<16) of a Q3_K super-block.
+static inline int csk_q3k_scale(const uint8_t *s, int j) {
+    int lo = j < 8 ? s[j] & 0xF : s[j - 8] >> 4;
+    int hi = (s[8 + j % 4] >> (2 * (j / 4))) & 3;
+    return (lo | hi << 4) - 32;
+}
+
+// The signed 6-bit scale of sub-block j (0..<8) of an IQ4_XS super-block (b points at the block).
+static inline int csk_iq4xs_scale(const uint8_t *b, int j) {
+    int lo = (b[4 + j / 2] >> (4 * (j % 2))) & 0xF;
+    int hi = (csk_load_u16(b + 2) >> (2 * j)) & 3;
+    return (lo | hi << 4) - 32;
+}
+
 // Sums of x over consecutive 32-element blocks (n a multiple of 32).
 static inline void csk_block_sums32(const float *x, int64_t n, float *sums) {
     for (int64_t b = 0; b < n / 32; b++) {
@@ -51,6 +80,18 @@ static inline void csk_block_sums32(const float *x, int64_t n, float *sums) {
 }
 
 float csk_dot_scalar(int type, const void *row, const float *x, int64_t n);
+// Super-block dequantizers in dequant_k.c (b: one block; y: 256 floats).
+void csk_deq_q2_k(const uint8_t *b, float *y);
+void csk_deq_q3_k(const uint8_t *b, float *y);
+void csk_deq_q5_k(const uint8_t *b, float *y);
+void csk_deq_iq4_xs(const uint8_t *b, float *y);
+// Fused kernels in dot_k_avx2.c / dot_k_avx512.c (nb: blocks; xs: 32-block sums of x).
+float csk_dot_q5_k_avx2(const uint8_t *p, const float *x, const float *xs, int64_t nb);
+float csk_dot_q2_k_avx2(const uint8_t *p, const float *x, int64_t nb);
+float csk_dot_q3_k_avx2(const uint8_t *p, const float *x, int64_t nb);
+float csk_dot_iq4_nl_avx2(const uint8_t *p, const float *x, int64_t nb);
+float csk_dot_iq4_xs_avx2(const uint8_t *p, const float *x, int64_t nb);
+float csk_dot_q5_k_avx512(const uint8_t *p, const float *x, const float *xs, int64_t nb);
 float csk_dot_avx2(int type, const void *row, const float *x, const float *xsum32, int64_t n);
 float csk_dot_avx512(int type, const void *row, const float *x, const float *xsum32, int64_t n);
 float csk_dot_f32_avx2(const float *a, const float *b, int64_t n);

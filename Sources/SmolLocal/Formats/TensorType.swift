@@ -19,18 +19,22 @@ public enum TensorType: Int, Sendable, Hashable, CaseIterable, CustomStringConve
     case q8_0 = 8
     /// ggml Q8_1 (an activation format, readable but not used for weights here).
     case q8_1 = 9
-    /// ggml Q2_K super-blocks of 256.
+    /// ggml Q2_K: super-blocks of 256 2-bit codes with 4-bit sub-block scales and minimums (16 of 16).
     case q2_K = 10
-    /// ggml Q3_K super-blocks of 256.
+    /// ggml Q3_K: super-blocks of 256 3-bit codes with signed 6-bit sub-block scales (16 of 16).
     case q3_K = 11
     /// ggml Q4_K: super-blocks of 256 4-bit codes with 6-bit sub-block scales and minimums.
     case q4_K = 12
-    /// ggml Q5_K super-blocks of 256.
+    /// ggml Q5_K: super-blocks of 256 5-bit codes with 6-bit sub-block scales and minimums.
     case q5_K = 13
     /// ggml Q6_K: super-blocks of 256 6-bit codes with 8-bit sub-block scales.
     case q6_K = 14
     /// ggml Q8_K super-blocks of 256 (an activation format).
     case q8_K = 15
+    /// ggml IQ4_NL: blocks of 32 4-bit indices into a fixed non-linear 16-value table, with one f16 scale.
+    case iq4_NL = 20
+    /// ggml IQ4_XS: super-blocks of 256 IQ4_NL-style indices with signed 6-bit scales per 32 elements.
+    case iq4_XS = 23
     /// 8-bit signed integer.
     case i8 = 24
     /// 16-bit signed integer.
@@ -50,8 +54,8 @@ public enum TensorType: Int, Sendable, Hashable, CaseIterable, CustomStringConve
     public var blockSize: Int {
         switch self {
         case .f32, .f16, .bf16, .i8, .i16, .i32, .i64, .f64, .u32: return 1
-        case .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q8_1: return 32
-        case .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .q8_K: return 256
+        case .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q8_1, .iq4_NL: return 32
+        case .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .q8_K, .iq4_XS: return 256
         }
     }
 
@@ -74,13 +78,16 @@ public enum TensorType: Int, Sendable, Hashable, CaseIterable, CustomStringConve
         case .q5_K: return 176
         case .q6_K: return 210
         case .q8_K: return 292
+        case .iq4_NL: return 18
+        case .iq4_XS: return 136
         }
     }
 
     /// Whether the engine's matrix-vector and dequantization kernels support this type for weights.
     public var hasKernels: Bool {
         switch self {
-        case .f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q8_0, .q4_K, .q6_K: return true
+        case .f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .iq4_NL, .iq4_XS:
+            return true
         default: return false
         }
     }
@@ -102,6 +109,8 @@ public enum TensorType: Int, Sendable, Hashable, CaseIterable, CustomStringConve
         case .q5_K: return "Q5_K"
         case .q6_K: return "Q6_K"
         case .q8_K: return "Q8_K"
+        case .iq4_NL: return "IQ4_NL"
+        case .iq4_XS: return "IQ4_XS"
         case .i8: return "I8"
         case .i16: return "I16"
         case .i32: return "I32"

@@ -46,7 +46,8 @@ struct DequantizationTests {
     @Test("every type's fixture is present")
     func allTypesPresent() throws {
         let names = Set(try Self.load().cases.map(\.name))
-        #expect(names == ["F32", "F16", "BF16", "Q4_0", "Q4_1", "Q5_0", "Q8_0", "Q4_K", "Q6_K"])
+        #expect(names == ["F32", "F16", "BF16", "Q4_0", "Q4_1", "Q5_0", "Q8_0", "Q4_K", "Q6_K",
+                          "Q5_1", "Q2_K", "Q3_K", "Q5_K", "IQ4_NL", "IQ4_XS"])
     }
 
     @Test("row dequantization is bit-identical to gguf-py")
