@@ -139,6 +139,9 @@ extension ModelConfig {
     /// Which layers use the sliding window: `layer_types` when the config lists them, else the family's rule.
     private mutating func applyLayerTypes(json: JSONValue, window: Int?, useWindow: Bool?, path: String) throws(ModelFileError) {
         if let types = json["layer_types"]?.arrayValue {
+            guard types.count == layerCount else {
+                throw .badConfig(path: path, key: "layer_types", reason: "lists \(types.count) layers, but num_hidden_layers is \(layerCount)")
+            }
             var kinds: [LayerAttention] = []
             for (i, t) in types.enumerated() {
                 switch t.stringValue {
