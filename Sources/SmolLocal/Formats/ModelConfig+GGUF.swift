@@ -117,7 +117,7 @@ extension ModelConfig {
             }
             if architecture == .gemma3 { localRopeTheta = m.double(prefix + "rope.freq_base_swa") ?? 10000 }
         case .phi3:
-            if let window, window < maxPositions {
+            if let window, window > 0, window < maxPositions {
                 slidingWindow = window
                 layerAttention = Array(repeating: .sliding, count: layerCount)
             }
@@ -136,7 +136,7 @@ extension ModelConfig {
             let step = m.int(prefix + "no_rope_layer_step") ?? 4
             noRopeLayers = Set((0..<layerCount).filter { step > 0 && ($0 + 1) % step == 0 })
         case .mistral, .llama, .qwen2:
-            if let window, window < maxPositions, architecture == .mistral {
+            if let window, window > 0, window < maxPositions, architecture == .mistral {
                 slidingWindow = window
                 layerAttention = Array(repeating: .sliding, count: layerCount)
             }

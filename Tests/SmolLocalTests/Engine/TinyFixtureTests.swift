@@ -34,7 +34,23 @@ struct TinyFixtureTests {
         Case(model: "tiny-phi3-longrope", reference: "tiny-phi3-longrope/reference_logits.safetensors", architecture: .phi3),
         Case(model: "tiny-smollm3", reference: "tiny-smollm3/reference_logits.safetensors", architecture: .smollm3),
         Case(model: "tiny-mistral", reference: "tiny-mistral/reference_logits.safetensors", architecture: .mistral),
-    ]
+    ] + ["qwen3", "qwen3moe", "phi3", "phi3-longrope", "smollm3"].flatMap { name in
+        // llama.cpp's converter keeps the weights bit for bit in f32: the HF references hold.
+        [Case(model: "tiny-\(name)-gguf/model-f32.gguf", reference: "tiny-\(name)/reference_logits.safetensors",
+              architecture: ggufArchitecture(name)),
+         Case(model: "tiny-\(name)-gguf/model-q8_0.gguf", reference: "tiny-\(name)-gguf/reference_logits_q8_0.safetensors",
+              architecture: ggufArchitecture(name))]
+    } + ["gemma2", "gemma3"].flatMap { name in
+        // A Gemma GGUF has no query_pre_attn_scalar: its references are transformers' with the head width instead.
+        [Case(model: "tiny-\(name)-gguf/model-f32.gguf", reference: "tiny-\(name)-gguf/reference_logits_f32.safetensors",
+              architecture: ggufArchitecture(name)),
+         Case(model: "tiny-\(name)-gguf/model-q8_0.gguf", reference: "tiny-\(name)-gguf/reference_logits_q8_0.safetensors",
+              architecture: ggufArchitecture(name))]
+    }
+
+    static func ggufArchitecture(_ name: String) -> ModelConfig.Architecture {
+        name == "phi3-longrope" ? .phi3 : ModelConfig.Architecture(rawValue: name) ?? .llama
+    }
 
     /// max |a - b| over a row divided by max(1, max |b|): float32 noise is ~1e-6 here.
     static func relativeError(_ a: ArraySlice<Float>, _ b: ArraySlice<Float>) -> Float {
