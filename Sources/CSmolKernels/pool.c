@@ -114,6 +114,12 @@ int csk_set_threads(int n) {
 
 int csk_thread_count(void) { return csk_pool_threads(); }
 
+// The most threads the calling thread's regions may use (0: the pool's count): a model's own thread count,
+// set by its generation thread, without changing the pool that other models share.
+static _Thread_local int caller_limit = 0;
+
+void csk_set_caller_threads(int n) { caller_limit = n > 0 ? n : 0; }
+
 int csk_pool_threads(void) {
     pthread_once(&pool.once, init_pool);
     return pool.nthreads;
@@ -130,6 +136,7 @@ void csk_pool_run(csk_task_fn fn, void *arg) {
     }
     ensure_workers();
     int n = pool.nthreads;
+    if (caller_limit > 0 && caller_limit < n) n = caller_limit;
     if (n <= 1) {
         fn(arg, 0, 1);
         pthread_mutex_unlock(&pool.run_lock);

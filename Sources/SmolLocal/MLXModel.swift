@@ -56,10 +56,12 @@ public struct MLXModel: Model {
     ///   - applyChatTemplateKwargs: Extra chat template variables.
     ///   - parameters: Generation parameters for every call (see the type's documentation).
     ///   - contextLength: Tokens the key/value cache holds (default: the model's limit, at most 8192).
+    ///   - threads: Kernel threads this model's generations use (default: the process's kernel thread
+    ///     count, ``KernelThreads``); other models keep theirs.
     ///   - environment: Where the Hugging Face cache variables are read.
     /// - Throws: ``/SmolCore/ModelError/invalidInput(message:location:)`` naming the file and what is wrong with it.
     public init(modelID: String, trustRemoteCode: Bool = false, loadKwargs: JSONObject = [:],
-                applyChatTemplateKwargs: JSONObject = [:], parameters: JSONObject = [:], contextLength: Int? = nil,
+                applyChatTemplateKwargs: JSONObject = [:], parameters: JSONObject = [:], contextLength: Int? = nil, threads: Int? = nil,
                 environment: [String: String] = ProcessInfo.processInfo.environment) throws(ModelError) {
         var load = loadKwargs
         try Self.checkLoadKwargs(load)
@@ -70,7 +72,7 @@ public struct MLXModel: Model {
         if template["add_generation_prompt"] == nil { template["add_generation_prompt"] = .bool(true) }
         _ = try Self.engineParameters(call: [:], model: parameters)
         engine = try TransformersModel(modelID: modelID, maxNewTokens: Self.defaultMaxTokens, applyChatTemplateKwargs: template,
-                                       contextLength: contextLength, environment: environment)
+                                       contextLength: contextLength, threads: threads, environment: environment)
         self.modelID = modelID
         self.loadKwargs = load
         self.applyChatTemplateKwargs = template
@@ -81,7 +83,7 @@ public struct MLXModel: Model {
     /// Hugging Face cache) unless `HF_HUB_OFFLINE` is set; `loadKwargs["revision"]` picks the revision.
     public static func load(
         modelID: String, trustRemoteCode: Bool = false, loadKwargs: JSONObject = [:],
-        applyChatTemplateKwargs: JSONObject = [:], parameters: JSONObject = [:], contextLength: Int? = nil,
+        applyChatTemplateKwargs: JSONObject = [:], parameters: JSONObject = [:], contextLength: Int? = nil, threads: Int? = nil,
         downloader: (any ModelDownloader)?, environment: [String: String] = ProcessInfo.processInfo.environment
     ) async throws -> MLXModel {
         try checkLoadKwargs(loadKwargs)
@@ -93,7 +95,7 @@ public struct MLXModel: Model {
         }
         var model = try MLXModel(modelID: id, trustRemoteCode: trustRemoteCode, loadKwargs: loadKwargs,
                                  applyChatTemplateKwargs: applyChatTemplateKwargs, parameters: parameters,
-                                 contextLength: contextLength, environment: environment)
+                                 contextLength: contextLength, threads: threads, environment: environment)
         model.modelID = modelID
         return model
     }

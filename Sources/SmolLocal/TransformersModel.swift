@@ -41,6 +41,8 @@ public struct TransformersModel: Model {
     public let applyChatTemplateKwargs: JSONObject
     /// The loaded checkpoint.
     public var checkpoint: LocalCheckpoint { generator.checkpoint }
+    /// The kernel threads this model's generations use.
+    public var threads: Int { generator.threads }
 
     private let generator: LocalGenerator
 
@@ -53,19 +55,22 @@ public struct TransformersModel: Model {
     ///   - parameters: Generation parameters applied to every call.
     ///   - applyChatTemplateKwargs: Extra variables for the chat template.
     ///   - contextLength: Tokens the key/value cache holds (default: the model's limit, at most 8192).
+    ///   - threads: Kernel threads this model's generations use (default: the process's kernel thread
+    ///     count, ``KernelThreads``); other models keep theirs.
     ///   - environment: Where the Hugging Face cache variables are read.
     /// - Throws: ``/SmolCore/ModelError/invalidInput(message:location:)`` naming the file and what is wrong with it.
     public init(modelID: String, maxNewTokens: Int = 4096, maxTokens: Int? = nil, parameters: JSONObject = [:],
-                applyChatTemplateKwargs: JSONObject = [:], contextLength: Int? = nil,
+                applyChatTemplateKwargs: JSONObject = [:], contextLength: Int? = nil, threads: Int? = nil,
                 environment: [String: String] = ProcessInfo.processInfo.environment) throws(ModelError) {
         let path = try ModelLocator(environment: environment).locate(modelID)
         let checkpoint = try LocalCheckpoint(path: path)
         KernelThreads.applyDefault()
+        let threadCount = threads.map(KernelThreads.reserve) ?? KernelThreads.count
         self.modelID = modelID
         self.maxNewTokens = maxTokens ?? maxNewTokens
         self.parameters = parameters
         self.applyChatTemplateKwargs = applyChatTemplateKwargs
-        generator = LocalGenerator(checkpoint: checkpoint, contextLength: contextLength)
+        generator = LocalGenerator(checkpoint: checkpoint, contextLength: contextLength, threads: threadCount)
         do {
             let model = checkpoint.model
             try MemoryBudget.check(weightBytes: model.weightBytes, cacheBytes: model.cacheBytes(contextLength: generator.contextLength),
@@ -80,12 +85,12 @@ public struct TransformersModel: Model {
     /// Loads the model `modelID` names, downloading a hub id that is not on disk with `downloader` (into the
     /// Hugging Face cache, so later loads find it) unless `HF_HUB_OFFLINE` is set.
     ///
-    /// Same parameters as ``init(modelID:maxNewTokens:maxTokens:parameters:applyChatTemplateKwargs:contextLength:environment:)``;
+    /// Same parameters as ``init(modelID:maxNewTokens:maxTokens:parameters:applyChatTemplateKwargs:contextLength:threads:environment:)``;
     /// `revision` is the hub branch, tag or commit to download.
     public static func load(
         modelID: String, revision: String = "main", downloader: (any ModelDownloader)?, maxNewTokens: Int = 4096,
         maxTokens: Int? = nil, parameters: JSONObject = [:], applyChatTemplateKwargs: JSONObject = [:],
-        contextLength: Int? = nil, environment: [String: String] = ProcessInfo.processInfo.environment
+        contextLength: Int? = nil, threads: Int? = nil, environment: [String: String] = ProcessInfo.processInfo.environment
     ) async throws -> TransformersModel {
         let locator = ModelLocator(environment: environment)
         var id = modelID
@@ -94,7 +99,7 @@ public struct TransformersModel: Model {
         }
         var model = try TransformersModel(modelID: id, maxNewTokens: maxNewTokens, maxTokens: maxTokens,
                                           parameters: parameters, applyChatTemplateKwargs: applyChatTemplateKwargs,
-                                          contextLength: contextLength, environment: environment)
+                                          contextLength: contextLength, threads: threads, environment: environment)
         model.modelID = modelID
         return model
     }

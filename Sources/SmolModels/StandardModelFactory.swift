@@ -14,7 +14,6 @@ extension ModelFactory {
         #if LocalEngine
         ModelFactory { configuration in
             let fetcher = configuration.allowsDownload ? downloader : nil
-            if let threads = configuration.threads { KernelThreads.set(threads) }
             // Local models take only plain values; a `.remove` marker has nothing to remove there.
             var parameters = JSONObject()
             for (key, parameter) in configuration.parameters {
@@ -24,12 +23,12 @@ extension ModelFactory {
             case .mlx:
                 return try await MLXModel.load(
                     modelID: try configuration.requiredModelID("modelID (an MLX model folder or Hub id)"),
-                    parameters: parameters, contextLength: configuration.contextLength, downloader: fetcher,
+                    parameters: parameters, contextLength: configuration.contextLength, threads: configuration.threads, downloader: fetcher,
                     environment: configuration.environment)
             default:
                 return try await TransformersModel.load(
                     modelID: try configuration.requiredModelID(), revision: configuration.revision, downloader: fetcher,
-                    parameters: parameters, contextLength: configuration.contextLength,
+                    parameters: parameters, contextLength: configuration.contextLength, threads: configuration.threads,
                     environment: configuration.environment)
             }
         }

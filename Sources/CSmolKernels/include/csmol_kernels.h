@@ -130,6 +130,10 @@ size_t csk_matmul_scratch_floats(int cols);
 /// Sets the number of threads used by csk_matmul and csk_attention (1...16). Returns the count in use.
 int csk_set_threads(int n);
 
+/// Caps the threads the calling thread's csk_matmul / csk_attention calls use at `n` (0 or less: no cap
+/// below the pool's count). Per thread, so one model's generation threads can use fewer than the pool.
+void csk_set_caller_threads(int n);
+
 /// The number of threads used by csk_matmul and csk_attention.
 int csk_thread_count(void);
 

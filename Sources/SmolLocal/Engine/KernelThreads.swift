@@ -24,6 +24,15 @@ public enum KernelThreads {
         return Int(csk_set_threads(Int32(clamping: max(1, min(count, 16)))))
     }
 
+    /// Grows the pool to at least `count` threads (at most 16) for a model that asks for more, without
+    /// changing what other models use (each generation thread caps its own regions). Returns the count a
+    /// model asking for `count` gets.
+    static func reserve(_ count: Int) -> Int {
+        let wanted = max(1, min(count, 16))
+        if wanted > Self.count { csk_set_threads(Int32(wanted)) }
+        return wanted
+    }
+
     /// Applies ``defaultCount`` unless a count was set; models call this when they load.
     static func applyDefault() {
         let apply = chosen.withLock { chosen -> Bool in

@@ -1,3 +1,4 @@
+import CSmolKernels
 import Dispatch
 import SmolCore
 import Synchronization
@@ -49,12 +50,15 @@ final class LocalGenerator: Sendable {
     let contextLength: Int
     /// The most generations that decode at the same time.
     let maxConcurrent: Int
+    /// The kernel threads each generation's steps may use.
+    let threads: Int
     private let workers = DispatchQueue(label: "swift-smolagents.local-generation", attributes: .concurrent)
     private let admission: DispatchSemaphore
     private let pool = SessionPool()
 
-    init(checkpoint: LocalCheckpoint, contextLength: Int?, maxConcurrent: Int = 4) {
+    init(checkpoint: LocalCheckpoint, contextLength: Int?, threads: Int, maxConcurrent: Int = 4) {
         self.checkpoint = checkpoint
+        self.threads = threads
         let limit = checkpoint.model.config.maxPositions
         self.contextLength = max(1, min(contextLength ?? min(limit, 8_192), limit))
         self.maxConcurrent = max(1, maxConcurrent)
@@ -72,6 +76,7 @@ final class LocalGenerator: Sendable {
         workers.async { [self] in
             admission.wait()
             defer { admission.signal() }
+            csk_set_caller_threads(Int32(threads))
             do {
                 if cancelled.isSet { throw ModelError.cancelled }
                 var text = ""

@@ -40,8 +40,8 @@ public struct ModelConfiguration: Sendable {
     public var clientKwargs: JSONObject
     /// Tokens the local model's context holds; `nil` for the model's limit (at most 8192).
     public var contextLength: Int?
-    /// The kernel threads local models use (the process shares one pool); `nil` for the CPUs the process
-    /// may use.
+    /// The kernel threads this local model's generations use (other models keep theirs); `nil` for the
+    /// process's kernel thread count (the CPUs it may use, unless `KernelThreads` was set).
     public var threads: Int?
     /// The Hub revision a local model is downloaded at.
     public var revision: String
