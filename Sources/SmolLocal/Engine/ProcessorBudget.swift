@@ -58,4 +58,48 @@ public enum ProcessorBudget {
         else { return nil }
         return max(1, (quota + period - 1) / period)
     }
+
+    /// The physical cores among the CPUs this process may run on (distinct package and core ids in sysfs
+    /// topology), or nil where the topology cannot be read. Two hyper-threads of one core share its
+    /// execution units and caches, and decoding is bound by memory bandwidth, so llama.cpp defaults to
+    /// physical cores; this engine does the same.
+    public static func physicalCores(root: String = "/sys/devices/system/cpu", allowed: [Int]? = allowedCPUs()) -> Int? {
+        guard let allowed, !allowed.isEmpty else { return nil }
+        var cores = Set<String>()
+        for cpu in allowed {
+            let folder = root + "/cpu\(cpu)/topology/"
+            guard let core = try? String(contentsOfFile: folder + "core_id", encoding: .utf8),
+                  let package = try? String(contentsOfFile: folder + "physical_package_id", encoding: .utf8)
+            else { return nil }
+            cores.insert(package.trimmingCharacters(in: .whitespacesAndNewlines) + ":" + core.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        return cores.count
+    }
+
+    /// The CPUs this process may run on (`Cpus_allowed_list` of /proc/self/status), or nil where unknown.
+    public static func allowedCPUs(status: String = "/proc/self/status") -> [Int]? {
+        guard let text = try? String(contentsOfFile: status, encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed_list:") })
+        else { return nil }
+        return cpuList(String(line.dropFirst("Cpus_allowed_list:".count)))
+    }
+
+    /// A kernel CPU list (`0-3,8,10-11`) as numbers, nil when malformed.
+    static func cpuList(_ text: String) -> [Int]? {
+        var cpus: [Int] = []
+        for part in text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",") {
+            let bounds = part.split(separator: "-").map { Int($0) }
+            switch bounds.count {
+            case 1:
+                guard let only = bounds[0] else { return nil }
+                cpus.append(only)
+            case 2:
+                guard let low = bounds[0], let high = bounds[1], low <= high, high - low < 1 << 16 else { return nil }
+                cpus.append(contentsOf: low...high)
+            default:
+                return nil
+            }
+        }
+        return cpus.isEmpty ? nil : cpus
+    }
 }

@@ -63,3 +63,33 @@ struct ProcessorBudgetTests {
         #expect(KernelThreads.defaultCount == min(available, 16))
     }
 }
+
+@Suite("Physical cores")
+struct PhysicalCoreTests {
+    @Test("a kernel CPU list reads ranges and single CPUs; malformed lists are nil")
+    func cpuLists() {
+        #expect(ProcessorBudget.cpuList("0-3,8,10-11\n") == [0, 1, 2, 3, 8, 10, 11])
+        #expect(ProcessorBudget.cpuList("5") == [5])
+        #expect(ProcessorBudget.cpuList("3-1") == nil)
+        #expect(ProcessorBudget.cpuList("a-b") == nil)
+        #expect(ProcessorBudget.cpuList("") == nil)
+    }
+
+    @Test("hyper-thread siblings count once; a CPU without topology makes the count unknown")
+    func siblingsCountOnce() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("cpus-\(UUID().uuidString)").path
+        // cpu0 and cpu2 share core 0, cpu1 and cpu3 share core 1 (the usual Linux numbering of siblings).
+        for (cpu, core) in [(0, 0), (1, 1), (2, 0), (3, 1)] {
+            let folder = root + "/cpu\(cpu)/topology"
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try "\(core)\n".write(toFile: folder + "/core_id", atomically: true, encoding: .utf8)
+            try "0\n".write(toFile: folder + "/physical_package_id", atomically: true, encoding: .utf8)
+        }
+        #expect(ProcessorBudget.physicalCores(root: root, allowed: [0, 1, 2, 3]) == 2)
+        #expect(ProcessorBudget.physicalCores(root: root, allowed: [0, 2]) == 1)  // affinity to one core's siblings
+        #expect(ProcessorBudget.physicalCores(root: root, allowed: [0, 7]) == nil)
+        let here = try #require(ProcessorBudget.physicalCores())
+        #expect(here >= 1 && here <= ProcessorBudget.available * 2)
+        #expect(KernelThreads.defaultCount <= ProcessorBudget.available)
+    }
+}
