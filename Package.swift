@@ -32,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         // Documentation only (`swift package generate-documentation`, scripts/docs.sh); links nothing.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
     targets: [
         // Foundation only: every backend and every user stands on this target.
@@ -63,11 +64,21 @@ let package = Package(
                 .target(name: "SmolLocal", condition: .when(traits: ["LocalEngine"])),
             ]
         ),
+        // `smol serve`: models behind OpenAI's API, on Hummingbird.
+        .target(
+            name: "SmolServe",
+            dependencies: [
+                "SmolCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "smol",
             dependencies: [
                 "SmolModels",
                 "SmolLocal",
+                "SmolServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -90,6 +101,10 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "SmolServeTests",
+            dependencies: ["SmolServe", "SmolRemote", "SmolCore"]
         ),
         .testTarget(
             name: "SmolLocalTests",

@@ -10,7 +10,7 @@ struct Smol: AsyncParsableCommand {
         abstract: "Talk to chat models through swift-smolagents.",
         discussion: "Exit status: 0 on success, 2 on a usage error, 1 on a model error (message on stderr).",
         version: SmolVersion.current,
-        subcommands: [Generate.self, Chat.self]
+        subcommands: [Generate.self, Chat.self, Serve.self]
     )
 
     /// Runs the command with DESIGN.md's exit statuses: usage errors 2 (ArgumentParser's default is 64),

@@ -1,0 +1,213 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import SmolCore
+
+/// How `smol serve` listens and what it allows.
+public struct ServeConfiguration: Sendable {
+    /// The address to bind (`127.0.0.1` by default: only this machine).
+    public var host: String
+    /// The port (0 picks a free one; see ``ModelServer/run(onRunning:)``).
+    public var port: Int
+    /// When set, every `/v1` request needs `Authorization: Bearer <key>`.
+    public var apiKey: Secret?
+    /// The largest request body accepted (413 above it).
+    public var maxBodyBytes: Int
+    /// An upper bound on `max_tokens` (and the limit when a request gives none).
+    public var maxTokensCap: Int?
+
+    /// Creates a configuration.
+    public init(host: String = "127.0.0.1", port: Int = 8080, apiKey: Secret? = nil, maxBodyBytes: Int = 8 << 20,
+                maxTokensCap: Int? = nil) {
+        self.host = host
+        self.port = port
+        self.apiKey = apiKey
+        self.maxBodyBytes = maxBodyBytes
+        self.maxTokensCap = maxTokensCap
+    }
+}
+
+/// Any ``/SmolCore/Model``s behind OpenAI's chat-completions API: `POST /v1/chat/completions` (whole or
+/// streamed as server-sent events), `GET /v1/models`, `GET /health`. The request's `model` picks the model.
+public struct ModelServer: Sendable {
+    /// The served models by name, in order.
+    public let models: [(name: String, model: any Model)]
+    /// Listening and limits.
+    public let configuration: ServeConfiguration
+    let logger: Logger
+
+    /// Creates a server for `models` (names must be distinct).
+    public init(models: [(name: String, model: any Model)], configuration: ServeConfiguration = ServeConfiguration(),
+                logger: Logger = Logger(label: "smol.serve")) {
+        self.models = models
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Serves until SIGTERM or SIGINT (then stops accepting, lets running requests finish, returns) or until
+    /// the calling task is cancelled. `onRunning` receives the bound port.
+    public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let app = Application(
+            router: makeRouter(),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "smol"),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        try await app.runService()
+    }
+
+    func makeRouter() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("health") { _, _ -> Response in
+            Self.json(["status": "ok"], status: .ok)
+        }
+        let v1 = router.group("v1")
+        v1.get("models") { request, _ -> Response in
+            if let denied = authorize(request) { return denied }
+            let data: [JSONValue] = models.map { ["id": .string($0.name), "object": "model", "created": 0, "owned_by": "smol"] }
+            return Self.json(["object": "list", "data": .array(data)], status: .ok)
+        }
+        v1.post("chat/completions") { request, _ -> Response in
+            if let denied = authorize(request) { return denied }
+            do {
+                return try await chatCompletions(request)
+            } catch let error as ServeError {
+                return Self.error(error)
+            }
+        }
+        return router
+    }
+
+    /// nil when the request may pass, else the 401 answer.
+    func authorize(_ request: Request) -> Response? {
+        guard let key = configuration.apiKey else { return nil }
+        let given = request.headers[.authorization] ?? ""
+        guard Self.constantTimeEquals(given, "Bearer " + key.revealed) else {
+            return Self.error(ServeError(status: 401, message: "Incorrect or missing API key: send Authorization: Bearer <key>",
+                                         type: "invalid_request_error", code: "invalid_api_key"))
+        }
+        return nil
+    }
+
+    /// Compares without an early exit, so the time taken does not reveal how much of a key was right.
+    static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        var difference = UInt8(truncatingIfNeeded: x.count ^ y.count) | (x.count == y.count ? 0 : 1)
+        for i in 0..<max(x.count, y.count) {
+            difference |= (i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0)
+        }
+        return difference == 0
+    }
+
+    private func chatCompletions(_ request: Request) async throws(ServeError) -> Response {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: configuration.maxBodyBytes)
+        } catch {
+            throw ServeError(status: 413, message: "the request body is over \(configuration.maxBodyBytes) bytes")
+        }
+        let json: JSONValue
+        do {
+            json = try JSONValue(parsing: Array(buffer.readableBytesView))
+        } catch {
+            throw .badRequest("the body is not JSON: \(error)")
+        }
+        let parsed = try ChatCompletionRequest(json: json, maxTokensCap: configuration.maxTokensCap)
+        guard let served = models.first(where: { $0.name == parsed.model }) else {
+            throw ServeError(status: 404, message: "The model '\(parsed.model)' does not exist; served: "
+                                 + models.map(\.name).joined(separator: ", "), param: "model", code: "model_not_found")
+        }
+        let id = ChatCompletionResponse.newID(), created = Int(Date().timeIntervalSince1970)
+        if parsed.stream {
+            return stream(parsed, model: served.model, id: id, created: created)
+        }
+        let started = ContinuousClock.now
+        do {
+            let message = try await served.model.generate(parsed.messages, options: parsed.options)
+            log(id: id, model: parsed.model, status: 200, usage: message.tokenUsage, since: started)
+            return Self.json(ChatCompletionResponse.completion(message, id: id, model: parsed.model, created: created), status: .ok)
+        } catch let error as ModelError {
+            let answer = ServeError(modelError: error)
+            log(id: id, model: parsed.model, status: answer.status, usage: nil, since: started)
+            throw answer
+        } catch {
+            throw ServeError(status: 500, message: "\(error)", type: "server_error")
+        }
+    }
+
+    /// Streams the answer as `data: {chunk}` events and `data: [DONE]`. A failure after the first event
+    /// is sent as an `error` event (the status is already 200); a client that goes away ends the model's
+    /// stream, which stops a local generation at its next token.
+    private func stream(_ parsed: ChatCompletionRequest, model: any Model, id: String, created: Int) -> Response {
+        let name = parsed.model, includeUsage = parsed.includeUsage
+        let deltas = model.generateStream(parsed.messages, options: parsed.options)
+        let logger = self.logger
+        let body = ResponseBody { writer in
+            var first = true
+            var usage: TokenUsage?
+            var finish: String?
+            let started = ContinuousClock.now
+            func send(_ value: JSONValue) async throws {
+                try await writer.write(ByteBuffer(string: "data: " + JSONEmitter().string(from: value) + "\n\n"))
+            }
+            do {
+                for try await delta in deltas {
+                    if let u = delta.tokenUsage { usage = u }
+                    if let f = delta.finishReason { finish = f }
+                    if let piece = ChatCompletionResponse.delta(delta, first: first) {
+                        try await send(ChatCompletionResponse.chunk(id: id, model: name, created: created, delta: piece,
+                                                                    finishReason: nil, usage: nil))
+                        first = false
+                    }
+                }
+                try await send(ChatCompletionResponse.chunk(id: id, model: name, created: created,
+                                                            delta: first ? ["role": "assistant"] : [:],
+                                                            finishReason: finish ?? "stop", usage: nil))
+                if includeUsage, let usage {
+                    try await send(ChatCompletionResponse.chunk(id: id, model: name, created: created, delta: nil,
+                                                                finishReason: nil, usage: usage))
+                }
+                try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
+                logger.info("request", metadata: Self.metadata(id: id, model: name, status: 200, usage: usage, since: started))
+            } catch let error as ModelError {
+                let answer = ServeError(modelError: error)
+                try? await send(answer.json)
+                logger.info("request", metadata: Self.metadata(id: id, model: name, status: answer.status, usage: usage, since: started))
+            }
+            try await writer.finish(nil)
+        }
+        var headers = HTTPFields()
+        headers[.contentType] = "text/event-stream"
+        headers[.cacheControl] = "no-cache"
+        return Response(status: .ok, headers: headers, body: body)
+    }
+
+    private func log(id: String, model: String, status: Int, usage: TokenUsage?, since: ContinuousClock.Instant) {
+        logger.info("request", metadata: Self.metadata(id: id, model: model, status: status, usage: usage, since: since))
+    }
+
+    /// One log line per request: id, model, status, tokens, latency; never a key or the prompt.
+    static func metadata(id: String, model: String, status: Int, usage: TokenUsage?, since: ContinuousClock.Instant) -> Logger.Metadata {
+        let elapsed = ContinuousClock.now - since
+        var metadata: Logger.Metadata = ["id": "\(id)", "model": "\(model)", "status": "\(status)",
+                                         "ms": "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)"]
+        if let usage {
+            metadata["prompt_tokens"] = "\(usage.inputTokens)"
+            metadata["completion_tokens"] = "\(usage.outputTokens)"
+        }
+        return metadata
+    }
+
+    static func json(_ value: JSONValue, status: HTTPResponse.Status) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: JSONEmitter().string(from: value))))
+    }
+
+    static func error(_ error: ServeError) -> Response {
+        var response = json(error.json, status: HTTPResponse.Status(code: error.status))
+        if let wait = error.retryAfterSeconds { response.headers[.retryAfter] = String(wait) }
+        return response
+    }
+}

@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import SmolModels
+import SmolServe
+
+/// `smol serve`: one model behind OpenAI's chat-completions API.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve a model behind an OpenAI-compatible endpoint.",
+        discussion: """
+            Takes the same model flags as `smol generate`. SIGTERM or SIGINT stops accepting connections, lets
+            running requests finish, and exits 0.
+            Examples:
+              smol serve                                    # the default local model on 127.0.0.1:8080
+              smol serve --model-id gpt-4o-mini --port 9000 --serve-api-key secret
+              curl http://127.0.0.1:8080/v1/chat/completions -H 'content-type: application/json' \\
+                -d '{"model": "default", "messages": [{"role": "user", "content": "Hello!"}]}'
+            """)
+
+    @OptionGroup var model: ModelOptions
+
+    @Option(help: "The address to bind.")
+    var host = "127.0.0.1"
+
+    @Option(help: "The port to listen on.")
+    var port = 8080
+
+    @Option(help: "The name clients put in \"model\" (default: --model-id, or \"default\" for the default local model).")
+    var servedModelName: String?
+
+    @Option(help: "Require `Authorization: Bearer KEY` on /v1 requests (default: SMOL_SERVE_API_KEY; none when unset). --api-key is the backend's key.")
+    var serveApiKey: String?
+
+    @Option(help: "An upper bound on max_tokens, also the limit when a request gives none.")
+    var maxTokensCap: Int?
+
+    @Option(help: "The largest request body in bytes.")
+    var maxBodyBytes = 8 << 20
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535") }
+        if let cap = maxTokensCap, cap < 1 { throw ValidationError("--max-tokens-cap must be positive") }
+        guard maxBodyBytes > 0 else { throw ValidationError("--max-body-bytes must be positive") }
+    }
+
+    func run() async throws {
+        let served = try await model.makeModel()
+        let key = serveApiKey ?? ProcessInfo.processInfo.environment["SMOL_SERVE_API_KEY"]
+        let name = servedModelName ?? model.modelID ?? "default"
+        let server = ModelServer(
+            models: [(name: name, model: served)],
+            configuration: ServeConfiguration(host: host, port: port, apiKey: key.flatMap { $0.isEmpty ? nil : Secret($0) },
+                                              maxBodyBytes: maxBodyBytes, maxTokensCap: maxTokensCap))
+        try await server.run { port in
+            FileHandle.standardError.write(Data("smol serve: \(name) on http://\(host):\(port)/v1\n".utf8))
+        }
+    }
+}
