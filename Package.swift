@@ -104,7 +104,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SmolServeTests",
-            dependencies: ["SmolServe", "SmolRemote", "SmolCore"]
+            dependencies: ["SmolServe", "SmolRemote", "SmolLocal", "SmolCore"]
         ),
         .testTarget(
             name: "SmolLocalTests",

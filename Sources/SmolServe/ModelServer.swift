@@ -141,25 +141,42 @@ public struct ModelServer: Sendable {
     /// stream, which stops a local generation at its next token.
     private func stream(_ parsed: ChatCompletionRequest, model: any Model, id: String, created: Int) -> Response {
         let name = parsed.model, includeUsage = parsed.includeUsage
+        // With tools, text may turn out to be a call (a local model writes it as text): hold it until the
+        // end, and send it only if no call came, so clients never see a call's JSON as content.
+        let holdText = !(parsed.options.tools ?? []).isEmpty
         let deltas = model.generateStream(parsed.messages, options: parsed.options)
         let logger = self.logger
         let body = ResponseBody { writer in
             var first = true
             var usage: TokenUsage?
             var finish: String?
+            var held = ""
+            var calls = false
             let started = ContinuousClock.now
             func send(_ value: JSONValue) async throws {
                 try await writer.write(ByteBuffer(string: "data: " + JSONEmitter().string(from: value) + "\n\n"))
             }
             do {
-                for try await delta in deltas {
+                for try await var delta in deltas {
                     if let u = delta.tokenUsage { usage = u }
                     if let f = delta.finishReason { finish = f }
+                    if holdText, let text = delta.content {
+                        held += text
+                        delta.content = nil
+                    }
+                    if !(delta.toolCalls ?? []).isEmpty { calls = true }
                     if let piece = ChatCompletionResponse.delta(delta, first: first) {
                         try await send(ChatCompletionResponse.chunk(id: id, model: name, created: created, delta: piece,
                                                                     finishReason: nil, usage: nil))
                         first = false
                     }
+                }
+                if holdText, !calls, !held.isEmpty {
+                    var piece: JSONObject = first ? ["role": "assistant"] : [:]
+                    piece["content"] = .string(held)
+                    try await send(ChatCompletionResponse.chunk(id: id, model: name, created: created, delta: piece,
+                                                                finishReason: nil, usage: nil))
+                    first = false
                 }
                 try await send(ChatCompletionResponse.chunk(id: id, model: name, created: created,
                                                             delta: first ? ["role": "assistant"] : [:],
