@@ -11,10 +11,10 @@ struct Serve: AsyncParsableCommand {
             Takes the same model flags as `smol generate`. SIGTERM or SIGINT stops accepting connections, lets
             running requests finish, and exits 0.
             Examples:
-              smol serve                                    # the default local model on 127.0.0.1:8080
+              smol serve                                    # the default local model (SmolLM2) on 127.0.0.1:8080
               smol serve --model-id gpt-4o-mini --port 9000 --serve-api-key secret
               curl http://127.0.0.1:8080/v1/chat/completions -H 'content-type: application/json' \\
-                -d '{"model": "default", "messages": [{"role": "user", "content": "Hello!"}]}'
+                -d '{"model": "HuggingFaceTB/SmolLM2-135M-Instruct", "messages": [{"role": "user", "content": "Hello!"}]}'
             """)
 
     @OptionGroup var model: ModelOptions
@@ -44,9 +44,15 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let served = try await model.makeModel()
+        var options = model
+        // With no backend named, serve the default local model (the README's one-command main job).
+        if options.modelType == "OpenAIServerModel", options.modelID == nil, options.apiBase == nil {
+            options.modelType = "TransformersModel"
+        }
+        let served = try await options.makeModel()
         let key = serveApiKey ?? ProcessInfo.processInfo.environment["SMOL_SERVE_API_KEY"]
-        let name = servedModelName ?? model.modelID ?? "default"
+        let local = options.modelType == "TransformersModel" ? ModelOptions.defaultLocalModel : "default"
+        let name = servedModelName ?? options.modelID ?? local
         let server = ModelServer(
             models: [(name: name, model: served)],
             configuration: ServeConfiguration(host: host, port: port, apiKey: key.flatMap { $0.isEmpty ? nil : Secret($0) },
