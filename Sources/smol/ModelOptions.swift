@@ -100,6 +100,24 @@ struct ModelOptions: ParsableArguments {
                                  readTimeout: duration(readTimeout ?? timeout), totalTimeout: duration(timeout))
     }
 
+    /// `smol serve --model-list`: one LiteLLMRouterModel per model group of the list, named by the group,
+    /// in the list's order.
+    func makeGatewayModels() async throws -> [(name: String, model: any Model)] {
+        let (list, settings) = try readModelList()
+        var groups: [String] = []
+        for entry in list.arrayValue ?? [] {
+            if let name = entry["model_name"]?.stringValue, !groups.contains(name) { groups.append(name) }
+        }
+        guard !groups.isEmpty else { throw ValidationError("--model-list: no entry has a \"model_name\"") }
+        var models: [(name: String, model: any Model)] = []
+        for group in groups {
+            var configuration = ModelConfiguration(type: .liteLLMRouter, modelID: group, http: httpConfiguration)
+            (configuration.modelList, configuration.clientKwargs) = (list, settings)
+            models.append((group, try await ModelFactory.standard(downloader: nil).makeModel(configuration)))
+        }
+        return models
+    }
+
     /// `--model-list`: LiteLLM's `model_list` array, or a config object with `model_list` and
     /// `router_settings` (the keys of a LiteLLM proxy config, in JSON).
     private func readModelList() throws -> (JSONValue, JSONObject) {

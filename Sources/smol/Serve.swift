@@ -8,7 +8,8 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Serve a model behind an OpenAI-compatible endpoint.",
         discussion: """
-            Takes the same model flags as `smol generate`. SIGTERM or SIGINT stops accepting connections, lets
+            Takes the same model flags as `smol generate`, or --model-list FILE (LiteLLM's model_list) to serve
+            every model group of the list, the request's "model" picking the group. SIGTERM or SIGINT stops accepting connections, lets
             running requests finish, and exits 0.
             Examples:
               smol serve                                    # the default local model (SmolLM2) on 127.0.0.1:8080
@@ -45,16 +46,22 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         var options = model
-        // With no backend named, serve the default local model (the README's one-command main job).
-        if options.modelType == "OpenAIServerModel", options.modelID == nil, options.apiBase == nil {
-            options.modelType = "TransformersModel"
+        let served: [(name: String, model: any Model)]
+        if options.modelList != nil {
+            // A gateway: every model group of the LiteLLM model_list, picked by the request's "model".
+            served = try await options.makeGatewayModels()
+        } else {
+            // With no backend named, serve the default local model (the README's one-command main job).
+            if options.modelType == "OpenAIServerModel", options.modelID == nil, options.apiBase == nil {
+                options.modelType = "TransformersModel"
+            }
+            let local = options.modelType == "TransformersModel" ? ModelOptions.defaultLocalModel : "default"
+            served = [(servedModelName ?? options.modelID ?? local, try await options.makeModel())]
         }
-        let served = try await options.makeModel()
         let key = serveApiKey ?? ProcessInfo.processInfo.environment["SMOL_SERVE_API_KEY"]
-        let local = options.modelType == "TransformersModel" ? ModelOptions.defaultLocalModel : "default"
-        let name = servedModelName ?? options.modelID ?? local
+        let name = served.map(\.name).joined(separator: ", ")
         let server = ModelServer(
-            models: [(name: name, model: served)],
+            models: served,
             configuration: ServeConfiguration(host: host, port: port, apiKey: key.flatMap { $0.isEmpty ? nil : Secret($0) },
                                               maxBodyBytes: maxBodyBytes, maxTokensCap: maxTokensCap))
         try await server.run { port in

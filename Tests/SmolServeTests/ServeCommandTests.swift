@@ -90,3 +90,67 @@ struct ServeCommandTests {
         #expect(process.terminationReason == .exit)
     }
 }
+
+/// Starts `smol serve ARGUMENTS` and returns the process and the port it printed.
+private func startServe(_ arguments: [String]) async throws -> (Process, Int) {
+    let process = Process(), errors = Pipe()
+    process.executableURL = smolExecutable
+    process.arguments = ["serve", "--port", "0"] + arguments
+    process.environment = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
+    process.standardError = errors
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    let port: Int = try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async {
+            var seen = ""
+            while !seen.contains("\n") {
+                let chunk = errors.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                seen += String(decoding: chunk, as: UTF8.self)
+            }
+            if let range = seen.range(of: #"127\.0\.0\.1:(\d+)"#, options: .regularExpression),
+               let port = Int(seen[range].split(separator: ":").last ?? "") {
+                continuation.resume(returning: port)
+            } else {
+                continuation.resume(throwing: ModelError.unsupported(message: "smol serve did not start: \(seen)"))
+            }
+        }
+    }
+    return (process, port)
+}
+
+@Suite("smol serve --model-list: a gateway in front of other servers")
+struct ServeGatewayTests {
+    @Test("the request's model picks the group; an upstream 429 stays 429 with Retry-After, a 5xx is a 502; no key leaks")
+    func gateway() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: smolExecutable.path), "build the smol product first")
+        try await withServer { upstream in
+            let base = "http://127.0.0.1:\(upstream)/v1"
+            let list: JSONValue = [
+                "model_list": [
+                    ["model_name": "fast", "litellm_params": ["model": "openai/echo", "api_base": .string(base), "api_key": "up-s3cret"]],
+                    ["model_name": "limited", "litellm_params": ["model": "openai/limited", "api_base": .string(base), "api_key": "up-s3cret"]],
+                    ["model_name": "broken", "litellm_params": ["model": "openai/broken", "api_base": .string(base), "api_key": "up-s3cret"]],
+                ],
+                "router_settings": ["num_retries": 0],
+            ]
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("model-list-\(UUID().uuidString).json")
+            try Data(JSONEmitter().string(from: list).utf8).write(to: file)
+            let (process, port) = try await startServe(["--model-list", file.path])
+            defer { process.terminate() }
+            let models = try await send(port, "/v1/models", method: "GET")
+            #expect(models.2["data"]?.arrayValue?.compactMap { $0["id"]?.stringValue } == ["fast", "limited", "broken"])
+            let fast = try await send(port, "/v1/chat/completions", body: #"{"model": "fast", "messages": [{"role": "user", "content": "hi"}]}"#)
+            #expect(fast.0 == 200)
+            #expect(fast.2["choices"]?[0]?["message"]?["content"] == "echo: hi")
+            let limited = try await send(port, "/v1/chat/completions", body: #"{"model": "limited", "messages": [{"role": "user", "content": "hi"}]}"#)
+            #expect(limited.0 == 429, "\(limited.2)")
+            #expect(limited.1["retry-after"] == "7")
+            let broken = try await send(port, "/v1/chat/completions", body: #"{"model": "broken", "messages": [{"role": "user", "content": "hi"}]}"#)
+            #expect(broken.0 == 502, "\(broken.2)")
+            for answer in [fast, limited, broken] { #expect(!"\(answer.1)\(answer.2)".contains("up-s3cret")) }
+            let unknown = try await send(port, "/v1/chat/completions", body: #"{"model": "nope", "messages": [{"role": "user", "content": "hi"}]}"#)
+            #expect(unknown.0 == 404)
+        }
+    }
+}
