@@ -68,6 +68,16 @@ public struct ModelServer: Sendable {
             let data: [JSONValue] = models.map { ["id": .string($0.name), "object": "model", "created": 0, "owned_by": "smol"] }
             return Self.json(["object": "list", "data": .array(data)], status: .ok)
         }
+        v1.post("messages") { request, _ -> Response in
+            if authorize(request) != nil {
+                return Self.json(ServeError(status: 401, message: "invalid x-api-key").anthropicJSON, status: .unauthorized)
+            }
+            do {
+                return try await messages(request)
+            } catch let error as ServeError {
+                return Self.anthropicError(error)
+            }
+        }
         v1.post("chat/completions") { request, _ -> Response in
             if let denied = authorize(request) { return denied }
             do {
@@ -83,7 +93,10 @@ public struct ModelServer: Sendable {
     func authorize(_ request: Request) -> Response? {
         guard let key = configuration.apiKey else { return nil }
         let given = request.headers[.authorization] ?? ""
-        guard Self.constantTimeEquals(given, "Bearer " + key.revealed) else {
+        // Anthropic's clients send the key as x-api-key.
+        let anthropicKey = HTTPField.Name("x-api-key").flatMap { request.headers[$0] }.map { "Bearer " + $0 } ?? ""
+        let expected = "Bearer " + key.revealed
+        guard Self.constantTimeEquals(given, expected) || Self.constantTimeEquals(anthropicKey, expected) else {
             return Self.error(ServeError(status: 401, message: "Incorrect or missing API key: send Authorization: Bearer <key>",
                                          type: "invalid_request_error", code: "invalid_api_key"))
         }
@@ -100,24 +113,33 @@ public struct ModelServer: Sendable {
         return difference == 0
     }
 
-    private func chatCompletions(_ request: Request) async throws(ServeError) -> Response {
+    /// The request body as JSON, within the size limit.
+    func body(_ request: Request) async throws(ServeError) -> JSONValue {
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: configuration.maxBodyBytes)
         } catch {
             throw ServeError(status: 413, message: "the request body is over \(configuration.maxBodyBytes) bytes")
         }
-        let json: JSONValue
         do {
-            json = try JSONValue(parsing: Array(buffer.readableBytesView))
+            return try JSONValue(parsing: Array(buffer.readableBytesView))
         } catch {
             throw .badRequest("the body is not JSON: \(error)")
         }
-        let parsed = try ChatCompletionRequest(json: json, maxTokensCap: configuration.maxTokensCap)
-        guard let served = models.first(where: { $0.name == parsed.model }) else {
-            throw ServeError(status: 404, message: "The model '\(parsed.model)' does not exist; served: "
+    }
+
+    /// The served model a request names, or a 404 listing the served names.
+    func model(named name: String) throws(ServeError) -> any Model {
+        guard let served = models.first(where: { $0.name == name }) else {
+            throw ServeError(status: 404, message: "The model '\(name)' does not exist; served: "
                                  + models.map(\.name).joined(separator: ", "), param: "model", code: "model_not_found")
         }
+        return served.model
+    }
+
+    private func chatCompletions(_ request: Request) async throws(ServeError) -> Response {
+        let parsed = try ChatCompletionRequest(json: try await body(request), maxTokensCap: configuration.maxTokensCap)
+        let served = (name: parsed.model, model: try model(named: parsed.model))
         let id = ChatCompletionResponse.newID(), created = Int(Date().timeIntervalSince1970)
         if parsed.stream {
             return stream(parsed, model: served.model, id: id, created: created)
@@ -200,7 +222,7 @@ public struct ModelServer: Sendable {
         return Response(status: .ok, headers: headers, body: body)
     }
 
-    private func log(id: String, model: String, status: Int, usage: TokenUsage?, since: ContinuousClock.Instant) {
+    func log(id: String, model: String, status: Int, usage: TokenUsage?, since: ContinuousClock.Instant) {
         logger.info("request", metadata: Self.metadata(id: id, model: model, status: status, usage: usage, since: since))
     }
 
@@ -220,6 +242,12 @@ public struct ModelServer: Sendable {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: JSONEmitter().string(from: value))))
+    }
+
+    static func anthropicError(_ error: ServeError) -> Response {
+        var response = json(error.anthropicJSON, status: HTTPResponse.Status(code: error.status))
+        if let wait = error.retryAfterSeconds { response.headers[.retryAfter] = String(wait) }
+        return response
     }
 
     static func error(_ error: ServeError) -> Response {

@@ -88,4 +88,32 @@ struct OpenAISDKServeTests {
         #expect(seen["bad_body"]?["status"] == 400 && seen["bad_body"]?["error"] == "BadRequestError")
         #expect(seen["models"] == ["smollm2"])
     }
+
+    @Test("the official anthropic SDK against /v1/messages: plain, streamed (event order), tool use whole and streamed, 401, 404")
+    func anthropicClient() async throws {
+        let model = try TransformersModel(modelID: try smolLM2Path(), maxNewTokens: 64)
+        let direct = try await model.generate([ChatMessage(role: .system, text: "Be brief."),
+                                               ChatMessage(role: .user, text: "What is the capital of France?")],
+                                              options: GenerateOptions(parameters: ["max_tokens": 16]))
+        let server = ModelServer(models: [("smollm2", model)], configuration: ServeConfiguration(port: 0, apiKey: Secret("k3y")))
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let task = Task { try await server.run { continuation.yield($0) } }
+        defer { task.cancel() }
+        var iterator = ports.makeAsyncIterator()
+        let port = try #require(await iterator.next())
+        let seen = try await runPython(venv: "venv-sdk", [scripts + "/serve_anthropic_client.py", "http://127.0.0.1:\(port)", "k3y", "smollm2"])
+        #expect(seen["plain"]?["text"]?.stringValue == direct.text, "\(seen["plain"] ?? .null)")
+        #expect(seen["plain"]?["type"] == "message")
+        #expect(seen["plain"]?["usage"]?["output_tokens"]?.intValue == direct.tokenUsage?.outputTokens)
+        #expect(["end_turn", "max_tokens"].contains(seen["plain"]?["stop_reason"]?.stringValue ?? ""))
+        #expect(seen["streamed"]?["text"]?.stringValue == direct.text, "\(seen["streamed"] ?? .null)")
+        #expect(seen["streamed"]?["first"] == "message_start" && seen["streamed"]?["last"] == "message_stop")
+        for name in ["tools", "tools_streamed"] {
+            #expect(seen[name]?["stop_reason"] == "tool_use", "\(seen[name] ?? .null)")
+            #expect(seen[name]?["calls"]?[0]?["name"] == "get_weather", "\(seen[name] ?? .null)")
+            #expect(seen[name]?["calls"]?[0]?["input"]?["city"]?.stringValue?.isEmpty == false)
+        }
+        #expect(seen["no_key"]?["status"] == 401 && seen["no_key"]?["error"] == "AuthenticationError")
+        #expect(seen["unknown_model"]?["status"] == 404 && seen["unknown_model"]?["error"] == "NotFoundError")
+    }
 }
