@@ -33,6 +33,7 @@ let package = Package(
         // Documentation only (`swift package generate-documentation`, scripts/docs.sh); links nothing.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // Foundation only: every backend and every user stands on this target.
@@ -70,6 +71,7 @@ let package = Package(
             dependencies: [
                 "SmolCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -10,8 +10,10 @@ extension ModelServer {
         let parsed = try MessagesRequest(json: try await body(request), maxTokensCap: configuration.maxTokensCap)
         let model = try self.model(named: parsed.model)
         let id = MessagesRequest.newID()
-        if parsed.stream { return streamMessages(parsed, model: model, id: id) }
+        let gate = try await admit(parsed.model)
+        if parsed.stream { return streamMessages(parsed, model: model, id: id, gate: gate) }
         let started = ContinuousClock.now
+        defer { Task { await gate.leave() } }
         do {
             let message = try await model.generate(parsed.messages, options: parsed.options)
             log(id: id, model: parsed.model, status: 200, usage: message.tokenUsage, since: started)
@@ -28,10 +30,10 @@ extension ModelServer {
     /// Anthropic's event order: message_start, then per block content_block_start / _delta… / _stop (text
     /// first, then each tool_use with its input as one input_json_delta), message_delta with the stop reason
     /// and usage, message_stop. With tools, text is held until it is known not to be a call.
-    private func streamMessages(_ parsed: MessagesRequest, model: any Model, id: String) -> Response {
+    private func streamMessages(_ parsed: MessagesRequest, model: any Model, id: String, gate: AdmissionGate) -> Response {
         let name = parsed.model, holdText = !(parsed.options.tools ?? []).isEmpty
         let deltas = model.generateStream(parsed.messages, options: parsed.options)
-        let logger = self.logger
+        let logger = self.logger, metrics = self.metrics
         let body = ResponseBody { writer in
             func send(_ event: String, _ data: JSONValue) async throws {
                 try await writer.write(ByteBuffer(string: "event: \(event)\ndata: " + JSONEmitter().string(from: data) + "\n\n"))
@@ -39,6 +41,11 @@ extension ModelServer {
             let started = ContinuousClock.now
             var usage: TokenUsage?, finish: String?, held = "", textOpen = false, blocks = 0
             var calls: [Int: (id: String, name: String, arguments: String)] = [:]
+            var firstToken: Duration?, status = 200
+            defer {
+                metrics.request(model: name, status: status, usage: usage, firstToken: firstToken, total: ContinuousClock.now - started)
+                Task { await gate.leave() }
+            }
             func openText() async throws {
                 guard !textOpen else { return }
                 textOpen = true
@@ -65,6 +72,7 @@ extension ModelServer {
                         calls[call.index ?? offset] = entry
                     }
                     guard let piece = delta.content, !piece.isEmpty else { continue }
+                    if firstToken == nil { firstToken = ContinuousClock.now - started }
                     if holdText { held += piece } else { try await text(piece) }
                 }
                 if calls.isEmpty, !held.isEmpty { try await text(held) }
@@ -89,6 +97,7 @@ extension ModelServer {
                 logger.info("request", metadata: Self.metadata(id: id, model: name, status: 200, usage: usage, since: started))
             } catch let error as ModelError {
                 let answer = ServeError(modelError: error)
+                status = answer.status
                 try? await send("error", answer.anthropicJSON)
                 logger.info("request", metadata: Self.metadata(id: id, model: name, status: answer.status, usage: usage, since: started))
             }

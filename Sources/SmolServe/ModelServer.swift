@@ -17,10 +17,16 @@ public struct ServeConfiguration: Sendable {
     public var maxBodyBytes: Int
     /// An upper bound on `max_tokens` (and the limit when a request gives none).
     public var maxTokensCap: Int?
+    /// Requests one model generates at once; more wait in its queue.
+    public var parallel: Int
+    /// Requests that may wait per model; beyond that a request is answered 429 at once.
+    public var maxQueue: Int
 
     /// Creates a configuration.
     public init(host: String = "127.0.0.1", port: Int = 8080, apiKey: Secret? = nil, maxBodyBytes: Int = 8 << 20,
-                maxTokensCap: Int? = nil) {
+                maxTokensCap: Int? = nil, parallel: Int = 16, maxQueue: Int = 64) {
+        self.parallel = parallel
+        self.maxQueue = maxQueue
         self.host = host
         self.port = port
         self.apiKey = apiKey
@@ -30,13 +36,16 @@ public struct ServeConfiguration: Sendable {
 }
 
 /// Any ``/SmolCore/Model``s behind OpenAI's chat-completions API: `POST /v1/chat/completions` (whole or
-/// streamed as server-sent events), `GET /v1/models`, `GET /health`. The request's `model` picks the model.
+/// streamed as server-sent events), Anthropic's `POST /v1/messages`, `GET /v1/models`, `GET /health` and
+/// `GET /metrics` (Prometheus). The request's `model` picks the model.
 public struct ModelServer: Sendable {
     /// The served models by name, in order.
     public let models: [(name: String, model: any Model)]
     /// Listening and limits.
     public let configuration: ServeConfiguration
     let logger: Logger
+    let metrics = ServerMetrics()
+    let gates: [String: AdmissionGate]
 
     /// Creates a server for `models` (names must be distinct).
     public init(models: [(name: String, model: any Model)], configuration: ServeConfiguration = ServeConfiguration(),
@@ -44,6 +53,26 @@ public struct ModelServer: Sendable {
         self.models = models
         self.configuration = configuration
         self.logger = logger
+        var gates: [String: AdmissionGate] = [:]
+        let metrics = self.metrics
+        for (name, _) in models {
+            gates[name] = AdmissionGate(parallel: configuration.parallel, queue: configuration.maxQueue) { active, waiting in
+                metrics.active(model: name, active)
+                metrics.queueDepth(model: name, waiting)
+            }
+        }
+        self.gates = gates
+    }
+
+    /// Waits for a generation slot of model `name`, or throws a 429 when its queue is full.
+    func admit(_ name: String) async throws(ServeError) -> AdmissionGate {
+        guard let gate = gates[name] else { throw ServeError(status: 404, message: "The model '\(name)' does not exist") }
+        guard await gate.enter() else {
+            metrics.request(model: name, status: 429, usage: nil, firstToken: nil, total: .zero)
+            throw ServeError(status: 429, message: "too many requests queued for '\(name)'; retry shortly",
+                             type: "rate_limit_error", code: "queue_full", retryAfterSeconds: 1)
+        }
+        return gate
     }
 
     /// Serves until SIGTERM or SIGINT (then stops accepting, lets running requests finish, returns) or until
@@ -61,6 +90,11 @@ public struct ModelServer: Sendable {
         let router = Router()
         router.get("health") { _, _ -> Response in
             Self.json(["status": "ok"], status: .ok)
+        }
+        router.get("metrics") { _, _ -> Response in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4"
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.exposition())))
         }
         let v1 = router.group("v1")
         v1.get("models") { request, _ -> Response in
@@ -141,10 +175,12 @@ public struct ModelServer: Sendable {
         let parsed = try ChatCompletionRequest(json: try await body(request), maxTokensCap: configuration.maxTokensCap)
         let served = (name: parsed.model, model: try model(named: parsed.model))
         let id = ChatCompletionResponse.newID(), created = Int(Date().timeIntervalSince1970)
+        let gate = try await admit(parsed.model)
         if parsed.stream {
-            return stream(parsed, model: served.model, id: id, created: created)
+            return stream(parsed, model: served.model, id: id, created: created, gate: gate)
         }
         let started = ContinuousClock.now
+        defer { Task { await gate.leave() } }
         do {
             let message = try await served.model.generate(parsed.messages, options: parsed.options)
             log(id: id, model: parsed.model, status: 200, usage: message.tokenUsage, since: started)
@@ -161,20 +197,27 @@ public struct ModelServer: Sendable {
     /// Streams the answer as `data: {chunk}` events and `data: [DONE]`. A failure after the first event
     /// is sent as an `error` event (the status is already 200); a client that goes away ends the model's
     /// stream, which stops a local generation at its next token.
-    private func stream(_ parsed: ChatCompletionRequest, model: any Model, id: String, created: Int) -> Response {
+    private func stream(_ parsed: ChatCompletionRequest, model: any Model, id: String, created: Int, gate: AdmissionGate) -> Response {
         let name = parsed.model, includeUsage = parsed.includeUsage
         // With tools, text may turn out to be a call (a local model writes it as text): hold it until the
         // end, and send it only if no call came, so clients never see a call's JSON as content.
         let holdText = !(parsed.options.tools ?? []).isEmpty
         let deltas = model.generateStream(parsed.messages, options: parsed.options)
-        let logger = self.logger
+        let logger = self.logger, metrics = self.metrics
         let body = ResponseBody { writer in
+            let started = ContinuousClock.now
+            var firstToken: Duration?
+            var status = 200
             var first = true
             var usage: TokenUsage?
             var finish: String?
             var held = ""
             var calls = false
-            let started = ContinuousClock.now
+            defer {
+                let total = ContinuousClock.now - started
+                metrics.request(model: name, status: status, usage: usage, firstToken: firstToken, total: total)
+                Task { await gate.leave() }
+            }
             func send(_ value: JSONValue) async throws {
                 try await writer.write(ByteBuffer(string: "data: " + JSONEmitter().string(from: value) + "\n\n"))
             }
@@ -182,6 +225,7 @@ public struct ModelServer: Sendable {
                 for try await var delta in deltas {
                     if let u = delta.tokenUsage { usage = u }
                     if let f = delta.finishReason { finish = f }
+                    if firstToken == nil, !(delta.content ?? "").isEmpty { firstToken = ContinuousClock.now - started }
                     if holdText, let text = delta.content {
                         held += text
                         delta.content = nil
@@ -211,6 +255,7 @@ public struct ModelServer: Sendable {
                 logger.info("request", metadata: Self.metadata(id: id, model: name, status: 200, usage: usage, since: started))
             } catch let error as ModelError {
                 let answer = ServeError(modelError: error)
+                status = answer.status
                 try? await send(answer.json)
                 logger.info("request", metadata: Self.metadata(id: id, model: name, status: answer.status, usage: usage, since: started))
             }
@@ -223,6 +268,7 @@ public struct ModelServer: Sendable {
     }
 
     func log(id: String, model: String, status: Int, usage: TokenUsage?, since: ContinuousClock.Instant) {
+        metrics.request(model: model, status: status, usage: usage, firstToken: nil, total: ContinuousClock.now - since)
         logger.info("request", metadata: Self.metadata(id: id, model: model, status: status, usage: usage, since: since))
     }
 

@@ -38,10 +38,18 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The largest request body in bytes.")
     var maxBodyBytes = 8 << 20
 
+    @Option(help: "Requests one model answers at once; more wait in its queue.")
+    var parallel = 16
+
+    @Option(help: "Requests that may wait per model; beyond that a request is answered 429 with Retry-After.")
+    var maxQueue = 64
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535") }
         if let cap = maxTokensCap, cap < 1 { throw ValidationError("--max-tokens-cap must be positive") }
         guard maxBodyBytes > 0 else { throw ValidationError("--max-body-bytes must be positive") }
+        guard parallel > 0 else { throw ValidationError("--parallel must be positive") }
+        guard maxQueue >= 0 else { throw ValidationError("--max-queue must not be negative") }
     }
 
     func run() async throws {
@@ -63,7 +71,8 @@ struct Serve: AsyncParsableCommand {
         let server = ModelServer(
             models: served,
             configuration: ServeConfiguration(host: host, port: port, apiKey: key.flatMap { $0.isEmpty ? nil : Secret($0) },
-                                              maxBodyBytes: maxBodyBytes, maxTokensCap: maxTokensCap))
+                                              maxBodyBytes: maxBodyBytes, maxTokensCap: maxTokensCap, parallel: parallel,
+                                              maxQueue: maxQueue))
         try await server.run { port in
             FileHandle.standardError.write(Data("smol serve: \(name) on http://\(host):\(port)/v1\n".utf8))
         }

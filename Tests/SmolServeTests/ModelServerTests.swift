@@ -158,3 +158,43 @@ struct ModelServerTests {
         }
     }
 }
+
+@Suite("smol serve: queue bounds and metrics")
+struct ServeQueueAndMetricsTests {
+    @Test("a model's queue beyond its bound answers 429 with Retry-After at once; /metrics counts requests and tokens")
+    func queueAndMetrics() async throws {
+        // One slot and one waiting place: with three requests at once, one is refused.
+        let slow = CustomModel.withOptions(modelID: "slow") { _, _ in
+            try await Task.sleep(for: .milliseconds(600))
+            return ChatMessage(role: .assistant, content: .text("done"), tokenUsage: TokenUsage(inputTokens: 4, outputTokens: 6))
+        }
+        let server = ModelServer(models: [("slow", slow)], configuration: ServeConfiguration(port: 0, parallel: 1, maxQueue: 1))
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let task = Task { try await server.run { continuation.yield($0) } }
+        defer { task.cancel() }
+        var iterator = ports.makeAsyncIterator()
+        let port = try #require(await iterator.next())
+        let body = #"{"model": "slow", "messages": [{"role": "user", "content": "x"}]}"#
+        let statuses = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
+            for _ in 0..<3 {
+                group.addTask {
+                    let (status, headers, _) = try await send(port, "/v1/chat/completions", body: body)
+                    return (status, headers["retry-after"])
+                }
+            }
+            var out: [(Int, String?)] = []
+            for try await result in group { out.append(result) }
+            return out
+        }
+        #expect(statuses.map(\.0).sorted() == [200, 200, 429])
+        #expect(statuses.first { $0.0 == 429 }?.1 == "1")
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/metrics")!)
+        request.httpMethod = "GET"
+        let (data, _) = try await URLSession.shared.data(for: request)
+        let text = String(decoding: data, as: UTF8.self)
+        #expect(text.contains(#"smol_serve_requests_total{model="slow",status="200"} 2"#), "\(text)")
+        #expect(text.contains(#"smol_serve_requests_total{model="slow",status="429"} 1"#), "\(text)")
+        #expect(text.contains(#"smol_serve_completion_tokens_total{model="slow"} 12"#), "\(text)")
+        #expect(text.contains(#"smol_serve_queue_depth{model="slow"} 0"#), "\(text)")
+    }
+}
