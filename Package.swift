@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .library(name: "SmolModels", targets: ["SmolModels"]),
         .library(name: "SmolCore", targets: ["SmolCore"]),
+        .library(name: "SmolServe", targets: ["SmolServe"]),
         .library(name: "SmolRemote", targets: ["SmolRemote"]),
         .library(name: "SmolLocal", targets: ["SmolLocal"]),
         .executable(name: "smol", targets: ["smol"]),
@@ -106,7 +107,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SmolServeTests",
-            dependencies: ["SmolServe", "SmolRemote", "SmolLocal", "SmolCore"]
+            dependencies: ["SmolServe", "SmolRemote", "SmolLocal", "SmolCore", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "SmolLocalTests",

@@ -168,7 +168,8 @@ struct ServeQueueAndMetricsTests {
             try await Task.sleep(for: .milliseconds(600))
             return ChatMessage(role: .assistant, content: .text("done"), tokenUsage: TokenUsage(inputTokens: 4, outputTokens: 6))
         }
-        let server = ModelServer(models: [("slow", slow)], configuration: ServeConfiguration(port: 0, parallel: 1, maxQueue: 1))
+        let server = ModelServer(models: [("slow", slow)], configuration: ServeConfiguration(port: 0, parallel: 1, maxQueue: 1),
+                                 logger: quietLogger)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let task = Task { try await server.run { continuation.yield($0) } }
         defer { task.cancel() }

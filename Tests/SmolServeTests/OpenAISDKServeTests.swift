@@ -57,7 +57,8 @@ struct OpenAISDKServeTests {
         let model = try TransformersModel(modelID: try smolLM2Path(), maxNewTokens: 64)
         let direct = try await model.generate([ChatMessage(role: .user, text: "What is the capital of France?")],
                                               options: GenerateOptions(parameters: ["max_tokens": 16]))
-        let server = ModelServer(models: [("smollm2", model)], configuration: ServeConfiguration(port: 0, apiKey: Secret("k3y")))
+        let server = ModelServer(models: [("smollm2", model)], configuration: ServeConfiguration(port: 0, apiKey: Secret("k3y")),
+                                 logger: quietLogger)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let task = Task { try await server.run { continuation.yield($0) } }
         defer { task.cancel() }
@@ -95,7 +96,8 @@ struct OpenAISDKServeTests {
         let direct = try await model.generate([ChatMessage(role: .system, text: "Be brief."),
                                                ChatMessage(role: .user, text: "What is the capital of France?")],
                                               options: GenerateOptions(parameters: ["max_tokens": 16]))
-        let server = ModelServer(models: [("smollm2", model)], configuration: ServeConfiguration(port: 0, apiKey: Secret("k3y")))
+        let server = ModelServer(models: [("smollm2", model)], configuration: ServeConfiguration(port: 0, apiKey: Secret("k3y")),
+                                 logger: quietLogger)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let task = Task { try await server.run { continuation.yield($0) } }
         defer { task.cancel() }

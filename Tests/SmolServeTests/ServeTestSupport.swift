@@ -1,6 +1,10 @@
 import Foundation
 import SmolCore
+import Logging
 import SmolServe
+
+/// A logger that drops everything: the servers under test would otherwise print a line per request.
+let quietLogger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 
 /// A backend that answers from the request: echoes the last user text, calls the first tool when asked
 /// to, and fails as its name says.
@@ -28,7 +32,8 @@ func withServer<T: Sendable>(apiKey: String? = nil, maxBodyBytes: Int = 1 << 20,
                                      _ body: @Sendable (Int) async throws -> T) async throws -> T {
     let server = ModelServer(models: [("echo", backend("echo")), ("limited", backend("limited")), ("broken", backend("broken"))],
                              configuration: ServeConfiguration(port: 0, apiKey: apiKey.map { Secret($0) }, maxBodyBytes: maxBodyBytes,
-                                                               maxTokensCap: maxTokensCap))
+                                                               maxTokensCap: maxTokensCap),
+                             logger: quietLogger)
     let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
     let task = Task { try await server.run { continuation.yield($0) } }
     defer { task.cancel() }
