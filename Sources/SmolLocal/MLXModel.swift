@@ -51,7 +51,7 @@ public struct MLXModel: Model {
     ///   - modelID: A model folder (mlx-community layout) or a hub id in the Hugging Face cache.
     ///   - trustRemoteCode: Accepted for smolagents compatibility; no code is ever run from a checkpoint.
     ///   - loadKwargs: `mlx_lm.load` options: `tokenizer_config` (only `trust_remote_code`), `lazy` (weights
-    ///     are always mapped lazily), `revision` (for ``load(modelID:trustRemoteCode:loadKwargs:applyChatTemplateKwargs:parameters:contextLength:downloader:environment:)``).
+    ///     are always mapped lazily), `revision` (for ``load(modelID:trustRemoteCode:loadKwargs:applyChatTemplateKwargs:parameters:contextLength:threads:downloader:environment:)``).
     ///     Others (`adapter_path`, `model_config`) are an error rather than silently ignored.
     ///   - applyChatTemplateKwargs: Extra chat template variables.
     ///   - parameters: Generation parameters for every call (see the type's documentation).
