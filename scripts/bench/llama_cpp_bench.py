@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""llama.cpp side of scripts/bench/local-engine.sh: `llama_cpp_bench.py MODEL.gguf THREADS [RUNS]`.
+"""llama-cpp-python side of scripts/bench/mlx-engine.sh: `llama_cpp_bench.py MODEL.gguf THREADS [RUNS]`.
 
 Same protocol as smol-local-bench: a fixed 32-token pseudo-random prompt, then 128 greedy tokens with EOS
 masked, best of RUNS after one warm-up; Llama(n_threads=THREADS, n_ctx=512) from llama-cpp-python.
