@@ -11,6 +11,7 @@ extension ModelServer {
         let model = try self.model(named: parsed.model)
         let id = MessagesRequest.newID()
         let gate = try await admit(parsed.model)
+        logPrompt(id: id, parsed.messages)
         if parsed.stream { return streamMessages(parsed, model: model, id: id, gate: gate) }
         let started = ContinuousClock.now
         defer { Task { await gate.leave() } }

@@ -21,6 +21,8 @@ public struct ServeConfiguration: Sendable {
     public var parallel: Int
     /// Requests that may wait per model; beyond that a request is answered 429 at once.
     public var maxQueue: Int
+    /// Whether each request's log line includes the last user message (off: prompts are private).
+    public var logPrompts = false
 
     /// Creates a configuration.
     public init(host: String = "127.0.0.1", port: Int = 8080, apiKey: Secret? = nil, maxBodyBytes: Int = 8 << 20,
@@ -182,6 +184,7 @@ public struct ModelServer: Sendable {
         let started = ContinuousClock.now
         defer { Task { await gate.leave() } }
         do {
+            logPrompt(id: id, parsed.messages)
             let message = try await served.model.generate(parsed.messages, options: parsed.options)
             log(id: id, model: parsed.model, status: 200, usage: message.tokenUsage, since: started)
             return Self.json(ChatCompletionResponse.completion(message, id: id, model: parsed.model, created: created), status: .ok)
@@ -202,6 +205,7 @@ public struct ModelServer: Sendable {
         // With tools, text may turn out to be a call (a local model writes it as text): hold it until the
         // end, and send it only if no call came, so clients never see a call's JSON as content.
         let holdText = !(parsed.options.tools ?? []).isEmpty
+        logPrompt(id: id, parsed.messages)
         let deltas = model.generateStream(parsed.messages, options: parsed.options)
         let logger = self.logger, metrics = self.metrics
         let body = ResponseBody { writer in
@@ -265,6 +269,12 @@ public struct ModelServer: Sendable {
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-cache"
         return Response(status: .ok, headers: headers, body: body)
+    }
+
+    /// With `logPrompts`, an info line with the request's last user message (at most 2,000 characters).
+    func logPrompt(id: String, _ messages: [ChatMessage]) {
+        guard configuration.logPrompts, let text = messages.last(where: { $0.role == .user })?.text else { return }
+        logger.info("prompt", metadata: ["id": "\(id)", "prompt": "\(text.prefix(2000))"])
     }
 
     func log(id: String, model: String, status: Int, usage: TokenUsage?, since: ContinuousClock.Instant) {

@@ -38,6 +38,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The largest request body in bytes.")
     var maxBodyBytes = 8 << 20
 
+    @Flag(help: "Log each request's last user message (off by default: prompts are private).")
+    var logPrompts = false
+
     @Option(help: "Requests one model answers at once; more wait in its queue.")
     var parallel = 16
 
@@ -68,11 +71,11 @@ struct Serve: AsyncParsableCommand {
         }
         let key = serveApiKey ?? ProcessInfo.processInfo.environment["SMOL_SERVE_API_KEY"]
         let name = served.map(\.name).joined(separator: ", ")
-        let server = ModelServer(
-            models: served,
-            configuration: ServeConfiguration(host: host, port: port, apiKey: key.flatMap { $0.isEmpty ? nil : Secret($0) },
-                                              maxBodyBytes: maxBodyBytes, maxTokensCap: maxTokensCap, parallel: parallel,
-                                              maxQueue: maxQueue))
+        var configuration = ServeConfiguration(host: host, port: port, apiKey: key.flatMap { $0.isEmpty ? nil : Secret($0) },
+                                               maxBodyBytes: maxBodyBytes, maxTokensCap: maxTokensCap, parallel: parallel,
+                                               maxQueue: maxQueue)
+        configuration.logPrompts = logPrompts
+        let server = ModelServer(models: served, configuration: configuration)
         try await server.run { port in
             FileHandle.standardError.write(Data("smol serve: \(name) on http://\(host):\(port)/v1\n".utf8))
         }
