@@ -26,32 +26,9 @@ struct ServeCommandTests {
         let path = models + "/SmolLM2-135M-Instruct.Q4_1.gguf"
         try #require(FileManager.default.fileExists(atPath: path), "run `bash scripts/test.sh` (it fetches the model)")
         try #require(FileManager.default.isExecutableFile(atPath: smolExecutable.path), "build the smol product first")
-        let process = Process(), errors = Pipe()
-        process.executableURL = smolExecutable
-        process.arguments = ["serve", "--model-type", "TransformersModel", "--model-id", path, "--port", "0",
-                             "--served-model-name", "smollm2"]
-        process.environment = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        let (process, port) = try await startServe(["--model-type", "TransformersModel", "--model-id", path,
+                                                    "--served-model-name", "smollm2"])
         defer { if process.isRunning { process.terminate() } }
-        // The first stderr line names the bound port.
-        let port: Int = try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                var seen = ""
-                while !seen.contains("\n") {
-                    let chunk = errors.fileHandleForReading.availableData
-                    if chunk.isEmpty { break }
-                    seen += String(decoding: chunk, as: UTF8.self)
-                }
-                if let range = seen.range(of: #"127\.0\.0\.1:(\d+)"#, options: .regularExpression),
-                   let port = Int(seen[range].split(separator: ":").last ?? "") {
-                    continuation.resume(returning: port)
-                } else {
-                    continuation.resume(throwing: ModelError.unsupported(message: "smol serve did not start: \(seen)"))
-                }
-            }
-        }
         let client = try OpenAIServerModel(modelID: "smollm2", apiBase: "http://127.0.0.1:\(port)/v1", apiKey: "none",
                                            retry: .none, environment: [:])
         let started = Counter()
