@@ -74,6 +74,7 @@ typedef struct {
     atomic_llong next_chunk;
     const float *sums[CSK_SUM_JOBS];  // per job: 32-block sums of x (single-token jobs), or NULL
     const float *xperm[CSK_SUM_JOBS];  // per 4-bit affine single-token job: x in nibble order, or NULL
+    int rowwise;  // every token through the dequantize path with ntok-independent arithmetic
 } matmul_task;
 
 // Rows are handed out in chunks from a shared counter, so a thread that starts late (a busy machine) only
@@ -135,11 +136,11 @@ static void matmul_range(matmul_task *t, int tid, int64_t begin, int64_t end) {
         if (r0 >= r1) continue;
         const uint8_t *w = (const uint8_t *)job->w;
         int64_t cols = job->cols;
-        if (job->type == CSK_AFFINE && job->ntok == 1) {
+        if (!t->rowwise && job->type == CSK_AFFINE && job->ntok == 1) {
             affine_rows(t, j, isa, r0, r1, sums);
             continue;
         }
-        if (job->ntok == 1) {
+        if (!t->rowwise && job->ntok == 1) {
             int usable = cols % 32 == 0 && cols / 32 <= MAX_SUM_BLOCKS && isa != CSK_ISA_SCALAR;
             const float *xs = sums;
             if (usable) {
@@ -165,7 +166,7 @@ static void matmul_range(matmul_task *t, int tid, int64_t begin, int64_t end) {
             float *rows4 = t->scratch + (size_t)tid * t->scratch_stride;
             int64_t rs = cols + 16;
             int64_t r = r0;
-            if (isa == CSK_ISA_AVX512 && job->ntok >= 4) {
+            if (isa == CSK_ISA_AVX512 && (job->ntok >= 4 || t->rowwise)) {
                 for (; r + 4 <= r1; r += 4) {
                     for (int k = 0; k < 4; k++) dequantize_job_row(job, r + k, rows4 + k * rs);
                     int tok = 0;
@@ -173,6 +174,9 @@ static void matmul_range(matmul_task *t, int tid, int64_t begin, int64_t end) {
                         csk_dot_f32_rows4_tokens4_avx512(rows4, rs, job->x + (int64_t)tok * cols, cols,
                                                         job->y + tok * job->y_stride + r, job->y_stride,
                                                         job->bias ? job->bias + r : NULL);
+                    for (; tok < job->ntok && t->rowwise; tok++)
+                        csk_dot_f32_rows4_tokens1_avx512(rows4, rs, job->x + (int64_t)tok * cols, cols,
+                                                         job->y + tok * job->y_stride + r, job->bias ? job->bias + r : NULL);
                     for (; tok < job->ntok; tok++)
                         for (int k = 0; k < 4; k++)
                             job->y[tok * job->y_stride + r + k] = dot_f32(isa, rows4 + k * rs, job->x + (int64_t)tok * cols, cols)
@@ -201,8 +205,14 @@ static void matmul_worker(void *arg, int tid, int nthreads) {
     }
 }
 
-void csk_matmul(const csk_matmul_job *jobs, int njobs, float *scratch) {
-    matmul_task t = { jobs, njobs, 0, scratch, 0, 0, { 0 }, { 0 } };
+static void matmul_run(const csk_matmul_job *jobs, int njobs, float *scratch, int rowwise);
+
+void csk_matmul(const csk_matmul_job *jobs, int njobs, float *scratch) { matmul_run(jobs, njobs, scratch, 0); }
+
+void csk_matmul_rowwise(const csk_matmul_job *jobs, int njobs, float *scratch) { matmul_run(jobs, njobs, scratch, 1); }
+
+static void matmul_run(const csk_matmul_job *jobs, int njobs, float *scratch, int rowwise) {
+    matmul_task t = { jobs, njobs, 0, scratch, 0, 0, { 0 }, { 0 }, rowwise };
     int maxcols = 0;
     for (int j = 0; j < njobs; j++) {
         t.total_rows += jobs[j].rows;
