@@ -253,26 +253,6 @@ AVX512 void csk_dot_f32_rows4_tokens4_avx512(const float *w, int64_t w_stride, c
     }
 }
 
-// One token against 4 rows with exactly the operations csk_dot_f32_rows4_tokens4_avx512 does for each
-// (row, token) pair, so a token's result does not depend on how many tokens share the call.
-AVX512 void csk_dot_f32_rows4_tokens1_avx512(const float *w, int64_t w_stride, const float *x, int64_t n,
-                                             float *y, const float *bias) {
-    __m512 acc[4];
-    for (int r = 0; r < 4; r++) acc[r] = _mm512_setzero_ps();
-    int64_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        __m512 wv[4];
-        for (int r = 0; r < 4; r++) wv[r] = _mm512_loadu_ps(w + r * w_stride + i);
-        __m512 xv = _mm512_loadu_ps(x + i);
-        for (int r = 0; r < 4; r++) acc[r] = _mm512_fmadd_ps(wv[r], xv, acc[r]);
-    }
-    for (int r = 0; r < 4; r++) {
-        float s = _mm512_reduce_add_ps(acc[r]);
-        for (int64_t j = i; j < n; j++) s += w[r * w_stride + j] * x[j];
-        y[r] = s + (bias ? bias[r] : 0);
-    }
-}
-
 int csk_avx512_has4(int type) { return type == CSK_Q4_0 || type == CSK_Q4_1 || type == CSK_Q5_1 || type == CSK_Q8_0; }
 
 AVX512 void csk_dot4_avx512(int type, const void *rows, size_t stride, const float *x, const float *xs, int64_t n, float *out) {
@@ -311,14 +291,6 @@ void csk_dot_f32_rows4_tokens4_avx512(const float *w, int64_t w_stride, const fl
         float s = 0;
         for (int64_t i = 0; i < n; i++) s += w[r * w_stride + i] * x[t * n + i];
         y[t * y_stride + r] = s + (bias ? bias[r] : 0);
-    }
-}
-void csk_dot_f32_rows4_tokens1_avx512(const float *w, int64_t w_stride, const float *x, int64_t n,
-                                      float *y, const float *bias) {
-    for (int r = 0; r < 4; r++) {
-        float s = 0;
-        for (int64_t i = 0; i < n; i++) s += w[r * w_stride + i] * x[i];
-        y[r] = s + (bias ? bias[r] : 0);
     }
 }
 int csk_avx512_has(int type) { (void)type; return 0; }

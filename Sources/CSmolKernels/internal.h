@@ -97,8 +97,6 @@ float csk_dot_avx512(int type, const void *row, const float *x, const float *xsu
 float csk_dot_f32_avx2(const float *a, const float *b, int64_t n);
 int csk_avx512_has(int type);
 int csk_avx512_has4(int type);
-void csk_dot_f32_rows4_tokens1_avx512(const float *w, int64_t w_stride, const float *x, int64_t n,
-                                      float *y, const float *bias);
 void csk_dot_f32_rows4_tokens4_avx512(const float *w, int64_t w_stride, const float *x, int64_t n,
                                       float *y, int64_t y_stride, const float *bias);
 void csk_dot4_avx512(int type, const void *rows, size_t stride, const float *x, const float *xs, int64_t n, float *out);

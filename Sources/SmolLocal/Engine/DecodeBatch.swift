@@ -6,9 +6,9 @@ import CSmolKernels
 /// The rows of one step belong to different sequences: norms, projections, the MLP (dense or experts) and
 /// the LM head run over all rows together; per row, RoPE uses that session's position, keys and values go
 /// into that session's cache, and attention reads that session's cache (with its own sliding windows).
-/// Matrix products go through `csk_matmul_rowwise`, whose arithmetic for a row does not depend on the other
-/// rows, so a sequence decodes the same whatever else is in the batch (its logits differ from a solo
-/// ``InferenceSession/decode(_:)`` only by float rounding, ~1e-6 relative).
+/// Matrix products go through `csk_matmul_rowwise`, which runs each row through the same fused kernels as a
+/// one-token product, so a sequence decodes the same whatever else is in the batch (for GGUF weights its
+/// logits are those of the session's own ``InferenceSession/decode(_:)``).
 ///
 /// All buffers are allocated once, for ``capacity`` rows. Not thread-safe: one step at a time.
 public final class DecodeBatch {
