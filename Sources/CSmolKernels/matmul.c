@@ -74,6 +74,7 @@ typedef struct {
     atomic_llong next_chunk;
     const float *sums[CSK_SUM_JOBS];  // per job: 32-block sums of x (single-token jobs), or NULL
     const float *xperm[CSK_SUM_JOBS];  // per 4-bit affine single-token job: x in nibble order, or NULL
+    int rowwise;  // every token through the single-token path, rows outer (csk_matmul_rowwise)
 } matmul_task;
 
 // Rows are handed out in chunks from a shared counter, so a thread that starts late (a busy machine) only
@@ -93,11 +94,10 @@ static inline void dequantize_job_row(const csk_matmul_job *job, int64_t r, floa
 }
 
 // Single-token rows r0..<r1 of an MLX affine job: fused dequantize-dot, four rows at a time on AVX-512.
-static void affine_rows(matmul_task *t, int j, int isa, int64_t r0, int64_t r1, float *local_sums) {
-    const csk_matmul_job *job = &t->jobs[j];
+static void affine_rows(matmul_task *t, const csk_matmul_job *job, int j, int isa, int64_t r0, int64_t r1, float *local_sums) {
     const csk_affine *a = &job->affine;
     int64_t cols = job->cols;
-    const float *gs = j < CSK_SUM_JOBS ? t->sums[j] : NULL;
+    const float *gs = j >= 0 && j < CSK_SUM_JOBS ? t->sums[j] : NULL;
     if (!gs) {
         csk_affine_group_sums(job->x, cols, a->group_size, local_sums);
         gs = local_sums;
@@ -109,7 +109,7 @@ static void affine_rows(matmul_task *t, int j, int isa, int64_t r0, int64_t r1, 
     if (isa == CSK_ISA_AVX512 && csk_affine_avx512_has4(a)) {
         float out[4];
         for (; r + 4 <= r1; r += 4) {
-            const float *xp = j < CSK_SUM_JOBS ? t->xperm[j] : NULL;
+            const float *xp = j >= 0 && j < CSK_SUM_JOBS ? t->xperm[j] : NULL;
             csk_affine_dot4_avx512(a, w + r * job->row_bytes, job->row_bytes, s + r * sb, b + r * sb, sb, job->x, xp, gs, cols, out);
             for (int k = 0; k < 4; k++) job->y[r + k] = job->bias ? out[k] + job->bias[r + k] : out[k];
         }
@@ -119,6 +119,36 @@ static void affine_rows(matmul_task *t, int j, int isa, int64_t r0, int64_t r1, 
         float v = isa == CSK_ISA_AVX512 ? csk_affine_dot_avx512(a, q, s + r * sb, b + r * sb, job->x, gs, cols)
                 : isa == CSK_ISA_AVX2 ? csk_affine_dot_avx2(a, q, s + r * sb, b + r * sb, job->x, gs, cols)
                 : csk_affine_dot_scalar(a, q, s + r * sb, b + r * sb, job->x, gs, cols);
+        job->y[r] = job->bias ? v + job->bias[r] : v;
+    }
+}
+
+// Single-token rows r0..<r1 of `job`, fused dequantize-dot; `j` indexes the task's precomputed sums of x
+// (-1: none, computed here).
+static void single_rows(matmul_task *t, const csk_matmul_job *job, int j, int isa, int64_t r0, int64_t r1, float *sums) {
+    if (job->type == CSK_AFFINE) {
+        affine_rows(t, job, j, isa, r0, r1, sums);
+        return;
+    }
+    const uint8_t *w = (const uint8_t *)job->w;
+    int64_t cols = job->cols;
+    int usable = cols % 32 == 0 && cols / 32 <= MAX_SUM_BLOCKS && isa != CSK_ISA_SCALAR;
+    const float *xs = sums;
+    if (usable) {
+        if (j >= 0 && j < CSK_SUM_JOBS && t->sums[j]) xs = t->sums[j];
+        else csk_block_sums32(job->x, cols, sums);
+    }
+    int64_t r = r0;
+    if (usable && isa == CSK_ISA_AVX512 && csk_avx512_has4(job->type)) {
+        float out[4];
+        for (; r + 4 <= r1; r += 4) {
+            csk_dot4_avx512(job->type, w + r * job->row_bytes, job->row_bytes, job->x, xs, cols, out);
+            for (int k = 0; k < 4; k++) job->y[r + k] = job->bias ? out[k] + job->bias[r + k] : out[k];
+        }
+    }
+    for (; r < r1; r++) {
+        float v = usable ? dot_with_sums(isa, job->type, w + r * job->row_bytes, job->x, xs, cols)
+                         : csk_dot_scalar(job->type, w + r * job->row_bytes, job->x, cols);
         job->y[r] = job->bias ? v + job->bias[r] : v;
     }
 }
@@ -133,32 +163,22 @@ static void matmul_range(matmul_task *t, int tid, int64_t begin, int64_t end) {
         int64_t r1 = end - base < job->rows ? end - base : job->rows;
         base += job->rows;
         if (r0 >= r1) continue;
-        const uint8_t *w = (const uint8_t *)job->w;
         int64_t cols = job->cols;
-        if (job->type == CSK_AFFINE && job->ntok == 1) {
-            affine_rows(t, j, isa, r0, r1, sums);
+        if (t->rowwise) {
+            // Each token through the single-token (fused) path while rows r0..<r1 are still in cache: the
+            // weights are read from memory once for all tokens, and a token's result is what a one-token
+            // call gives, whatever else is in the call.
+            for (int tok = 0; tok < job->ntok; tok++) {
+                csk_matmul_job one = *job;
+                one.ntok = 1;
+                one.x = job->x + (int64_t)tok * cols;
+                one.y = job->y + (int64_t)tok * job->y_stride;
+                single_rows(t, &one, -1, isa, r0, r1, sums);
+            }
             continue;
         }
         if (job->ntok == 1) {
-            int usable = cols % 32 == 0 && cols / 32 <= MAX_SUM_BLOCKS && isa != CSK_ISA_SCALAR;
-            const float *xs = sums;
-            if (usable) {
-                if (j < CSK_SUM_JOBS && t->sums[j]) xs = t->sums[j];
-                else csk_block_sums32(job->x, cols, sums);
-            }
-            int64_t r = r0;
-            if (usable && isa == CSK_ISA_AVX512 && csk_avx512_has4(job->type)) {
-                float out[4];
-                for (; r + 4 <= r1; r += 4) {
-                    csk_dot4_avx512(job->type, w + r * job->row_bytes, job->row_bytes, job->x, xs, cols, out);
-                    for (int k = 0; k < 4; k++) job->y[r + k] = job->bias ? out[k] + job->bias[r + k] : out[k];
-                }
-            }
-            for (; r < r1; r++) {
-                float v = usable ? dot_with_sums(isa, job->type, w + r * job->row_bytes, job->x, xs, cols)
-                                 : csk_dot_scalar(job->type, w + r * job->row_bytes, job->x, cols);
-                job->y[r] = job->bias ? v + job->bias[r] : v;
-            }
+            single_rows(t, job, j, isa, r0, r1, sums);
         } else {
             // Dequantize rows once, then reuse them for every token while they sit in L1; AVX-512 works on
             // blocks of 4 rows × 4 tokens.
@@ -201,8 +221,14 @@ static void matmul_worker(void *arg, int tid, int nthreads) {
     }
 }
 
-void csk_matmul(const csk_matmul_job *jobs, int njobs, float *scratch) {
-    matmul_task t = { jobs, njobs, 0, scratch, 0, 0, { 0 }, { 0 } };
+static void matmul_run(const csk_matmul_job *jobs, int njobs, float *scratch, int rowwise);
+
+void csk_matmul(const csk_matmul_job *jobs, int njobs, float *scratch) { matmul_run(jobs, njobs, scratch, 0); }
+
+void csk_matmul_rowwise(const csk_matmul_job *jobs, int njobs, float *scratch) { matmul_run(jobs, njobs, scratch, 1); }
+
+static void matmul_run(const csk_matmul_job *jobs, int njobs, float *scratch, int rowwise) {
+    matmul_task t = { jobs, njobs, 0, scratch, 0, 0, { 0 }, { 0 }, rowwise };
     int maxcols = 0;
     for (int j = 0; j < njobs; j++) {
         t.total_rows += jobs[j].rows;
@@ -212,7 +238,7 @@ void csk_matmul(const csk_matmul_job *jobs, int njobs, float *scratch) {
     // Block sums of each single-token job's x, computed once here rather than in every chunk.
     float sums[CSK_SUM_JOBS][MAX_SUM_BLOCKS / 8];
     // Affine jobs need sums over their quantization groups instead of 32-blocks.
-    for (int j = 0; j < njobs && j < CSK_SUM_JOBS; j++) {
+    for (int j = 0; j < njobs && j < CSK_SUM_JOBS && !rowwise; j++) {
         t.sums[j] = NULL;
         int span = jobs[j].type == CSK_AFFINE ? jobs[j].affine.group_size : 32;
         if (jobs[j].ntok != 1 || jobs[j].cols % span != 0 || jobs[j].cols / 32 > MAX_SUM_BLOCKS / 8) continue;
@@ -228,7 +254,7 @@ void csk_matmul(const csk_matmul_job *jobs, int njobs, float *scratch) {
     // 4-bit affine jobs on AVX-512 read x in the codes' nibble order; jobs sharing an x share the copy.
     float xperm[2][MAX_PERM];
     int nperm = 0;
-    if (csk_active_isa() == CSK_ISA_AVX512) {
+    if (csk_active_isa() == CSK_ISA_AVX512 && !rowwise) {
         for (int j = 0; j < njobs && j < CSK_SUM_JOBS; j++) {
             const csk_matmul_job *job = &jobs[j];
             if (job->type != CSK_AFFINE || job->ntok != 1 || !csk_affine_avx512_has4(&job->affine) || job->cols > MAX_PERM) continue;
