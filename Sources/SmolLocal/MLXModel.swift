@@ -51,18 +51,19 @@ public struct MLXModel: Model {
     ///   - modelID: A model folder (mlx-community layout) or a hub id in the Hugging Face cache.
     ///   - trustRemoteCode: Accepted for smolagents compatibility; no code is ever run from a checkpoint.
     ///   - loadKwargs: `mlx_lm.load` options: `tokenizer_config` (only `trust_remote_code`), `lazy` (weights
-    ///     are always mapped lazily), `revision` (for ``load(modelID:trustRemoteCode:loadKwargs:applyChatTemplateKwargs:parameters:contextLength:threads:downloader:environment:)``).
+    ///     are always mapped lazily), `revision` (for ``load(modelID:trustRemoteCode:loadKwargs:applyChatTemplateKwargs:parameters:contextLength:threads:maxBatchSize:downloader:environment:)``).
     ///     Others (`adapter_path`, `model_config`) are an error rather than silently ignored.
     ///   - applyChatTemplateKwargs: Extra chat template variables.
     ///   - parameters: Generation parameters for every call (see the type's documentation).
     ///   - contextLength: Tokens the key/value cache holds (default: the model's limit, at most 8192).
     ///   - threads: Kernel threads this model's generations use (default: the process's kernel thread
     ///     count, ``KernelThreads``); other models keep theirs.
+    ///   - maxBatchSize: The most generations decoded together; later ones wait.
     ///   - environment: Where the Hugging Face cache variables are read.
     /// - Throws: ``/SmolCore/ModelError/invalidInput(message:location:)`` naming the file and what is wrong with it.
     public init(modelID: String, trustRemoteCode: Bool = false, loadKwargs: JSONObject = [:],
                 applyChatTemplateKwargs: JSONObject = [:], parameters: JSONObject = [:], contextLength: Int? = nil, threads: Int? = nil,
-                environment: [String: String] = ProcessInfo.processInfo.environment) throws(ModelError) {
+                maxBatchSize: Int = 8, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ModelError) {
         var load = loadKwargs
         try Self.checkLoadKwargs(load)
         var tokenizerConfig = load["tokenizer_config"]?.objectValue ?? [:]
@@ -72,7 +73,8 @@ public struct MLXModel: Model {
         if template["add_generation_prompt"] == nil { template["add_generation_prompt"] = .bool(true) }
         _ = try Self.engineParameters(call: [:], model: parameters)
         engine = try TransformersModel(modelID: modelID, maxNewTokens: Self.defaultMaxTokens, applyChatTemplateKwargs: template,
-                                       contextLength: contextLength, threads: threads, environment: environment)
+                                       contextLength: contextLength, threads: threads, maxBatchSize: maxBatchSize,
+                                       environment: environment)
         self.modelID = modelID
         self.loadKwargs = load
         self.applyChatTemplateKwargs = template
@@ -84,7 +86,7 @@ public struct MLXModel: Model {
     public static func load(
         modelID: String, trustRemoteCode: Bool = false, loadKwargs: JSONObject = [:],
         applyChatTemplateKwargs: JSONObject = [:], parameters: JSONObject = [:], contextLength: Int? = nil, threads: Int? = nil,
-        downloader: (any ModelDownloader)?, environment: [String: String] = ProcessInfo.processInfo.environment
+        maxBatchSize: Int = 8, downloader: (any ModelDownloader)?, environment: [String: String] = ProcessInfo.processInfo.environment
     ) async throws -> MLXModel {
         try checkLoadKwargs(loadKwargs)
         let locator = ModelLocator(environment: environment)
@@ -95,7 +97,8 @@ public struct MLXModel: Model {
         }
         var model = try MLXModel(modelID: id, trustRemoteCode: trustRemoteCode, loadKwargs: loadKwargs,
                                  applyChatTemplateKwargs: applyChatTemplateKwargs, parameters: parameters,
-                                 contextLength: contextLength, threads: threads, environment: environment)
+                                 contextLength: contextLength, threads: threads, maxBatchSize: maxBatchSize,
+                                 environment: environment)
         model.modelID = modelID
         return model
     }

@@ -27,9 +27,10 @@ import SmolCore
 ///   sequences do not apply to a constrained answer. If the token limit cuts the document, the finish
 ///   reason is `"length"` and the text is the incomplete document (a forced call then has no `toolCalls`).
 ///
-/// Up to four generations run at once per model, each on a thread of its own with its own KV cache (later
-/// calls wait their turn); a conversation that grows turn by
-/// turn reuses the cached prefix of its prompt.
+/// Concurrent generations of one model are decoded together (continuous batching, up to `maxBatchSize` at
+/// once, later calls wait their turn): each step reads the weights once for every running sequence, each
+/// sequence has its own KV cache, and a sequence's greedy output does not depend on what else is in the
+/// batch. A conversation that grows turn by turn reuses the cached prefix of its prompt.
 public struct TransformersModel: Model {
     /// The id the model was created with.
     public private(set) var modelID: String?
@@ -43,6 +44,8 @@ public struct TransformersModel: Model {
     public var checkpoint: LocalCheckpoint { generator.checkpoint }
     /// The kernel threads this model's generations use.
     public var threads: Int { generator.threads }
+    /// The most generations decoded together.
+    public var maxBatchSize: Int { generator.maxConcurrent }
 
     private let generator: LocalGenerator
 
@@ -57,11 +60,12 @@ public struct TransformersModel: Model {
     ///   - contextLength: Tokens the key/value cache holds (default: the model's limit, at most 8192).
     ///   - threads: Kernel threads this model's generations use (default: the process's kernel thread
     ///     count, ``KernelThreads``); other models keep theirs.
+    ///   - maxBatchSize: The most generations decoded together (llama.cpp's `--parallel`); later ones wait.
     ///   - environment: Where the Hugging Face cache variables are read.
     /// - Throws: ``/SmolCore/ModelError/invalidInput(message:location:)`` naming the file and what is wrong with it.
     public init(modelID: String, maxNewTokens: Int = 4096, maxTokens: Int? = nil, parameters: JSONObject = [:],
                 applyChatTemplateKwargs: JSONObject = [:], contextLength: Int? = nil, threads: Int? = nil,
-                environment: [String: String] = ProcessInfo.processInfo.environment) throws(ModelError) {
+                maxBatchSize: Int = 8, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ModelError) {
         let path = try ModelLocator(environment: environment).locate(modelID)
         let checkpoint = try LocalCheckpoint(path: path)
         KernelThreads.applyDefault()
@@ -70,7 +74,9 @@ public struct TransformersModel: Model {
         self.maxNewTokens = maxTokens ?? maxNewTokens
         self.parameters = parameters
         self.applyChatTemplateKwargs = applyChatTemplateKwargs
-        generator = LocalGenerator(checkpoint: checkpoint, contextLength: contextLength, threads: threadCount)
+        guard maxBatchSize > 0 else { throw .invalidInput(message: "maxBatchSize must be positive, got \(maxBatchSize)", location: "maxBatchSize") }
+        generator = LocalGenerator(checkpoint: checkpoint, contextLength: contextLength, threads: threadCount,
+                                   maxConcurrent: maxBatchSize)
         do {
             let model = checkpoint.model
             try MemoryBudget.check(weightBytes: model.weightBytes, cacheBytes: model.cacheBytes(contextLength: generator.contextLength),
@@ -85,12 +91,13 @@ public struct TransformersModel: Model {
     /// Loads the model `modelID` names, downloading a hub id that is not on disk with `downloader` (into the
     /// Hugging Face cache, so later loads find it) unless `HF_HUB_OFFLINE` is set.
     ///
-    /// Same parameters as ``init(modelID:maxNewTokens:maxTokens:parameters:applyChatTemplateKwargs:contextLength:threads:environment:)``;
+    /// Same parameters as ``init(modelID:maxNewTokens:maxTokens:parameters:applyChatTemplateKwargs:contextLength:threads:maxBatchSize:environment:)``;
     /// `revision` is the hub branch, tag or commit to download.
     public static func load(
         modelID: String, revision: String = "main", downloader: (any ModelDownloader)?, maxNewTokens: Int = 4096,
         maxTokens: Int? = nil, parameters: JSONObject = [:], applyChatTemplateKwargs: JSONObject = [:],
-        contextLength: Int? = nil, threads: Int? = nil, environment: [String: String] = ProcessInfo.processInfo.environment
+        contextLength: Int? = nil, threads: Int? = nil, maxBatchSize: Int = 8,
+        environment: [String: String] = ProcessInfo.processInfo.environment
     ) async throws -> TransformersModel {
         let locator = ModelLocator(environment: environment)
         var id = modelID
@@ -99,7 +106,8 @@ public struct TransformersModel: Model {
         }
         var model = try TransformersModel(modelID: id, maxNewTokens: maxNewTokens, maxTokens: maxTokens,
                                           parameters: parameters, applyChatTemplateKwargs: applyChatTemplateKwargs,
-                                          contextLength: contextLength, threads: threads, environment: environment)
+                                          contextLength: contextLength, threads: threads, maxBatchSize: maxBatchSize,
+                                          environment: environment)
         model.modelID = modelID
         return model
     }

@@ -23,13 +23,14 @@ extension ModelFactory {
             case .mlx:
                 return try await MLXModel.load(
                     modelID: try configuration.requiredModelID("modelID (an MLX model folder or Hub id)"),
-                    parameters: parameters, contextLength: configuration.contextLength, threads: configuration.threads, downloader: fetcher,
+                    parameters: parameters, contextLength: configuration.contextLength, threads: configuration.threads,
+                    maxBatchSize: configuration.maxBatchSize, downloader: fetcher,
                     environment: configuration.environment)
             default:
                 return try await TransformersModel.load(
                     modelID: try configuration.requiredModelID(), revision: configuration.revision, downloader: fetcher,
                     parameters: parameters, contextLength: configuration.contextLength, threads: configuration.threads,
-                    environment: configuration.environment)
+                    maxBatchSize: configuration.maxBatchSize, environment: configuration.environment)
             }
         }
         #else

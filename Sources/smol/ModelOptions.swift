@@ -63,12 +63,14 @@ struct ModelOptions: ParsableArguments {
 
     /// Builds the chosen model with the package's one factory; configuration problems are ``ModelError``s
     /// (exit status 1), missing flags usage errors (exit status 2).
-    func makeModel() async throws -> any Model {
+    /// `maxBatchSize`: the sequences a local model decodes together (`smol serve --parallel`).
+    func makeModel(maxBatchSize: Int = 8) async throws -> any Model {
         guard let type = ModelType(className: modelType) else { throw ValidationError("unknown --model-type '\(modelType)'") }
         var configuration = ModelConfiguration(
             type: type, modelID: modelID, apiBase: apiBase, apiKey: apiKey.map { Secret($0) }, provider: provider,
             apiVersion: apiVersion, region: region, profile: profile,
             http: httpConfiguration, contextLength: contextLength, threads: threads)
+        configuration.maxBatchSize = maxBatchSize
         switch type {
         case .openAIServer, .azureOpenAIServer, .amazonBedrockServer:
             _ = try required(modelID, "--model-id")

@@ -41,7 +41,7 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Log each request's last user message (off by default: prompts are private).")
     var logPrompts = false
 
-    @Option(help: "Requests one model answers at once; more wait in its queue.")
+    @Option(help: "Requests one model answers at once (for a local model: the sequences decoded together); more wait in its queue.")
     var parallel = 16
 
     @Option(help: "Requests that may wait per model; beyond that a request is answered 429 with Retry-After.")
@@ -67,7 +67,7 @@ struct Serve: AsyncParsableCommand {
                 options.modelType = "TransformersModel"
             }
             let local = options.modelType == "TransformersModel" ? ModelOptions.defaultLocalModel : "default"
-            served = [(servedModelName ?? options.modelID ?? local, try await options.makeModel())]
+            served = [(servedModelName ?? options.modelID ?? local, try await options.makeModel(maxBatchSize: parallel))]
         }
         let key = serveApiKey ?? ProcessInfo.processInfo.environment["SMOL_SERVE_API_KEY"]
         let name = served.map(\.name).joined(separator: ", ")

@@ -43,6 +43,8 @@ public struct ModelConfiguration: Sendable {
     /// The kernel threads this local model's generations use (other models keep theirs); `nil` for the
     /// process's kernel thread count (the CPUs it may use, unless `KernelThreads` was set).
     public var threads: Int?
+    /// The most generations a local model decodes together (continuous batching; later ones wait).
+    public var maxBatchSize = 8
     /// The Hub revision a local model is downloaded at.
     public var revision: String
     /// Whether a local model missing from disk may be downloaded from the Hub.
