@@ -158,7 +158,7 @@ static void fill_scales(int st, uint8_t *p, int count, float lo, float hi) {
 
 static void check_affine(int isa, const char *family) {
     static const int bits[] = { 2, 3, 4, 5, 6, 8 }, groups[] = { 32, 64, 128 }, sts[] = { CSK_F32, CSK_F16, CSK_BF16 };
-    result rd = { family, "affine dot (6 widths x 3 groups x 3)", 0, 0 }, rm = { family, "affine matmul 1 and 3 tokens", 0, 0 };
+    result rd = { family, "affine dot (6 widths x 3 groups x 3)", 0, 0 }, rm = { family, "affine matmul 1/3 tokens, 3 jobs", 0, 0 };
     enum { ROWS = 9 };
     for (int bi = 0; bi < 6; bi++) for (int gi = 0; gi < 3; gi++) for (int si = 0; si < 3; si++) {
         int G = groups[gi], st = sts[si];
@@ -192,6 +192,17 @@ static void check_affine(int isa, const char *family) {
             memmove(x + 1, x, sizeof(float) * (size_t)(n * 3));
             for (int i = 0; i < ntok * ROWS; i++) note(&rm, fabs((double)y[i] - want[i]), 1e-5 * fmax(1, mag[i]), "affine matmul");
         }
+        // Three single-token jobs with three different x: csk_matmul permutes x for two at most, so the
+        // third runs the four-row kernel without the permuted copy.
+        memmove(x, x + 1, sizeof(float) * (size_t)(n * 3));
+        csk_matmul_job jobs[3];
+        for (int t = 0; t < 3; t++) {
+            csk_matmul_job job = { CSK_AFFINE, ROWS, (int)n, 1, q + 1, qb, x + t * n, y + t * ROWS, ROWS, bias, a };
+            jobs[t] = job;
+        }
+        csk_matmul(jobs, 3, scratch);
+        memmove(x + 1, x, sizeof(float) * (size_t)(n * 3));
+        for (int i = 0; i < 3 * ROWS; i++) note(&rm, fabs((double)y[i] - want[i]), 1e-5 * fmax(1, mag[i]), "affine matmul, 3 jobs");
         free(q); free(s); free(b); free(x); free(w);
     }
     report(&rd);
