@@ -122,113 +122,6 @@ AVX512 static float dot_q5_1(const uint8_t *p, const float *x, const float *xs, 
     return _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1)) + off;
 }
 
-// Four rows at once: the x loads are shared and the four accumulator chains run in parallel.
-// `affine` is a compile-time constant at each call site (Q4_1 = 1, Q4_0 = 0), so the branches fold away.
-// The four rows' f16 scale (and Q4_1 minimum) of a block are converted with one instruction: the first
-// 4 bytes of a block are d|m (Q4_1) or d|code bytes (Q4_0, the odd lanes are then ignored).
-AVX512 static inline __attribute__((always_inline)) void dot4_q4(const int affine, const uint8_t *p, size_t stride,
-                                                                 const float *x, const float *xs, int64_t nb, float *out) {
-    __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps(), acc2 = _mm512_setzero_ps(), acc3 = _mm512_setzero_ps();
-    __m256 off = _mm256_setzero_ps();  // lanes 2r: Σ d·xs, lanes 2r+1: Σ m·xs, for row r
-    const __m128i m = _mm_set1_epi8(0x0F);
-    const __m512i i0 = _mm512_set1_epi32(0), i1 = _mm512_set1_epi32(2), i2 = _mm512_set1_epi32(4), i3 = _mm512_set1_epi32(6);
-    const int bb = affine ? 20 : 18, q = affine ? 4 : 2;
-    const uint8_t *p0 = p, *p1 = p + stride, *p2 = p + 2 * stride, *p3 = p + 3 * stride;
-#define ROW(P, ACC, IDX) { \
-        __m128i raw = _mm_loadu_si128((const __m128i *)(P + q)); \
-        __m512 s = _mm512_mul_ps(u8x16(_mm_and_si128(raw, m)), x0); \
-        s = _mm512_fmadd_ps(u8x16(_mm_and_si128(_mm_srli_epi16(raw, 4), m)), x1, s); \
-        ACC = _mm512_fmadd_ps(_mm512_permutexvar_ps(IDX, scales), s, ACC); }
-    for (int64_t b = 0; b < nb; b++) {
-        __m512 x0 = _mm512_loadu_ps(x + b * 32), x1 = _mm512_loadu_ps(x + b * 32 + 16);
-        // The next group of rows: the hardware prefetcher does not follow four interleaved streams well.
-        _mm_prefetch((const char *)(p0 + 4 * stride), _MM_HINT_T0);
-        _mm_prefetch((const char *)(p1 + 4 * stride), _MM_HINT_T0);
-        _mm_prefetch((const char *)(p2 + 4 * stride), _MM_HINT_T0);
-        _mm_prefetch((const char *)(p3 + 4 * stride), _MM_HINT_T0);
-        __m128i dm = _mm_setr_epi32((int)csk_load_u32(p0), (int)csk_load_u32(p1), (int)csk_load_u32(p2), (int)csk_load_u32(p3));
-        __m256 dmf = _mm256_cvtph_ps(dm);
-        off = _mm256_fmadd_ps(dmf, _mm256_set1_ps(xs[b]), off);
-        __m512 scales = _mm512_castps256_ps512(dmf);
-        ROW(p0, acc0, i0) ROW(p1, acc1, i1) ROW(p2, acc2, i2) ROW(p3, acc3, i3)
-        p0 += bb; p1 += bb; p2 += bb; p3 += bb;
-    }
-#undef ROW
-    float o[8];
-    _mm256_storeu_ps(o, off);
-    float k = affine ? 1.0f : -8.0f;
-    int lane = affine ? 1 : 0;
-    out[0] = _mm512_reduce_add_ps(acc0) + k * o[0 + lane];
-    out[1] = _mm512_reduce_add_ps(acc1) + k * o[2 + lane];
-    out[2] = _mm512_reduce_add_ps(acc2) + k * o[4 + lane];
-    out[3] = _mm512_reduce_add_ps(acc3) + k * o[6 + lane];
-}
-
-AVX512 static void dot4_q4_1(const uint8_t *p, size_t stride, const float *x, const float *xs, int64_t nb, float *out) {
-    dot4_q4(1, p, stride, x, xs, nb, out);
-}
-
-AVX512 static void dot4_q4_0(const uint8_t *p, size_t stride, const float *x, const float *xs, int64_t nb, float *out) {
-    dot4_q4(0, p, stride, x, xs, nb, out);
-}
-
-// Q5_1 four rows at once, as dot4_q4 with affine = 1 plus the fifth bits.
-AVX512 static void dot4_q5_1(const uint8_t *p, size_t stride, const float *x, const float *xs, int64_t nb, float *out) {
-    __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps(), acc2 = _mm512_setzero_ps(), acc3 = _mm512_setzero_ps();
-    __m256 off = _mm256_setzero_ps();  // lanes 2r: Σ d·xs, lanes 2r+1: Σ m·xs, for row r
-    const __m512i i0 = _mm512_set1_epi32(0), i1 = _mm512_set1_epi32(2), i2 = _mm512_set1_epi32(4), i3 = _mm512_set1_epi32(6);
-    const uint8_t *p0 = p, *p1 = p + stride, *p2 = p + 2 * stride, *p3 = p + 3 * stride;
-#define ROW(P, ACC, IDX) \
-    ACC = _mm512_fmadd_ps(_mm512_permutexvar_ps(IDX, scales), q5_block512(csk_load_u32(P + 4), P + 8, x0, x1), ACC);
-    for (int64_t b = 0; b < nb; b++) {
-        __m512 x0 = _mm512_loadu_ps(x + b * 32), x1 = _mm512_loadu_ps(x + b * 32 + 16);
-        _mm_prefetch((const char *)(p0 + 4 * stride), _MM_HINT_T0);
-        _mm_prefetch((const char *)(p1 + 4 * stride), _MM_HINT_T0);
-        _mm_prefetch((const char *)(p2 + 4 * stride), _MM_HINT_T0);
-        _mm_prefetch((const char *)(p3 + 4 * stride), _MM_HINT_T0);
-        __m128i dm = _mm_setr_epi32((int)csk_load_u32(p0), (int)csk_load_u32(p1), (int)csk_load_u32(p2), (int)csk_load_u32(p3));
-        __m256 dmf = _mm256_cvtph_ps(dm);
-        off = _mm256_fmadd_ps(dmf, _mm256_set1_ps(xs[b]), off);
-        __m512 scales = _mm512_castps256_ps512(dmf);
-        ROW(p0, acc0, i0) ROW(p1, acc1, i1) ROW(p2, acc2, i2) ROW(p3, acc3, i3)
-        p0 += 24; p1 += 24; p2 += 24; p3 += 24;
-    }
-#undef ROW
-    float o[8];
-    _mm256_storeu_ps(o, off);
-    out[0] = _mm512_reduce_add_ps(acc0) + o[1];
-    out[1] = _mm512_reduce_add_ps(acc1) + o[3];
-    out[2] = _mm512_reduce_add_ps(acc2) + o[5];
-    out[3] = _mm512_reduce_add_ps(acc3) + o[7];
-}
-
-AVX512 static void dot4_q8_0(const uint8_t *p, size_t stride, const float *x, int64_t nb, float *out) {
-    __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps(), acc2 = _mm512_setzero_ps(), acc3 = _mm512_setzero_ps();
-    const __m512i i0 = _mm512_set1_epi32(0), i1 = _mm512_set1_epi32(2), i2 = _mm512_set1_epi32(4), i3 = _mm512_set1_epi32(6);
-    const uint8_t *p0 = p, *p1 = p + stride, *p2 = p + 2 * stride, *p3 = p + 3 * stride;
-#define ROW(P, ACC, IDX) { \
-        __m512 s = _mm512_mul_ps(i8x16(_mm_loadu_si128((const __m128i *)(P + 2))), x0); \
-        s = _mm512_fmadd_ps(i8x16(_mm_loadu_si128((const __m128i *)(P + 18))), x1, s); \
-        ACC = _mm512_fmadd_ps(_mm512_permutexvar_ps(IDX, scales), s, ACC); }
-    for (int64_t b = 0; b < nb; b++) {
-        __m512 x0 = _mm512_loadu_ps(x + b * 32), x1 = _mm512_loadu_ps(x + b * 32 + 16);
-        _mm_prefetch((const char *)(p0 + 4 * stride), _MM_HINT_T0);
-        _mm_prefetch((const char *)(p1 + 4 * stride), _MM_HINT_T0);
-        _mm_prefetch((const char *)(p2 + 4 * stride), _MM_HINT_T0);
-        _mm_prefetch((const char *)(p3 + 4 * stride), _MM_HINT_T0);
-        // Even lanes: the four rows' f16 scales (odd lanes hold code bytes and are not used).
-        __m128i dm = _mm_setr_epi32((int)csk_load_u32(p0), (int)csk_load_u32(p1), (int)csk_load_u32(p2), (int)csk_load_u32(p3));
-        __m512 scales = _mm512_castps256_ps512(_mm256_cvtph_ps(dm));
-        ROW(p0, acc0, i0) ROW(p1, acc1, i1) ROW(p2, acc2, i2) ROW(p3, acc3, i3)
-        p0 += 34; p1 += 34; p2 += 34; p3 += 34;
-    }
-#undef ROW
-    out[0] = _mm512_reduce_add_ps(acc0);
-    out[1] = _mm512_reduce_add_ps(acc1);
-    out[2] = _mm512_reduce_add_ps(acc2);
-    out[3] = _mm512_reduce_add_ps(acc3);
-}
-
 // A 4-row × 4-token block: 16 accumulators, so each loaded weight and activation vector feeds 4 FMAs.
 // w rows are w_stride floats apart; y[t * y_stride + r].
 AVX512 void csk_dot_f32_rows4_tokens4_avx512(const float *w, int64_t w_stride, const float *x, int64_t n,
@@ -254,13 +147,6 @@ AVX512 void csk_dot_f32_rows4_tokens4_avx512(const float *w, int64_t w_stride, c
 }
 
 int csk_avx512_has4(int type) { return type == CSK_Q4_0 || type == CSK_Q4_1 || type == CSK_Q5_1 || type == CSK_Q8_0; }
-
-AVX512 void csk_dot4_avx512(int type, const void *rows, size_t stride, const float *x, const float *xs, int64_t n, float *out) {
-    if (type == CSK_Q8_0) dot4_q8_0((const uint8_t *)rows, stride, x, n / 32, out);
-    else if (type == CSK_Q4_1) dot4_q4_1((const uint8_t *)rows, stride, x, xs, n / 32, out);
-    else if (type == CSK_Q5_1) dot4_q5_1((const uint8_t *)rows, stride, x, xs, n / 32, out);
-    else dot4_q4_0((const uint8_t *)rows, stride, x, xs, n / 32, out);
-}
 
 int csk_avx512_has(int type) {
     switch (type) {
@@ -295,9 +181,6 @@ void csk_dot_f32_rows4_tokens4_avx512(const float *w, int64_t w_stride, const fl
 }
 int csk_avx512_has(int type) { (void)type; return 0; }
 int csk_avx512_has4(int type) { (void)type; return 0; }
-void csk_dot4_avx512(int type, const void *rows, size_t stride, const float *x, const float *xs, int64_t n, float *out) {
-    (void)type; (void)rows; (void)stride; (void)x; (void)xs; (void)n; (void)out;
-}
 float csk_dot_avx512(int type, const void *row, const float *x, const float *xs, int64_t n) {
     (void)xs;
     return csk_dot_scalar(type, row, x, n);

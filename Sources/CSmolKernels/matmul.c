@@ -95,6 +95,7 @@ typedef struct {
     atomic_llong next_chunk;
     const float *sums[CSK_SUM_JOBS];  // per job: 32-block sums of x (single-token jobs), or NULL
     const float *xperm[CSK_SUM_JOBS];  // per 4-bit affine single-token job: x in nibble order, or NULL
+    int rowwise;  // every token through the single-token path, rows outer (csk_matmul_rowwise)
 } matmul_task;
 
 // Rows are handed out in chunks from a shared counter, so a thread that starts late (a busy machine) only
@@ -123,11 +124,10 @@ static inline int affine_has4(int isa, const csk_affine *a) {
 
 // Single-token rows r0..<r1 of an MLX affine job: fused dequantize-dot, four rows at a time on AVX-512
 // and NEON.
-static void affine_rows(matmul_task *t, int j, int isa, int64_t r0, int64_t r1, float *local_sums) {
-    const csk_matmul_job *job = &t->jobs[j];
+static void affine_rows(matmul_task *t, const csk_matmul_job *job, int j, int isa, int64_t r0, int64_t r1, float *local_sums) {
     const csk_affine *a = &job->affine;
     int64_t cols = job->cols;
-    const float *gs = j < CSK_SUM_JOBS ? t->sums[j] : NULL;
+    const float *gs = j >= 0 && j < CSK_SUM_JOBS ? t->sums[j] : NULL;
     if (!gs) {
         csk_affine_group_sums(job->x, cols, a->group_size, local_sums);
         gs = local_sums;
@@ -139,7 +139,7 @@ static void affine_rows(matmul_task *t, int j, int isa, int64_t r0, int64_t r1, 
     if (affine_has4(isa, a)) {
         float out[4];
         for (; r + 4 <= r1; r += 4) {
-            const float *xp = j < CSK_SUM_JOBS ? t->xperm[j] : NULL;
+            const float *xp = j >= 0 && j < CSK_SUM_JOBS ? t->xperm[j] : NULL;
 #if CSK_ARM64
             csk_affine_dot4_neon(a, w + r * job->row_bytes, job->row_bytes, s + r * sb, b + r * sb, sb, job->x, xp, gs, cols, out);
 #else
@@ -162,6 +162,76 @@ static void affine_rows(matmul_task *t, int j, int isa, int64_t r0, int64_t r1, 
     }
 }
 
+// Single-token rows r0..<r1 of `job`, fused dequantize-dot; `j` indexes the task's precomputed sums of x
+// (-1: none, computed here).
+static void single_rows(matmul_task *t, const csk_matmul_job *job, int j, int isa, int64_t r0, int64_t r1, float *sums) {
+    if (job->type == CSK_AFFINE) {
+        affine_rows(t, job, j, isa, r0, r1, sums);
+        return;
+    }
+    const uint8_t *w = (const uint8_t *)job->w;
+    int64_t cols = job->cols;
+    int usable = cols % 32 == 0 && cols / 32 <= MAX_SUM_BLOCKS && isa != CSK_ISA_SCALAR;
+    const float *xs = sums;
+    if (usable) {
+        if (j >= 0 && j < CSK_SUM_JOBS && t->sums[j]) xs = t->sums[j];
+        else csk_block_sums32(job->x, cols, sums);
+    }
+    int64_t r = r0;
+#if CSK_ARM64
+    int four = usable && isa == CSK_ISA_NEON && csk_neon_has4(job->type);
+#else
+    int four = usable && isa == CSK_ISA_AVX512 && csk_avx512_has4(job->type);
+#endif
+    if (four) {
+        float out[4];
+        for (; r + 4 <= r1; r += 4) {
+#if CSK_ARM64
+            csk_dot4_neon(job->type, w + r * job->row_bytes, job->row_bytes, job->x, xs, cols, out);
+#else
+            csk_dot4_avx512(job->type, w + r * job->row_bytes, job->row_bytes, job->x, xs, cols, out);
+#endif
+            for (int k = 0; k < 4; k++) job->y[r + k] = job->bias ? out[k] + job->bias[r + k] : out[k];
+        }
+    }
+    for (; r < r1; r++) {
+        float v = usable ? dot_with_sums(isa, job->type, w + r * job->row_bytes, job->x, xs, cols)
+                         : csk_dot_scalar(job->type, w + r * job->row_bytes, job->x, cols);
+        job->y[r] = job->bias ? v + job->bias[r] : v;
+    }
+}
+
+// Rows r0..<r1 of a several-token job on AVX-512, four tokens at a time through the multi-token four-row
+// kernel (a block's codes unpacked once per four tokens), grouped into four rows exactly as single_rows
+// groups them; the leftover rows go through the one-row kernel, as there. So every token's result is what
+// a one-token csk_matmul gives. Returns 0 (nothing done) where single_rows would not use the four-row kernel.
+static int rowwise_tokens4(const csk_matmul_job *job, int isa, int64_t r0, int64_t r1, float *sums) {
+    int64_t cols = job->cols, nb = cols / 32;
+    if (isa != CSK_ISA_AVX512 || job->type == CSK_AFFINE || !csk_avx512_has4(job->type) || cols % 32 != 0 ||
+        4 * nb > MAX_SUM_BLOCKS)
+        return 0;
+    const uint8_t *w = (const uint8_t *)job->w;
+    for (int tok0 = 0; tok0 < job->ntok; tok0 += 4) {
+        int nt = job->ntok - tok0 < 4 ? job->ntok - tok0 : 4;
+        const float *x = job->x + (int64_t)tok0 * cols;
+        for (int k = 0; k < nt; k++) csk_block_sums32(x + k * cols, cols, sums + k * nb);
+        int64_t r = r0;
+        float out[16];
+        for (; r + 4 <= r1; r += 4) {
+            csk_dot4_tokens_avx512(job->type, w + r * job->row_bytes, job->row_bytes, x, cols, sums, nb, nt, cols, out);
+            for (int k = 0; k < nt; k++)
+                for (int i = 0; i < 4; i++)
+                    job->y[(tok0 + k) * job->y_stride + r + i] = job->bias ? out[k * 4 + i] + job->bias[r + i] : out[k * 4 + i];
+        }
+        for (; r < r1; r++)
+            for (int k = 0; k < nt; k++) {
+                float v = dot_with_sums(isa, job->type, w + r * job->row_bytes, x + k * cols, sums + k * nb, cols);
+                job->y[(tok0 + k) * job->y_stride + r] = job->bias ? v + job->bias[r] : v;
+            }
+    }
+    return 1;
+}
+
 static void matmul_range(matmul_task *t, int tid, int64_t begin, int64_t end) {
     int isa = csk_active_isa();
     float sums[MAX_SUM_BLOCKS];
@@ -172,41 +242,23 @@ static void matmul_range(matmul_task *t, int tid, int64_t begin, int64_t end) {
         int64_t r1 = end - base < job->rows ? end - base : job->rows;
         base += job->rows;
         if (r0 >= r1) continue;
-        const uint8_t *w = (const uint8_t *)job->w;
         int64_t cols = job->cols;
-        if (job->type == CSK_AFFINE && job->ntok == 1) {
-            affine_rows(t, j, isa, r0, r1, sums);
+        if (t->rowwise) {
+            if (rowwise_tokens4(job, isa, r0, r1, sums)) continue;
+            // Each token through the single-token (fused) path while rows r0..<r1 are still in cache: the
+            // weights are read from memory once for all tokens, and a token's result is what a one-token
+            // call gives, whatever else is in the call.
+            for (int tok = 0; tok < job->ntok; tok++) {
+                csk_matmul_job one = *job;
+                one.ntok = 1;
+                one.x = job->x + (int64_t)tok * cols;
+                one.y = job->y + (int64_t)tok * job->y_stride;
+                single_rows(t, &one, -1, isa, r0, r1, sums);
+            }
             continue;
         }
         if (job->ntok == 1) {
-            int usable = cols % 32 == 0 && cols / 32 <= MAX_SUM_BLOCKS && isa != CSK_ISA_SCALAR;
-            const float *xs = sums;
-            if (usable) {
-                if (j < CSK_SUM_JOBS && t->sums[j]) xs = t->sums[j];
-                else csk_block_sums32(job->x, cols, sums);
-            }
-            int64_t r = r0;
-#if CSK_ARM64
-            int four = usable && isa == CSK_ISA_NEON && csk_neon_has4(job->type);
-#else
-            int four = usable && isa == CSK_ISA_AVX512 && csk_avx512_has4(job->type);
-#endif
-            if (four) {
-                float out[4];
-                for (; r + 4 <= r1; r += 4) {
-#if CSK_ARM64
-                    csk_dot4_neon(job->type, w + r * job->row_bytes, job->row_bytes, job->x, xs, cols, out);
-#else
-                    csk_dot4_avx512(job->type, w + r * job->row_bytes, job->row_bytes, job->x, xs, cols, out);
-#endif
-                    for (int k = 0; k < 4; k++) job->y[r + k] = job->bias ? out[k] + job->bias[r + k] : out[k];
-                }
-            }
-            for (; r < r1; r++) {
-                float v = usable ? dot_with_sums(isa, job->type, w + r * job->row_bytes, job->x, xs, cols)
-                                 : csk_dot_scalar(job->type, w + r * job->row_bytes, job->x, cols);
-                job->y[r] = job->bias ? v + job->bias[r] : v;
-            }
+            single_rows(t, job, j, isa, r0, r1, sums);
         } else {
             // Dequantize rows once, then reuse them for every token while they sit in L1; AVX-512 and NEON
             // work on blocks of 4 rows × 4 tokens.
@@ -254,8 +306,14 @@ static void matmul_worker(void *arg, int tid, int nthreads) {
     }
 }
 
-void csk_matmul(const csk_matmul_job *jobs, int njobs, float *scratch) {
-    matmul_task t = { jobs, njobs, 0, scratch, 0, 0, { 0 }, { 0 } };
+static void matmul_run(const csk_matmul_job *jobs, int njobs, float *scratch, int rowwise);
+
+void csk_matmul(const csk_matmul_job *jobs, int njobs, float *scratch) { matmul_run(jobs, njobs, scratch, 0); }
+
+void csk_matmul_rowwise(const csk_matmul_job *jobs, int njobs, float *scratch) { matmul_run(jobs, njobs, scratch, 1); }
+
+static void matmul_run(const csk_matmul_job *jobs, int njobs, float *scratch, int rowwise) {
+    matmul_task t = { jobs, njobs, 0, scratch, 0, 0, { 0 }, { 0 }, rowwise };
     int maxcols = 0;
     for (int j = 0; j < njobs; j++) {
         t.total_rows += jobs[j].rows;
@@ -265,7 +323,7 @@ void csk_matmul(const csk_matmul_job *jobs, int njobs, float *scratch) {
     // Block sums of each single-token job's x, computed once here rather than in every chunk.
     float sums[CSK_SUM_JOBS][MAX_SUM_BLOCKS / 8];
     // Affine jobs need sums over their quantization groups instead of 32-blocks.
-    for (int j = 0; j < njobs && j < CSK_SUM_JOBS; j++) {
+    for (int j = 0; j < njobs && j < CSK_SUM_JOBS && !rowwise; j++) {
         t.sums[j] = NULL;
         int span = jobs[j].type == CSK_AFFINE ? jobs[j].affine.group_size : 32;
         if (jobs[j].ntok != 1 || jobs[j].cols % span != 0 || jobs[j].cols / 32 > MAX_SUM_BLOCKS / 8) continue;
@@ -282,7 +340,7 @@ void csk_matmul(const csk_matmul_job *jobs, int njobs, float *scratch) {
     float xperm[2][MAX_PERM];
     int nperm = 0;
     int isa = csk_active_isa();
-    if (isa == CSK_ISA_AVX512 || isa == CSK_ISA_NEON) {
+    if ((isa == CSK_ISA_AVX512 || isa == CSK_ISA_NEON) && !rowwise) {
         for (int j = 0; j < njobs && j < CSK_SUM_JOBS; j++) {
             const csk_matmul_job *job = &jobs[j];
             if (job->type != CSK_AFFINE || job->ntok != 1 || !affine_has4(isa, &job->affine) || job->cols > MAX_PERM) continue;

@@ -10,6 +10,8 @@ import SmolLocal
 let args = CommandLine.arguments
 if args.count >= 2, args[1] == "structured" { exit(await runStructuredBench(Array(args.dropFirst(2)))) }
 if args.count >= 3, args[1] == "load" { exit(runLoadBench(Array(args.dropFirst(2)))) }
+if args.count >= 2, args[1] == "concurrent" { exit(await runConcurrentBench(Array(args.dropFirst(2)))) }
+if args.count >= 2, args[1] == "batch" { exit(runBatchEngineBench(Array(args.dropFirst(2)))) }
 guard args.count >= 2 else {
     FileHandle.standardError.write("usage: smol-local-bench MODEL.gguf|DIR [prompt=32] [new=128] [runs=3] [threads=2]\n".data(using: .utf8)!)
     exit(2)

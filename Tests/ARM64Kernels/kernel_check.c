@@ -156,6 +156,37 @@ static void fill_scales(int st, uint8_t *p, int count, float lo, float hi) {
     }
 }
 
+// csk_matmul_rowwise (batched decoding): each token's row bit-identical to a one-token csk_matmul for the
+// GGUF types, as the Swift test RowwiseMatmulTests demands; 11 rows (two four-row groups and three
+// leftovers), 1...9 tokens. (MLX affine rows are not: a lone token reads the nibble-ordered copy of x, a
+// batched one does not, so the sums differ in order; on AVX-512 as on NEON.)
+static void check_rowwise(const char *family) {
+    enum { ROWS = 11, COLS = 512, NTOK = 9 };
+    float *x = malloc(sizeof(float) * COLS * NTOK), *y = malloc(sizeof(float) * ROWS * NTOK), one[ROWS], bias[ROWS];
+    float *scratch = malloc(sizeof(float) * csk_matmul_scratch_floats(COLS));
+    for (int i = 0; i < COLS * NTOK; i++) x[i] = uniform(-1, 1);
+    for (int r = 0; r < ROWS; r++) bias[r] = uniform(-1, 1);
+    result res = { family, "rowwise == one token (bit-exact)", 0, 0 };
+    for (int ti = 0; ti < NTYPES; ti++) {
+        int type = types[ti];
+        size_t rb = (size_t)(COLS / csk_block_size(type)) * (size_t)csk_block_bytes(type);
+        uint8_t *w = malloc(rb * ROWS);
+        random_row(type, w, (int64_t)COLS * ROWS);
+        for (int ntok = 1; ntok <= NTOK; ntok++) {
+            csk_matmul_job job = { type, ROWS, COLS, ntok, w, rb, x, y, ROWS, bias, { 0 } };
+            csk_matmul_rowwise(&job, 1, scratch);
+            for (int t = 0; t < ntok; t++) {
+                csk_matmul_job single = { type, ROWS, COLS, 1, w, rb, x + t * COLS, one, ROWS, bias, { 0 } };
+                csk_matmul(&single, 1, scratch);
+                for (int r = 0; r < ROWS; r++) note(&res, memcmp(&one[r], &y[t * ROWS + r], 4) ? 1 : 0, 0.5, type_name(type));
+            }
+        }
+        free(w);
+    }
+    report(&res);
+    free(x); free(y); free(scratch);
+}
+
 static void check_affine(int isa, const char *family) {
     static const int bits[] = { 2, 3, 4, 5, 6, 8 }, groups[] = { 32, 64, 128 }, sts[] = { CSK_F32, CSK_F16, CSK_BF16 };
     result rd = { family, "affine dot (6 widths x 3 groups x 3)", 0, 0 }, rm = { family, "affine matmul 1/3 tokens, 3 jobs", 0, 0 };
@@ -287,6 +318,7 @@ int main(int argc, char **argv) {
         csk_set_isa(isa);
         check_dots(isa, families[i].name);
         check_matmul(families[i].name);
+        check_rowwise(families[i].name);
         check_affine(isa, families[i].name);
         if (isa != CSK_ISA_SCALAR) {
             check_f16(families[i].name);

@@ -138,6 +138,12 @@ typedef struct {
 /// `csk_matmul_scratch_floats(max cols)` floats (used only when a job has ntok > 1).
 void csk_matmul(const csk_matmul_job *jobs, int njobs, float *scratch);
 
+/// csk_matmul computing every token row with the single-token (fused dequantize-dot) kernels, rows outer
+/// and tokens inner so each weight chunk is read from memory once for all tokens: a row's result is what
+/// a one-token csk_matmul gives, whatever the other rows of the call. For batched decoding, where the rows
+/// belong to different sequences.
+void csk_matmul_rowwise(const csk_matmul_job *jobs, int njobs, float *scratch);
+
 /// Floats of scratch that csk_matmul needs for rows of `cols` elements.
 size_t csk_matmul_scratch_floats(int cols);
 

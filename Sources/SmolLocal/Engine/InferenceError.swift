@@ -10,6 +10,8 @@ public enum InferenceError: Error, Sendable, Equatable, CustomStringConvertible 
     case invalidTruncation(length: Int, cached: Int)
     /// The session's buffers (mostly the KV cache) could not be allocated.
     case outOfMemory(bytes: Int)
+    /// A ``DecodeBatch`` step was given sessions it cannot run together.
+    case invalidBatch(reason: String)
 
     /// A one-line English description.
     public var description: String {
@@ -24,6 +26,8 @@ public enum InferenceError: Error, Sendable, Equatable, CustomStringConvertible 
             return "cannot truncate to \(length) tokens: only \(cached) are cached"
         case .outOfMemory(let bytes):
             return "cannot allocate \(bytes) bytes for the session (use a shorter context length)"
+        case .invalidBatch(let reason):
+            return "invalid decode batch: \(reason)"
         }
     }
 }

@@ -77,13 +77,13 @@ final class ExpertScratch {
     }
 }
 
-extension InferenceSession {
+extension ForwardWorkspace {
     /// xb (`tokens` rows of the normed hidden state) → xb, through the layer's top-k experts.
     func runExperts(_ layer: LlamaModel.Experts, tokens n: Int) {
         guard let moe else { return }
         let h = model.config.hiddenSize, count = layer.experts.count
         setJob(0, layer.router, x: xb.pointer, y: moe.routerLogits.pointer, ntok: n)
-        csk_matmul(jobs, 1, matmulScratch.pointer)
+        runJobs(1)
         moe.route(tokens: n, experts: count)
         for slot in 0..<(n * moe.topK) {
             moe.gathered[slot * h].update(from: xb[moe.slotToken[slot] * h], count: h)
@@ -95,7 +95,7 @@ extension InferenceSession {
             setJob(jobCount + 1, mlp.up, x: moe.gathered[off * h], y: up[off * width], ntok: moe.counts[e])
             jobCount += 2
         }
-        csk_matmul(jobs, Int32(jobCount), matmulScratch.pointer)
+        runJobs(jobCount)
         let width = layer.experts[0].gate.rows
         activate(gate.pointer, up.pointer, count: n * moe.topK * width)
         jobCount = 0
@@ -104,7 +104,7 @@ extension InferenceSession {
             setJob(jobCount, layer.experts[e].down, x: gate[off * width], y: moe.outputs[off * h], ntok: moe.counts[e])
             jobCount += 1
         }
-        csk_matmul(jobs, Int32(jobCount), matmulScratch.pointer)
+        runJobs(jobCount)
         xb.pointer.update(repeating: 0, count: n * h)
         for slot in 0..<(n * moe.topK) {
             csk_axpy(xb[moe.slotToken[slot] * h], moe.slotWeight[slot], moe.outputs[slot * h], Int32(h))

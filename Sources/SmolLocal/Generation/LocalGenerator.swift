@@ -37,32 +37,38 @@ struct GenerationSummary: Sendable {
     var samplingSeconds = 0.0
 }
 
-/// Runs generations for one local model, several at once, each on a thread of its own with a KV cache
-/// of its own.
+/// Runs generations for one local model, up to ``maxConcurrent`` of them decoded together.
+///
+/// One scheduling thread per model owns the running sequences, each with a KV cache (session) of its own.
+/// Between decode steps it admits waiting requests and prefills their prompts a few chunks at a time (so
+/// the running sequences are not stalled for a whole long prompt); then one ``DecodeBatch`` step decodes a
+/// token for every running sequence, reading each weight matrix once for all of them; then each sequence
+/// samples (its own sampler, constraint, stop sequences) and emits its text, and a finished or cancelled
+/// one leaves the batch at once. A sequence decodes the same whatever else is in the batch (the batch's
+/// products compute each row independently of the others).
 ///
 /// Decoding is seconds of CPU work; it never runs on Swift's cooperative thread pool (which has as many
-/// threads as cores and would starve every other task). Up to ``maxConcurrent`` generations run at the
-/// same time (the kernels' worker threads go to whichever step asks first; the others run their step on
-/// their own thread, so none waits for another); later ones wait their turn in order. Finished sessions
-/// are kept, and a prompt that extends an earlier conversation gets the session holding its prefix.
+/// threads as cores and would starve every other task). Finished sessions are kept, and a prompt that
+/// extends an earlier conversation gets the session holding its prefix.
 final class LocalGenerator: Sendable {
     let checkpoint: LocalCheckpoint
     let contextLength: Int
-    /// The most generations that decode at the same time.
+    /// The most generations decoded together; later ones wait their turn in order.
     let maxConcurrent: Int
-    /// The kernel threads each generation's steps may use.
+    /// The kernel threads this model's steps may use.
     let threads: Int
-    private let workers = DispatchQueue(label: "swift-smolagents.local-generation", attributes: .concurrent)
-    private let admission: DispatchSemaphore
+    /// Prompt tokens prefilled between two decode steps while other sequences are decoding.
+    static let prefillBudget = 2 * InferenceSession.chunk
+    private let worker = DispatchQueue(label: "swift-smolagents.local-generation")
+    private let waiting = Mutex(WaitingRequests())
     private let pool = SessionPool()
 
-    init(checkpoint: LocalCheckpoint, contextLength: Int?, threads: Int, maxConcurrent: Int = 4) {
+    init(checkpoint: LocalCheckpoint, contextLength: Int?, threads: Int, maxConcurrent: Int = 8) {
         self.checkpoint = checkpoint
         self.threads = threads
         let limit = checkpoint.model.config.maxPositions
         self.contextLength = max(1, min(contextLength ?? min(limit, 8_192), limit))
         self.maxConcurrent = max(1, maxConcurrent)
-        admission = DispatchSemaphore(value: self.maxConcurrent)
     }
 
     /// Starts a generation whose events become the stream's elements through `transform`. Ending the
@@ -73,134 +79,142 @@ final class LocalGenerator: Sendable {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: Element.self)
         let cancelled = CancellationFlag()
         continuation.onTermination = { _ in cancelled.set() }
-        workers.async { [self] in
-            admission.wait()
-            defer { admission.signal() }
-            csk_set_caller_threads(Int32(threads))
-            do {
-                if cancelled.isSet { throw ModelError.cancelled }
-                var text = ""
-                let summary = try run(request, cancelled: cancelled) { piece in
-                    text += piece
-                    continuation.yield(transform(.text(piece)))
-                }
-                continuation.yield(transform(.finished(summary, text: text)))
-                continuation.finish()
-            } catch {
-                continuation.finish(throwing: error)
-            }
+        let item = QueuedGeneration(request: request, cancelled: cancelled,
+                                    emit: { continuation.yield(transform($0)) },
+                                    end: { error in
+                                        if let error { continuation.finish(throwing: error) } else { continuation.finish() }
+                                    })
+        let wake = waiting.withLock { state -> Bool in
+            state.queue.append(item)
+            defer { state.running = true }
+            return !state.running
         }
+        if wake { worker.async { [self] in schedule() } }
         return stream
     }
 
-    private func run(_ request: GenerationRequest, cancelled: CancellationFlag,
-                     emit: (String) -> Void) throws -> GenerationSummary {
-        let prompt = request.promptIDs
-        guard !prompt.isEmpty else { throw ModelError.invalidInput(message: "the prompt has no tokens", location: "messages") }
-        guard prompt.count < contextLength else {
-            throw ModelError.invalidInput(
-                message: "the prompt has \(prompt.count) tokens; the context holds \(contextLength)", location: "messages")
-        }
-        let session: InferenceSession
-        if let idle = pool.takeSession(for: prompt) {
-            session = idle
-        } else {
-            do {
-                session = try InferenceSession(model: checkpoint.model, contextLength: contextLength)
-            } catch {
-                throw ModelError.invalidInput(message: error.description, location: "contextLength")
+    /// The scheduling loop: runs until no generation is running or waiting.
+    private func schedule() {
+        csk_set_caller_threads(Int32(threads))
+        var running: [RunningGeneration] = []
+        var batch: DecodeBatch?
+        while true {
+            let free = maxConcurrent - running.count, idle = running.isEmpty
+            let admitted = waiting.withLock { state -> [QueuedGeneration] in
+                let taken = Array(state.queue.prefix(free))
+                state.queue.removeFirst(taken.count)
+                // Decided under the lock, so a request queued after this sees `running == false` and restarts the loop.
+                if taken.isEmpty, idle { state.running = false }
+                return taken
             }
-        }
-        defer { pool.giveBack(session, keeping: maxConcurrent) }
-        do {
-            // Reuse the cached prefix, but always run at least the last prompt token to get its logits.
-            let reused = min(session.cachedPrefixLength(of: prompt), prompt.count - 1)
-            try session.truncate(to: reused)
-            try session.prefill(Array(prompt[reused...]))
-            return try decodeLoop(session, request, cancelled: cancelled, emit: emit)
-        } catch let error as InferenceError {
-            session.reset()
-            throw ModelError.invalidInput(message: error.description, location: "messages")
-        } catch {
-            session.reset()
-            throw error
+            if admitted.isEmpty, idle { return }
+            running += admitted.compactMap(admit)
+            for generation in running where generation.item.cancelled.isSet { fail(generation, ModelError.cancelled) }
+            prefill(running)
+            running.removeAll { $0.ended }
+            let rows = running.filter { $0.next != nil }
+            guard !rows.isEmpty else { continue }
+            do {
+                if batch == nil { batch = try DecodeBatch(model: checkpoint.model, capacity: maxConcurrent) }
+                try batch?.decode(rows.map { (session: $0.session, token: $0.next!) })
+                for generation in rows { advance(generation) }
+            } catch {
+                for generation in rows { fail(generation, error) }
+            }
+            running.removeAll { $0.ended }
         }
     }
 
-    private func decodeLoop(_ session: InferenceSession, _ request: GenerationRequest, cancelled: CancellationFlag,
-                            emit: (String) -> Void) throws -> GenerationSummary {
-        let constraint = request.grammar.map(makeConstraint(for:))
-        defer { if let constraint, let key = request.grammar?.key { pool.giveBack(constraint, key: key) } }
-        constraint?.reset()
-        let computedBefore = constraint?.computed ?? 0, reusedBefore = constraint?.reused ?? 0
-        let budgetedBefore = constraint?.budgeted ?? 0
-        var constraintNanoseconds: UInt64 = 0, samplingNanoseconds: UInt64 = 0
-        var sampler = Sampler(parameters: request.sampling, seed: request.seed)
-        var detokenizer = StreamingDetokenizer(tokenizer: checkpoint.tokenizer, skipSpecialTokens: true)
-        var matcher = StopSequenceMatcher(stopSequences: request.stopSequences)
-        let endOfSequence = checkpoint.endOfSequenceIDs
-        var generated = 0
-        var finishReason = "length"
-        while generated < request.maxNewTokens {
-            if cancelled.isSet { throw ModelError.cancelled }
-            let next: Int32
-            let started = DispatchTime.now().uptimeNanoseconds
-            if let constraint {
-                let tokensLeft = min(request.maxNewTokens - generated, contextLength - session.position)
-                var masked: UInt64 = 0
-                next = try constraint.withAllowedTokens(tokensLeft: tokensLeft) { allowed in
-                    masked = DispatchTime.now().uptimeNanoseconds
-                    return sampler.sample(session.logits, context: session.tokens, allowed: allowed)
-                }
-                let sampled = DispatchTime.now().uptimeNanoseconds
-                constraintNanoseconds += masked - started
-                samplingNanoseconds += sampled - masked
-            } else {
-                next = sampler.sample(session.logits, context: session.tokens)
-                samplingNanoseconds += DispatchTime.now().uptimeNanoseconds - started
-            }
-            if endOfSequence.contains(next) {
-                finishReason = "stop"
-                break
-            }
-            if let constraint {
-                let accepting = DispatchTime.now().uptimeNanoseconds
-                try constraint.accept(next)
-                constraintNanoseconds += DispatchTime.now().uptimeNanoseconds - accepting
-            }
-            generated += 1
-            let piece = try detokenizer.append(next)
-            if !piece.isEmpty {
-                let visible = matcher.process(piece)
-                if !visible.isEmpty { emit(visible) }
-                if matcher.isStopped {
-                    finishReason = "stop"
+    /// Prefills up to ``prefillBudget`` prompt tokens (everything when no sequence is decoding), oldest
+    /// request first; a sequence whose prompt is done samples its first token.
+    private func prefill(_ running: [RunningGeneration]) {
+        let decoding = running.contains { $0.next != nil }
+        var budget = Self.prefillBudget
+        for generation in running where !generation.ended && !generation.remaining.isEmpty {
+            while !generation.remaining.isEmpty, budget > 0 || !decoding {
+                // Chunks cut where `InferenceSession.prefill` cuts them, so the logits are the same.
+                let chunk = generation.remaining.prefix(InferenceSession.chunk)
+                budget -= chunk.count
+                do {
+                    try generation.session.validate(chunk)
+                } catch {
+                    fail(generation, error)
                     break
                 }
+                generation.remaining = generation.remaining.dropFirst(chunk.count)
+                generation.session.forward(chunk, logitRows: generation.remaining.isEmpty ? .last : .none, output: nil)
             }
-            // A complete document can only be followed by end-of-sequence: skip that forward pass.
-            if constraint?.isFinished == true {
-                finishReason = "stop"
-                break
-            }
-            guard generated < request.maxNewTokens, session.position < contextLength else { break }
-            try session.decode(next)
+            if !generation.ended, generation.remaining.isEmpty { advance(generation) }
         }
-        // A bare top-level number may end exactly at the limit: it is complete, not cut.
-        if finishReason == "length", constraint?.canEnd == true { finishReason = "stop" }
-        if !matcher.isStopped {
-            let tail = matcher.process(detokenizer.finish())
-            if !tail.isEmpty { emit(tail) }
-            let held = matcher.finish()
-            if !held.isEmpty { emit(held) }
+    }
+
+    /// Samples a sequence's next token from its logits and emits its text; ends the generation when it
+    /// is finished or cancelled.
+    private func advance(_ generation: RunningGeneration) {
+        if generation.item.cancelled.isSet { return fail(generation, ModelError.cancelled) }
+        do {
+            generation.next = try generation.decoder.step()
+        } catch {
+            return fail(generation, error)
         }
-        return GenerationSummary(promptTokens: request.promptIDs.count, generatedTokens: generated,
-                                 finishReason: finishReason,
-                                 masksComputed: (constraint?.computed ?? 0) - computedBefore,
-                                 masksReused: (constraint?.reused ?? 0) - reusedBefore,
-                                 budgetMasks: (constraint?.budgeted ?? 0) - budgetedBefore,
-                                 constraintSeconds: Double(constraintNanoseconds) / 1e9,
-                                 samplingSeconds: Double(samplingNanoseconds) / 1e9)
+        guard generation.next == nil else { return }
+        let summary = generation.decoder.finish()
+        generation.item.emit(.finished(summary, text: generation.decoder.text))
+        generation.item.end(nil)
+        release(generation)
+    }
+
+    /// Sets up a waiting request: a session (the idle one with the longest cached prefix of the prompt),
+    /// truncated to the reusable prefix, and its decoding state. Nil when it was ended instead.
+    private func admit(_ item: QueuedGeneration) -> RunningGeneration? {
+        let request = item.request, prompt = request.promptIDs
+        if item.cancelled.isSet {
+            item.end(ModelError.cancelled)
+            return nil
+        }
+        guard !prompt.isEmpty else {
+            item.end(ModelError.invalidInput(message: "the prompt has no tokens", location: "messages"))
+            return nil
+        }
+        guard prompt.count < contextLength else {
+            item.end(ModelError.invalidInput(
+                message: "the prompt has \(prompt.count) tokens; the context holds \(contextLength)", location: "messages"))
+            return nil
+        }
+        let session: InferenceSession
+        do {
+            session = try pool.takeSession(for: prompt) ?? InferenceSession(model: checkpoint.model, contextLength: contextLength)
+            // Reuse the cached prefix, but always run at least the last prompt token to get its logits.
+            try session.truncate(to: min(session.cachedPrefixLength(of: prompt), prompt.count - 1))
+        } catch {
+            item.end(ModelError.invalidInput(message: "\(error)", location: "contextLength"))
+            return nil
+        }
+        let constraint = request.grammar.map(makeConstraint(for:))
+        let decoder = SequenceDecoder(request: request, session: session, constraint: constraint, tokenizer: checkpoint.tokenizer,
+                                      endOfSequence: checkpoint.endOfSequenceIDs, contextLength: contextLength,
+                                      emit: { item.emit(.text($0)) })
+        return RunningGeneration(item: item, decoder: decoder, remaining: prompt[session.position...])
+    }
+
+    /// Ends a generation with `error` (an engine error as invalid input) and frees its session.
+    private func fail(_ generation: RunningGeneration, _ error: any Error) {
+        generation.session.reset()
+        if let error = error as? InferenceError {
+            generation.item.end(ModelError.invalidInput(message: error.description, location: "messages"))
+        } else {
+            generation.item.end(error)
+        }
+        release(generation)
+    }
+
+    private func release(_ generation: RunningGeneration) {
+        generation.ended = true
+        generation.next = nil
+        pool.giveBack(generation.session, keeping: maxConcurrent)
+        if let constraint = generation.decoder.constraint, let key = generation.decoder.request.grammar?.key {
+            pool.giveBack(constraint, key: key)
+        }
     }
 
     /// A constraint for `grammar`, with the masks cached by earlier generations under the same grammar
@@ -210,6 +224,40 @@ final class LocalGenerator: Sendable {
         if let idle = pool.takeConstraint(grammar.key) { return idle }
         let trie = pool.trie { TokenTrie(tokenizer: checkpoint.tokenizer, excluding: checkpoint.endOfSequenceIDs) }
         return TokenConstraint(grammar: grammar, trie: trie, endOfSequence: checkpoint.endOfSequenceIDs)
+    }
+}
+
+/// A request waiting for the scheduler, with the ends of its stream.
+private struct QueuedGeneration: Sendable {
+    let request: GenerationRequest
+    let cancelled: CancellationFlag
+    let emit: @Sendable (GenerationEvent) -> Void
+    /// Finishes the stream, with the error when there is one.
+    let end: @Sendable ((any Error)?) -> Void
+}
+
+private struct WaitingRequests: Sendable {
+    var queue: [QueuedGeneration] = []
+    /// Whether a scheduling loop is running (it takes new requests between steps).
+    var running = false
+}
+
+/// A generation the scheduler is running: prefilling its prompt, then decoding.
+private final class RunningGeneration {
+    let item: QueuedGeneration
+    let decoder: SequenceDecoder
+    /// Prompt tokens not yet prefilled.
+    var remaining: ArraySlice<Int32>
+    /// The token the next decode step runs, or nil while prefilling.
+    var next: Int32?
+    /// Set when the stream has been finished and the session given back.
+    var ended = false
+    var session: InferenceSession { decoder.session }
+
+    init(item: QueuedGeneration, decoder: SequenceDecoder, remaining: ArraySlice<Int32>) {
+        self.item = item
+        self.decoder = decoder
+        self.remaining = remaining
     }
 }
 

@@ -110,7 +110,7 @@ struct TransformersModelSmolLM2Tests {
                         text: message["content"]?.stringValue ?? "")
         }
         let haikuText = try #require(reference["greedy_text"]?.stringValue)
-        // Five at once: more than run together (four), so one also waits its turn; streamed and not.
+        // Five at once, decoded together in one batch (continuous batching); streamed and not.
         let answers = try await withThrowingTaskGroup(of: (Int, String).self) { group in
             for i in 0..<5 {
                 group.addTask {
