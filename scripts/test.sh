@@ -24,6 +24,9 @@ BUILD_FLAGS=("${SMOL_BUILD_FLAGS[@]}")
 # Build while the oracles install: both are slow on a fresh machine.
 bash scripts/oracles/setup.sh > .build-oracles.log 2>&1 &
 setup_pid=$!
+# The AArch64 kernels under qemu meanwhile (cross-compiled C only, ~30 s; docs/decisions/027-arm64-kernels.md).
+bash scripts/test-arm64.sh > .build-arm64.log 2>&1 &
+arm64_pid=$!
 # The package's layering, read from its manifest (an app using only SmolRemote compiles no C kernels).
 bash scripts/check-layers.sh
 smol_build tests --build-tests
@@ -33,6 +36,12 @@ if ! wait "$setup_pid"; then
     exit 1
 fi
 cat .build-oracles.log >&2
+if ! wait "$arm64_pid"; then
+    cat .build-arm64.log >&2
+    echo "scripts/test.sh: the AArch64 kernel checks failed (log above)" >&2
+    exit 1
+fi
+sed -n '/^ARM64 kernel checks/,/^per-check/p' .build-arm64.log | sed '$d' >&2
 
 trap 'bash scripts/oracles/servers.sh stop || true' EXIT
 bash scripts/oracles/servers.sh start

@@ -1,7 +1,12 @@
 // MLX affine quantization: scalar kernels, dequantization (bit-identical to mx.dequantize) and dispatch.
 // The dot kernels never dequantize a row: per group they compute scale * Σ code·x + bias * Σ x, with the
 // group sums of x computed once per token by the caller.
+#if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
+#else
+// GCC ignores the standard pragma and contracts by default, which on AArch64 (FMA in the base ISA) fuses.
+#pragma GCC optimize("fp-contract=off")
+#endif
 #include "internal.h"
 
 int csk_affine_supported(int bits, int group_size, int scale_type) {
@@ -156,12 +161,13 @@ float csk_affine_dot_scalar(const csk_affine *a, const uint8_t *q, const uint8_t
 float csk_affine_dot_row_isa(int isa, const csk_affine *a, const void *w, int64_t row, const float *x, int64_t n) {
     float sums[1024];
     if (n / a->group_size > 1024) return 0;
-    int best = csk_best_isa();
-    if (isa == CSK_ISA_AUTO) isa = csk_active_isa();
-    if (isa > best) isa = best;
+    isa = csk_resolve_isa(isa);
     const uint8_t *q, *s, *b;
     row_pointers(a, w, row, n, &q, &s, &b);
     csk_affine_group_sums(x, n, a->group_size, sums);
+#if CSK_ARM64
+    if (isa == CSK_ISA_NEON) return csk_affine_dot_neon(a, q, s, b, x, sums, n);
+#endif
     if (isa == CSK_ISA_AVX512) return csk_affine_dot_avx512(a, q, s, b, x, sums, n);
     if (isa == CSK_ISA_AVX2) return csk_affine_dot_avx2(a, q, s, b, x, sums, n);
     return csk_affine_dot_scalar(a, q, s, b, x, sums, n);

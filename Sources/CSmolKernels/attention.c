@@ -76,9 +76,12 @@ AVX2 static void store_f16_avx2(uint16_t *dst, const float *src, int n) {
 }
 #endif
 
+// The x86 families are AVX2 and AVX512 (both have the AVX2 helpers), the AArch64 one NEON.
 static void axpy(int isa, float *y, float a, const float *x, int n) {
 #if CSK_X86
-    if (isa >= CSK_ISA_AVX2) { axpy_avx2(y, a, x, n); return; }
+    if (isa == CSK_ISA_AVX2 || isa == CSK_ISA_AVX512) { axpy_avx2(y, a, x, n); return; }
+#elif CSK_ARM64
+    if (isa == CSK_ISA_NEON) { csk_axpy_neon(y, a, x, n); return; }
 #endif
     (void)isa;
     for (int i = 0; i < n; i++) y[i] += a * x[i];
@@ -86,7 +89,9 @@ static void axpy(int isa, float *y, float a, const float *x, int n) {
 
 static void axpy_f16(int isa, float *y, float a, const uint16_t *x, int n) {
 #if CSK_X86
-    if (isa >= CSK_ISA_AVX2) { axpy_f16_avx2(y, a, x, n); return; }
+    if (isa == CSK_ISA_AVX2 || isa == CSK_ISA_AVX512) { axpy_f16_avx2(y, a, x, n); return; }
+#elif CSK_ARM64
+    if (isa == CSK_ISA_NEON) { csk_axpy_f16_neon(y, a, x, n); return; }
 #endif
     (void)isa;
     for (int i = 0; i < n; i++) y[i] += a * csk_f16_to_f32(x[i]);
@@ -94,7 +99,9 @@ static void axpy_f16(int isa, float *y, float a, const uint16_t *x, int n) {
 
 static float dot_f16(int isa, const float *q, const uint16_t *k, int n) {
 #if CSK_X86
-    if (isa >= CSK_ISA_AVX2) return dot_f16_avx2(q, k, n);
+    if (isa == CSK_ISA_AVX2 || isa == CSK_ISA_AVX512) return dot_f16_avx2(q, k, n);
+#elif CSK_ARM64
+    if (isa == CSK_ISA_NEON) return csk_dot_f16_neon(q, k, n);
 #endif
     (void)isa;
     float s = 0;
@@ -103,9 +110,13 @@ static float dot_f16(int isa, const float *q, const uint16_t *k, int n) {
 }
 
 void csk_store_f16(uint16_t *dst, const float *src, int n) {
+    int isa = csk_active_isa();
 #if CSK_X86
-    if (csk_active_isa() >= CSK_ISA_AVX2) { store_f16_avx2(dst, src, n); return; }
+    if (isa == CSK_ISA_AVX2 || isa == CSK_ISA_AVX512) { store_f16_avx2(dst, src, n); return; }
+#elif CSK_ARM64
+    if (isa == CSK_ISA_NEON) { csk_store_f16_neon(dst, src, n); return; }
 #endif
+    (void)isa;
     for (int i = 0; i < n; i++) dst[i] = csk_f32_to_f16(src[i]);
 }
 
@@ -127,8 +138,12 @@ static void attention_worker(void *arg, int tid, int nthreads) {
             float s;
             if (t->f16) {
                 s = dot_f16(isa, q, (const uint16_t *)k, hd);
-            } else if (isa >= CSK_ISA_AVX2) {
+            } else if (isa == CSK_ISA_AVX2 || isa == CSK_ISA_AVX512) {
                 s = csk_dot_f32_avx2(q, (const float *)k, hd);
+#if CSK_ARM64
+            } else if (isa == CSK_ISA_NEON) {
+                s = csk_dot_f32_neon(q, (const float *)k, hd);
+#endif
             } else {
                 s = 0;
                 for (int d = 0; d < hd; d++) s += q[d] * ((const float *)k)[d];

@@ -1,6 +1,11 @@
 // Scalar dequantization. Bit-exactness with gguf-py's numpy code needs the same rounding steps, so
 // no multiply-add may be fused into an FMA here.
+#if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
+#else
+// GCC ignores the standard pragma and contracts by default, which on AArch64 (FMA in the base ISA) fuses.
+#pragma GCC optimize("fp-contract=off")
+#endif
 #include "internal.h"
 
 float csk_f16_to_f32(uint16_t h) {

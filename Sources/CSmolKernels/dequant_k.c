@@ -1,7 +1,12 @@
 // Scalar dequantization of the K-quant super-blocks and IQ4_XS (dequant.c has the 32-blocks). As there,
 // the rounding steps follow gguf-py's numpy code (scale products first, then code × scale, then the
 // minimum), and no multiply-add may be fused.
+#if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
+#else
+// GCC ignores the standard pragma and contracts by default, which on AArch64 (FMA in the base ISA) fuses.
+#pragma GCC optimize("fp-contract=off")
+#endif
 #include "internal.h"
 
 void csk_deq_q2_k(const uint8_t *b, float *y) {

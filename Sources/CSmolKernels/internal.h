@@ -12,6 +12,15 @@
 #define CSK_X86 0
 #endif
 
+// Advanced SIMD is part of the AArch64 base architecture (Linux and Apple alike), so the NEON files need
+// no target attribute; CSK_PORTABLE leaves them out as it leaves out the x86 ones.
+#if defined(__aarch64__) && !defined(CSK_PORTABLE)
+#define CSK_ARM64 1
+#include <arm_neon.h>
+#else
+#define CSK_ARM64 0
+#endif
+
 // Block layouts (ggml), all little-endian, no padding.
 // Q4_0: f16 d | u8 qs[16]                      x = d * (q - 8)
 // Q4_1: f16 d | f16 m | u8 qs[16]              x = d * q + m
@@ -106,6 +115,28 @@ void csk_dot4_tokens_avx512(int type, const void *rows, size_t stride, const flo
                             const float *xs, int64_t xs_stride, int nt, int64_t n, float *out);
 int csk_active_isa(void);
 int csk_best_isa(void);
+// `isa` when this CPU runs it, AUTO -> the active family, anything else -> the best supported.
+int csk_resolve_isa(int isa);
+
+#if CSK_ARM64
+// NEON kernels (dot_neon.c, dot_k_neon.c, dot4_neon.c, affine_neon.c, ops_neon.c), the counterparts of the
+// AVX2 / AVX-512 ones above.
+float csk_dot_neon(int type, const void *row, const float *x, const float *xsum32, int64_t n);
+float csk_dot_f32_neon(const float *a, const float *b, int64_t n);
+float csk_dot_q5_k_neon(const uint8_t *p, const float *x, const float *xs, int64_t nb);
+float csk_dot_q2_k_neon(const uint8_t *p, const float *x, int64_t nb);
+float csk_dot_q3_k_neon(const uint8_t *p, const float *x, int64_t nb);
+float csk_dot_iq4_nl_neon(const uint8_t *p, const float *x, int64_t nb);
+float csk_dot_iq4_xs_neon(const uint8_t *p, const float *x, int64_t nb);
+int csk_neon_has4(int type);
+void csk_dot4_neon(int type, const void *rows, size_t stride, const float *x, const float *xs, int64_t n, float *out);
+void csk_dot_f32_rows4_tokens4_neon(const float *w, int64_t w_stride, const float *x, int64_t n,
+                                    float *y, int64_t y_stride, const float *bias);
+void csk_axpy_neon(float *y, float a, const float *x, int n);
+void csk_axpy_f16_neon(float *y, float a, const uint16_t *x, int n);
+float csk_dot_f16_neon(const float *q, const uint16_t *k, int n);
+void csk_store_f16_neon(uint16_t *dst, const float *src, int n);
+#endif
 
 // MLX affine kernels. q, s and b point at the row's codes, scales and biases; gs holds the sums of x
 // over each group of a->group_size elements (csk_affine_group_sums).
@@ -123,6 +154,13 @@ void csk_affine_dot4_avx512(const csk_affine *a, const uint8_t *q, size_t qstrid
 // Per 32-block of x: the 16 even-indexed elements, then the 16 odd-indexed ones (the order of a code
 // byte's low and high nibbles in MLX's 4-bit packing).
 void csk_affine_permute4(const float *x, int64_t n, float *xp);
+#if CSK_ARM64
+float csk_affine_dot_neon(const csk_affine *a, const uint8_t *q, const uint8_t *s, const uint8_t *b,
+                          const float *x, const float *gs, int64_t n);
+int csk_affine_neon_has4(const csk_affine *a);
+void csk_affine_dot4_neon(const csk_affine *a, const uint8_t *q, size_t qstride, const uint8_t *s, const uint8_t *b,
+                          size_t sstride, const float *x, const float *xp, const float *gs, int64_t n, float *out);
+#endif
 void csk_affine_group_sums(const float *x, int64_t n, int group_size, float *sums);
 void csk_affine_dequantize_f32(const csk_affine *a, const uint8_t *q, const uint8_t *s, const uint8_t *b, float *dst, int64_t n);
 

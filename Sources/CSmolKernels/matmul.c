@@ -5,12 +5,25 @@ static atomic_int chosen_isa = 0;
 
 static int best_isa(void) {
     uint32_t f = csk_cpu_features();
-    int avx2 = (f & CSK_CPU_AVX2) && (f & CSK_CPU_FMA) && (f & CSK_CPU_F16C);
+#if CSK_ARM64
+    return (f & CSK_CPU_NEON) ? CSK_ISA_NEON : CSK_ISA_SCALAR;
+#else
+    int avx2 = CSK_X86 && (f & CSK_CPU_AVX2) && (f & CSK_CPU_FMA) && (f & CSK_CPU_F16C);
     if (avx2 && (f & CSK_CPU_AVX512F)) return CSK_ISA_AVX512;
     return avx2 ? CSK_ISA_AVX2 : CSK_ISA_SCALAR;
+#endif
 }
 
 int csk_best_isa(void) { return best_isa(); }
+
+// The families form one chain per architecture (SCALAR < AVX2 < AVX512 on x86-64, SCALAR < NEON on
+// AArch64); the numbers of the other architecture's families are not "less than" anything here.
+int csk_isa_supported(int isa) {
+    int best = best_isa();
+    if (isa == CSK_ISA_AUTO || isa == CSK_ISA_SCALAR) return 1;
+    if (best == CSK_ISA_NEON) return isa == CSK_ISA_NEON;
+    return (isa == CSK_ISA_AVX2 || isa == CSK_ISA_AVX512) && isa <= best;
+}
 
 int csk_active_isa(void) {
     int isa = atomic_load_explicit(&chosen_isa, memory_order_relaxed);
@@ -21,22 +34,32 @@ int csk_active_isa(void) {
     return isa;
 }
 
+int csk_resolve_isa(int isa) {
+    if (isa == CSK_ISA_AUTO) return csk_active_isa();
+    return csk_isa_supported(isa) ? isa : best_isa();
+}
+
 int csk_set_isa(int isa) {
-    int best = best_isa();
-    if (isa == CSK_ISA_AUTO || isa > best) isa = best;
+    if (isa == CSK_ISA_AUTO || !csk_isa_supported(isa)) isa = best_isa();
     atomic_store(&chosen_isa, isa);
     return isa;
 }
 
 // Dot product with a precomputed table of 32-block sums of x (needed by the affine/offset types).
 static inline float dot_with_sums(int isa, int type, const void *row, const float *x, const float *xs, int64_t n) {
+#if CSK_ARM64
+    if (isa == CSK_ISA_NEON) return csk_dot_neon(type, row, x, xs, n);
+#endif
     if (isa == CSK_ISA_AVX512 && csk_avx512_has(type)) return csk_dot_avx512(type, row, x, xs, n);
-    if (isa >= CSK_ISA_AVX2) return csk_dot_avx2(type, row, x, xs, n);
+    if (isa == CSK_ISA_AVX2 || isa == CSK_ISA_AVX512) return csk_dot_avx2(type, row, x, xs, n);
     return csk_dot_scalar(type, row, x, n);
 }
 
 static inline float dot_f32(int isa, const float *a, const float *b, int64_t n) {
-    if (isa >= CSK_ISA_AVX2) return csk_dot_f32_avx2(a, b, n);
+#if CSK_ARM64
+    if (isa == CSK_ISA_NEON) return csk_dot_f32_neon(a, b, n);
+#endif
+    if (isa == CSK_ISA_AVX2 || isa == CSK_ISA_AVX512) return csk_dot_f32_avx2(a, b, n);
     float s = 0;
     for (int64_t i = 0; i < n; i++) s += a[i] * b[i];
     return s;
@@ -48,9 +71,7 @@ float csk_dot_row(int type, const void *row, const float *x, int64_t n) {
 
 float csk_dot_row_isa(int isa, int type, const void *row, const float *x, int64_t n) {
     float sums[4096];
-    int best = best_isa();
-    if (isa == CSK_ISA_AUTO) isa = csk_active_isa();
-    if (isa > best) isa = best;
+    isa = csk_resolve_isa(isa);
     if (n / 32 > 4096 || isa == CSK_ISA_SCALAR) return csk_dot_scalar(type, row, x, n);
     if (n % 32 == 0) csk_block_sums32(x, n, sums);
     return dot_with_sums(isa, type, row, x, sums, n);
@@ -93,7 +114,16 @@ static inline void dequantize_job_row(const csk_matmul_job *job, int64_t r, floa
     csk_affine_dequantize_f32(a, w, (const uint8_t *)a->scales + r * sb, (const uint8_t *)a->biases + r * sb, dst, job->cols);
 }
 
-// Single-token rows r0..<r1 of an MLX affine job: fused dequantize-dot, four rows at a time on AVX-512.
+// Whether `isa` has a four-row kernel for this affine job.
+static inline int affine_has4(int isa, const csk_affine *a) {
+#if CSK_ARM64
+    if (isa == CSK_ISA_NEON) return csk_affine_neon_has4(a);
+#endif
+    return isa == CSK_ISA_AVX512 && csk_affine_avx512_has4(a);
+}
+
+// Single-token rows r0..<r1 of an MLX affine job: fused dequantize-dot, four rows at a time on AVX-512
+// and NEON.
 static void affine_rows(matmul_task *t, const csk_matmul_job *job, int j, int isa, int64_t r0, int64_t r1, float *local_sums) {
     const csk_affine *a = &job->affine;
     int64_t cols = job->cols;
@@ -106,19 +136,28 @@ static void affine_rows(matmul_task *t, const csk_matmul_job *job, int j, int is
     size_t sb = (size_t)(cols / a->group_size) * csk_scale_bytes(a->scale_type);
     const uint8_t *s = (const uint8_t *)a->scales, *b = (const uint8_t *)a->biases;
     int64_t r = r0;
-    if (isa == CSK_ISA_AVX512 && csk_affine_avx512_has4(a)) {
+    if (affine_has4(isa, a)) {
         float out[4];
         for (; r + 4 <= r1; r += 4) {
             const float *xp = j >= 0 && j < CSK_SUM_JOBS ? t->xperm[j] : NULL;
+#if CSK_ARM64
+            csk_affine_dot4_neon(a, w + r * job->row_bytes, job->row_bytes, s + r * sb, b + r * sb, sb, job->x, xp, gs, cols, out);
+#else
             csk_affine_dot4_avx512(a, w + r * job->row_bytes, job->row_bytes, s + r * sb, b + r * sb, sb, job->x, xp, gs, cols, out);
+#endif
             for (int k = 0; k < 4; k++) job->y[r + k] = job->bias ? out[k] + job->bias[r + k] : out[k];
         }
     }
     for (; r < r1; r++) {
         const uint8_t *q = w + r * job->row_bytes;
-        float v = isa == CSK_ISA_AVX512 ? csk_affine_dot_avx512(a, q, s + r * sb, b + r * sb, job->x, gs, cols)
-                : isa == CSK_ISA_AVX2 ? csk_affine_dot_avx2(a, q, s + r * sb, b + r * sb, job->x, gs, cols)
-                : csk_affine_dot_scalar(a, q, s + r * sb, b + r * sb, job->x, gs, cols);
+        float v;
+#if CSK_ARM64
+        if (isa == CSK_ISA_NEON) v = csk_affine_dot_neon(a, q, s + r * sb, b + r * sb, job->x, gs, cols);
+        else
+#endif
+        v = isa == CSK_ISA_AVX512 ? csk_affine_dot_avx512(a, q, s + r * sb, b + r * sb, job->x, gs, cols)
+          : isa == CSK_ISA_AVX2 ? csk_affine_dot_avx2(a, q, s + r * sb, b + r * sb, job->x, gs, cols)
+          : csk_affine_dot_scalar(a, q, s + r * sb, b + r * sb, job->x, gs, cols);
         job->y[r] = job->bias ? v + job->bias[r] : v;
     }
 }
@@ -139,10 +178,19 @@ static void single_rows(matmul_task *t, const csk_matmul_job *job, int j, int is
         else csk_block_sums32(job->x, cols, sums);
     }
     int64_t r = r0;
-    if (usable && isa == CSK_ISA_AVX512 && csk_avx512_has4(job->type)) {
+#if CSK_ARM64
+    int four = usable && isa == CSK_ISA_NEON && csk_neon_has4(job->type);
+#else
+    int four = usable && isa == CSK_ISA_AVX512 && csk_avx512_has4(job->type);
+#endif
+    if (four) {
         float out[4];
         for (; r + 4 <= r1; r += 4) {
+#if CSK_ARM64
+            csk_dot4_neon(job->type, w + r * job->row_bytes, job->row_bytes, job->x, xs, cols, out);
+#else
             csk_dot4_avx512(job->type, w + r * job->row_bytes, job->row_bytes, job->x, xs, cols, out);
+#endif
             for (int k = 0; k < 4; k++) job->y[r + k] = job->bias ? out[k] + job->bias[r + k] : out[k];
         }
     }
@@ -212,17 +260,22 @@ static void matmul_range(matmul_task *t, int tid, int64_t begin, int64_t end) {
         if (job->ntok == 1) {
             single_rows(t, job, j, isa, r0, r1, sums);
         } else {
-            // Dequantize rows once, then reuse them for every token while they sit in L1; AVX-512 works on
-            // blocks of 4 rows × 4 tokens.
+            // Dequantize rows once, then reuse them for every token while they sit in L1; AVX-512 and NEON
+            // work on blocks of 4 rows × 4 tokens.
             float *rows4 = t->scratch + (size_t)tid * t->scratch_stride;
             int64_t rs = cols + 16;
             int64_t r = r0;
-            if (isa == CSK_ISA_AVX512 && job->ntok >= 4) {
+            if ((isa == CSK_ISA_AVX512 || isa == CSK_ISA_NEON) && job->ntok >= 4) {
                 for (; r + 4 <= r1; r += 4) {
                     for (int k = 0; k < 4; k++) dequantize_job_row(job, r + k, rows4 + k * rs);
                     int tok = 0;
                     for (; tok + 4 <= job->ntok; tok += 4)
-                        csk_dot_f32_rows4_tokens4_avx512(rows4, rs, job->x + (int64_t)tok * cols, cols,
+#if CSK_ARM64
+                        csk_dot_f32_rows4_tokens4_neon(
+#else
+                        csk_dot_f32_rows4_tokens4_avx512(
+#endif
+rows4, rs, job->x + (int64_t)tok * cols, cols,
                                                         job->y + tok * job->y_stride + r, job->y_stride,
                                                         job->bias ? job->bias + r : NULL);
                     for (; tok < job->ntok; tok++)
@@ -283,13 +336,14 @@ static void matmul_run(const csk_matmul_job *jobs, int njobs, float *scratch, in
         else csk_block_sums32(jobs[j].x, jobs[j].cols, sums[j]);
         t.sums[j] = sums[j];
     }
-    // 4-bit affine jobs on AVX-512 read x in the codes' nibble order; jobs sharing an x share the copy.
+    // 4-bit affine jobs on AVX-512 and NEON read x in the codes' nibble order; jobs sharing an x share the copy.
     float xperm[2][MAX_PERM];
     int nperm = 0;
-    if (csk_active_isa() == CSK_ISA_AVX512 && !rowwise) {
+    int isa = csk_active_isa();
+    if ((isa == CSK_ISA_AVX512 || isa == CSK_ISA_NEON) && !rowwise) {
         for (int j = 0; j < njobs && j < CSK_SUM_JOBS; j++) {
             const csk_matmul_job *job = &jobs[j];
-            if (job->type != CSK_AFFINE || job->ntok != 1 || !csk_affine_avx512_has4(&job->affine) || job->cols > MAX_PERM) continue;
+            if (job->type != CSK_AFFINE || job->ntok != 1 || !affine_has4(isa, &job->affine) || job->cols > MAX_PERM) continue;
             for (int k = 0; k < j && !t.xperm[j]; k++)
                 if (t.xperm[k] && jobs[k].x == job->x && jobs[k].cols == job->cols) t.xperm[j] = t.xperm[k];
             if (t.xperm[j] || nperm == 2) continue;

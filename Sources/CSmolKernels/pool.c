@@ -12,6 +12,9 @@
 static inline void cpu_relax(void) {
 #if CSK_X86
     __builtin_ia32_pause();
+#elif CSK_ARM64
+    // A hint to SMT siblings and to the power manager; the Linux kernel spins with it too.
+    __asm__ __volatile__("yield");
 #endif
 }
 

@@ -28,6 +28,12 @@ struct CPUFeatureTests {
         #elseif arch(x86_64)
         // Without /proc/cpuinfo, at least the implication the dispatcher relies on.
         if features & UInt32(CSK_CPU_AVX512F) != 0 { #expect(features & UInt32(CSK_CPU_AVX2) != 0) }
+        #elseif arch(arm64)
+        // Advanced SIMD is in every AArch64 CPU; the optional features are checked under qemu per CPU model
+        // (scripts/test-arm64.sh).
+        #expect(features & UInt32(CSK_CPU_NEON) != 0)
+        #expect(Int(csk_best_isa()) == CSK_ISA_NEON)
+        #expect(csk_isa_supported(Int32(CSK_ISA_AVX2)) == 0)
         #else
         #expect(features == 0)
         #expect(Int(csk_best_isa()) == CSK_ISA_SCALAR)

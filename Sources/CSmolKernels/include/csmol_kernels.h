@@ -15,6 +15,14 @@ enum {
     CSK_CPU_F16C = 1 << 2,
     CSK_CPU_AVX512F = 1 << 3,
     CSK_CPU_AVX512BF16 = 1 << 4,
+    /// AArch64: Advanced SIMD (every AArch64 CPU the kernels run on has it).
+    CSK_CPU_NEON = 1 << 8,
+    /// AArch64: half-precision arithmetic, scalar and vector (FEAT_FP16; ARMv8.2-A).
+    CSK_CPU_FP16 = 1 << 9,
+    /// AArch64: SDOT/UDOT (FEAT_DotProd).
+    CSK_CPU_DOTPROD = 1 << 10,
+    /// AArch64: SMMLA/UMMLA/USDOT (FEAT_I8MM).
+    CSK_CPU_I8MM = 1 << 11,
 };
 
 /// The CPUs in the calling thread's affinity mask (Linux), or -1 where there is none to read.
@@ -65,8 +73,8 @@ int csk_affine_supported(int bits, int group_size, int scale_type);
 /// sum, as `mx.dequantize` does (bit-identical to it); without it, in f32 (what the dot kernels compute).
 void csk_affine_dequantize_row(const csk_affine *a, const void *w, int64_t row, float *dst, int64_t n, int mlx_rounding);
 
-/// dot(dequantize(row `row`), x) over n elements with a given kernel family (CSK_ISA_*), capped at what the
-/// CPU supports; for tests.
+/// dot(dequantize(row `row`), x) over n elements with a given kernel family (CSK_ISA_*; an unsupported one
+/// becomes the best supported); for tests.
 float csk_affine_dot_row_isa(int isa, const csk_affine *a, const void *w, int64_t row, const float *x, int64_t n);
 
 /// Kernel families selectable for tests and benchmarks.
@@ -75,9 +83,15 @@ enum {
     CSK_ISA_SCALAR = 1,
     CSK_ISA_AVX2 = 2,
     CSK_ISA_AVX512 = 3,
+    CSK_ISA_NEON = 4,
 };
 
-/// Forces a kernel family (CSK_ISA_*; AUTO picks the best the CPU supports). Returns the family in use.
+/// Whether this CPU runs kernel family `isa` (CSK_ISA_*; AUTO and SCALAR always). Families of another
+/// architecture are unsupported, whatever their number.
+int csk_isa_supported(int isa);
+
+/// Forces a kernel family (CSK_ISA_*; AUTO or an unsupported one picks the best the CPU supports).
+/// Returns the family in use.
 int csk_set_isa(int isa);
 
 /// The best kernel family this CPU supports (CSK_ISA_*), whatever csk_set_isa forced.
@@ -99,7 +113,7 @@ void csk_dequantize_row(int type, const void *src, float *dst, int64_t n);
 /// Returns dot(dequantize(row), x) over `n` elements (a multiple of the block size).
 float csk_dot_row(int type, const void *row, const float *x, int64_t n);
 
-/// csk_dot_row with a given kernel family (CSK_ISA_*), capped at what the CPU supports; for tests.
+/// csk_dot_row with a given kernel family (CSK_ISA_*; an unsupported one becomes the best supported); for tests.
 float csk_dot_row_isa(int isa, int type, const void *row, const float *x, int64_t n);
 
 /// One matrix-vector (or matrix-matrix) product: y[t, r] = dot(W[r, :], x[t, :]) (+ bias[r]),

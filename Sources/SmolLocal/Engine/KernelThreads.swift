@@ -15,9 +15,10 @@ public enum KernelThreads {
     public static var count: Int { Int(csk_thread_count()) }
 
     /// The count used when nobody sets one: the CPUs this process may use, no more than their physical
-    /// cores (hyper-thread siblings share a core's units and memory bandwidth), at most 16.
+    /// cores (hyper-thread siblings share a core's units and memory bandwidth) or, on Apple silicon, than its
+    /// performance cores, at most 16.
     public static var defaultCount: Int {
-        min(ProcessorBudget.available, ProcessorBudget.physicalCores() ?? .max, 16)
+        min(ProcessorBudget.available, ProcessorBudget.physicalCores() ?? ProcessorBudget.performanceCores() ?? .max, 16)
     }
 
     /// Sets the number of threads (clamped to 1...16) and returns the count now in use.

@@ -76,6 +76,20 @@ public enum ProcessorBudget {
         return cores.count
     }
 
+    /// The performance cores on Apple silicon (`hw.perflevel0.physicalcpu`), nil elsewhere (and on Intel Macs,
+    /// which have no performance levels). Apple has no sysfs topology for ``physicalCores(root:allowed:)``, and
+    /// a thread on an efficiency core finishes its share of a matrix product last, holding up every region.
+    public static func performanceCores() -> Int? {
+        #if canImport(Darwin)
+        var value: Int32 = 0
+        var size = MemoryLayout<Int32>.size
+        guard sysctlbyname("hw.perflevel0.physicalcpu", &value, &size, nil, 0) == 0, value > 0 else { return nil }
+        return Int(value)
+        #else
+        return nil
+        #endif
+    }
+
     /// The CPUs this process may run on (`Cpus_allowed_list` of /proc/self/status), or nil where unknown.
     public static func allowedCPUs(status: String = "/proc/self/status") -> [Int]? {
         guard let text = try? String(contentsOfFile: status, encoding: .utf8),

@@ -113,7 +113,12 @@ final class ChildServer: Sendable {
 
     /// A port the kernel says is free on 127.0.0.1 (bound to port 0, read back, released).
     static func freePort() throws -> Int {
+        // Glibc imports SOCK_STREAM as an enum case, Darwin as a plain Int32.
+        #if canImport(Glibc)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        let fd = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
         guard fd >= 0 else { throw ModelError.connection(message: "socket() failed: \(errno)") }
         defer { close(fd) }
         var address = sockaddr_in()

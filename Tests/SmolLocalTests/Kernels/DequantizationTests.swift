@@ -6,7 +6,7 @@ import Testing
 /// Kernel families (CSK_ISA_*) this CPU runs: csk_*_isa silently caps an unsupported one to the best supported,
 /// so a test of an unsupported family would re-test another kernel; such tests are disabled (shown as skipped).
 enum KernelISA {
-    static func supported(_ isa: Int32) -> Bool { Int(csk_best_isa()) >= Int(isa) }
+    static func supported(_ isa: Int32) -> Bool { csk_isa_supported(isa) != 0 }
 }
 
 @Suite("Dequantization and dot kernels against gguf-py")
