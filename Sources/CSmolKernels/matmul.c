@@ -96,6 +96,7 @@ typedef struct {
     const float *sums[CSK_SUM_JOBS];  // per job: 32-block sums of x (single-token jobs), or NULL
     const float *xperm[CSK_SUM_JOBS];  // per 4-bit affine single-token job: x in nibble order, or NULL
     int rowwise;  // every token through the single-token path, rows outer (csk_matmul_rowwise)
+    int perm_slot[CSK_SUM_JOBS];  // which of (rowwise: a token's) two permuted copies of x job j reads (-1: none)
 } matmul_task;
 
 // Rows are handed out in chunks from a shared counter, so a thread that starts late (a busy machine) only
@@ -124,7 +125,8 @@ static inline int affine_has4(int isa, const csk_affine *a) {
 
 // Single-token rows r0..<r1 of an MLX affine job: fused dequantize-dot, four rows at a time on AVX-512
 // and NEON.
-static void affine_rows(matmul_task *t, const csk_matmul_job *job, int j, int isa, int64_t r0, int64_t r1, float *local_sums) {
+static void affine_rows(matmul_task *t, const csk_matmul_job *job, int j, int isa, int64_t r0, int64_t r1, float *local_sums,
+                        const float *xp) {
     const csk_affine *a = &job->affine;
     int64_t cols = job->cols;
     const float *gs = j >= 0 && j < CSK_SUM_JOBS ? t->sums[j] : NULL;
@@ -139,7 +141,6 @@ static void affine_rows(matmul_task *t, const csk_matmul_job *job, int j, int is
     if (affine_has4(isa, a)) {
         float out[4];
         for (; r + 4 <= r1; r += 4) {
-            const float *xp = j >= 0 && j < CSK_SUM_JOBS ? t->xperm[j] : NULL;
 #if CSK_ARM64
             csk_affine_dot4_neon(a, w + r * job->row_bytes, job->row_bytes, s + r * sb, b + r * sb, sb, job->x, xp, gs, cols, out);
 #else
@@ -163,10 +164,11 @@ static void affine_rows(matmul_task *t, const csk_matmul_job *job, int j, int is
 }
 
 // Single-token rows r0..<r1 of `job`, fused dequantize-dot; `j` indexes the task's precomputed sums of x
-// (-1: none, computed here).
-static void single_rows(matmul_task *t, const csk_matmul_job *job, int j, int isa, int64_t r0, int64_t r1, float *sums) {
+// (-1: none, computed here); `xp`: x in the affine codes' nibble order, or NULL.
+static void single_rows(matmul_task *t, const csk_matmul_job *job, int j, int isa, int64_t r0, int64_t r1, float *sums,
+                        const float *xp) {
     if (job->type == CSK_AFFINE) {
-        affine_rows(t, job, j, isa, r0, r1, sums);
+        affine_rows(t, job, j, isa, r0, r1, sums, xp);
         return;
     }
     const uint8_t *w = (const uint8_t *)job->w;
@@ -248,17 +250,22 @@ static void matmul_range(matmul_task *t, int tid, int64_t begin, int64_t end) {
             // Each token through the single-token (fused) path while rows r0..<r1 are still in cache: the
             // weights are read from memory once for all tokens, and a token's result is what a one-token
             // call gives, whatever else is in the call.
+            // An affine job that a one-token call would give a permuted copy of x gets one here too, per token
+            // (the four-row kernels sum in another order with and without it).
+            int slot = j < CSK_SUM_JOBS ? t->perm_slot[j] : -1;
+            float xp[slot >= 0 ? MAX_PERM : 1];
             for (int tok = 0; tok < job->ntok; tok++) {
                 csk_matmul_job one = *job;
                 one.ntok = 1;
                 one.x = job->x + (int64_t)tok * cols;
                 one.y = job->y + (int64_t)tok * job->y_stride;
-                single_rows(t, &one, -1, isa, r0, r1, sums);
+                if (slot >= 0) csk_affine_permute4(one.x, cols, xp);
+                single_rows(t, &one, -1, isa, r0, r1, sums, slot >= 0 ? xp : NULL);
             }
             continue;
         }
         if (job->ntok == 1) {
-            single_rows(t, job, j, isa, r0, r1, sums);
+            single_rows(t, job, j, isa, r0, r1, sums, j < CSK_SUM_JOBS ? t->xperm[j] : NULL);
         } else {
             // Dequantize rows once, then reuse them for every token while they sit in L1; AVX-512 and NEON
             // work on blocks of 4 rows × 4 tokens.
@@ -312,6 +319,13 @@ void csk_matmul(const csk_matmul_job *jobs, int njobs, float *scratch) { matmul_
 
 void csk_matmul_rowwise(const csk_matmul_job *jobs, int njobs, float *scratch) { matmul_run(jobs, njobs, scratch, 1); }
 
+// Whether a job before `j` already reads permuted copy `slot`.
+static int matmul_slot_used(const matmul_task *t, int j, int slot) {
+    for (int k = 0; k < j; k++)
+        if (t->perm_slot[k] == slot) return 1;
+    return 0;
+}
+
 static void matmul_run(const csk_matmul_job *jobs, int njobs, float *scratch, int rowwise) {
     matmul_task t = { jobs, njobs, 0, scratch, 0, 0, { 0 }, { 0 }, rowwise };
     int maxcols = 0;
@@ -337,18 +351,23 @@ static void matmul_run(const csk_matmul_job *jobs, int njobs, float *scratch, in
         t.sums[j] = sums[j];
     }
     // 4-bit affine jobs on AVX-512 and NEON read x in the codes' nibble order; jobs sharing an x share the copy.
+    // csk_matmul_rowwise gives each token's affine jobs the copies a one-token call of the same jobs gives them.
     float xperm[2][MAX_PERM];
     int nperm = 0;
     int isa = csk_active_isa();
-    if ((isa == CSK_ISA_AVX512 || isa == CSK_ISA_NEON) && !rowwise) {
+    for (int j = 0; j < CSK_SUM_JOBS; j++) t.perm_slot[j] = -1;
+    if (isa == CSK_ISA_AVX512 || isa == CSK_ISA_NEON) {
         for (int j = 0; j < njobs && j < CSK_SUM_JOBS; j++) {
             const csk_matmul_job *job = &jobs[j];
-            if (job->type != CSK_AFFINE || job->ntok != 1 || !affine_has4(isa, &job->affine) || job->cols > MAX_PERM) continue;
-            for (int k = 0; k < j && !t.xperm[j]; k++)
-                if (t.xperm[k] && jobs[k].x == job->x && jobs[k].cols == job->cols) t.xperm[j] = t.xperm[k];
-            if (t.xperm[j] || nperm == 2) continue;
-            csk_affine_permute4(job->x, job->cols, xperm[nperm]);
-            t.xperm[j] = xperm[nperm++];
+            if (job->type != CSK_AFFINE || (job->ntok != 1 && !rowwise) || !affine_has4(isa, &job->affine) || job->cols > MAX_PERM) continue;
+            for (int k = 0; k < j && t.perm_slot[j] < 0; k++)
+                if (t.perm_slot[k] >= 0 && jobs[k].x == job->x && jobs[k].cols == job->cols) t.perm_slot[j] = t.perm_slot[k];
+            if (t.perm_slot[j] < 0 && nperm < 2) t.perm_slot[j] = nperm++;
+            // A one-token call permutes each slot's x once, here; a rowwise call per token, in the workers.
+            if (!rowwise && t.perm_slot[j] >= 0) {
+                if (!matmul_slot_used(&t, j, t.perm_slot[j])) csk_affine_permute4(job->x, job->cols, xperm[t.perm_slot[j]]);
+                t.xperm[j] = xperm[t.perm_slot[j]];
+            }
         }
     }
     csk_pool_run(matmul_worker, &t);

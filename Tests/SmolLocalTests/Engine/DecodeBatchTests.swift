@@ -5,8 +5,9 @@ import Testing
 /// Issue 15: one batched decode step over several sessions gives each session what its own decode gives.
 @Suite("Batched decoding")
 struct DecodeBatchTests {
-    /// Tiny random models (dense, mixture of experts, sliding windows of 8) and the real SmolLM2.
-    static let models = ["tiny-llama", "tiny-qwen3moe", "tiny-gemma3", "tiny-llama-gguf/model-q8_0.gguf", "SmolLM2"]
+    /// Tiny random models (dense, mixture of experts, sliding windows of 8, MLX 4-bit) and the real SmolLM2.
+    static let models = ["tiny-llama", "tiny-qwen3moe", "tiny-gemma3", "tiny-llama-gguf/model-q8_0.gguf", "tiny-llama-mlx/q4-f32",
+                         "tiny-llama-mlx/q4-bf16", "SmolLM2"]
 
     static func load(_ name: String) throws -> LlamaModel {
         try LlamaModel(contentsOf: name == "SmolLM2" ? try FixturePaths.smolLM2GGUF() : try FixturePaths.fixture(name))
@@ -65,9 +66,9 @@ struct DecodeBatchTests {
                 #expect(Array(batched[i].logits) == Array(single[i].logits), "\(name) session \(i) step \(step): batch-dependent")
             }
         }
-        // GGUF weights: every token's arithmetic in a batch is the one-token kernels' own, so batched logits
+        // GGUF and MLX weights: every token's arithmetic in a batch is the one-token kernels' own, so batched logits
         // equal solo ones exactly.
-        let tolerance: Float = name.contains("gguf") || name == "SmolLM2" ? 0 : 1e-4
+        let tolerance: Float = name.contains("gguf") || name.contains("mlx") || name == "SmolLM2" ? 0 : 1e-4
         #expect(worst <= tolerance, "\(name): batched vs solo relative error \(worst)")
     }
 
