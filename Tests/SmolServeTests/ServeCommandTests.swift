@@ -131,3 +131,51 @@ struct ServeGatewayTests {
         }
     }
 }
+
+/// Gateway mode in front of the real llama.cpp server the test command starts. Run on its own (scripts/test.sh's
+/// last phase): llama-cpp-python answers one request at a time, and under concurrent load from other suites it
+/// has returned empty streams.
+@Suite("smol serve --model-list in front of the llama.cpp server")
+struct ServeGatewayLlamaCppTests {
+    /// The llama.cpp server the test command starts (`scripts/oracles/servers.sh`), from its servers.env.
+    static func llamaBase() throws -> String {
+        let environment = ProcessInfo.processInfo.environment
+        let cache = environment["SMOL_CACHE"] ?? FileManager.default.homeDirectoryForCurrentUser.path + "/.cache/swift-smolagents"
+        let state = environment["SMOL_STATE"] ?? cache + "/run"
+        guard let data = FileManager.default.contents(atPath: state + "/servers.env") else {
+            throw ModelError.unsupported(message: "the real test servers are not running: run `bash scripts/test.sh` or `bash scripts/oracles/servers.sh start`")
+        }
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") where line.hasPrefix("SMOL_LLAMA_BASE=") {
+            return String(line.dropFirst("SMOL_LLAMA_BASE=".count)).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+        }
+        return "http://127.0.0.1:18081/v1"
+    }
+
+    @Test("in front of the real llama.cpp server, the gateway answers what the server answers directly")
+    func gatewayInFrontOfLlamaCpp() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: smolExecutable.path), "build the smol product first")
+        let base = try Self.llamaBase()
+        let question = [ChatMessage(role: .user, text: "What is the capital of France?")]
+        let options = GenerateOptions(parameters: ["max_tokens": 16, "temperature": 0])
+        let upstream = try OpenAIServerModel(modelID: "smollm2", apiBase: base, apiKey: "none", retry: .none, environment: [:])
+        // llama-cpp-python reuses its cached prompt from the second identical request on, and a run from a
+        // cold cache can differ numerically at a near-tie: warm it first so every answer below is comparable.
+        _ = try await upstream.generate(question, options: options)
+        let direct = try await upstream.generate(question, options: options)
+        let list: JSONValue = ["model_list": [["model_name": "local", "litellm_params": ["model": "openai/smollm2", "api_base": .string(base), "api_key": "none"]]]]
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("model-list-\(UUID().uuidString).json")
+        try Data(JSONEmitter().string(from: list).utf8).write(to: file)
+        let (process, port) = try await startServe(["--model-list", file.path])
+        defer { process.terminate() }
+        let through = try await OpenAIServerModel(modelID: "local", apiBase: "http://127.0.0.1:\(port)/v1", apiKey: "none",
+                                                  retry: .none, environment: [:]).generate(question, options: options)
+        #expect(through.text == direct.text)
+        #expect(through.tokenUsage == direct.tokenUsage)
+        var streamed = ""
+        for try await delta in try OpenAIServerModel(modelID: "local", apiBase: "http://127.0.0.1:\(port)/v1", apiKey: "none",
+                                                     retry: .none, environment: [:]).generateStream(question, options: options) {
+            streamed += delta.content ?? ""
+        }
+        #expect(streamed == direct.text)
+    }
+}
