@@ -111,13 +111,19 @@ struct AnthropicCodecTests {
         #expect(body["stream"] == true)
     }
 
-    @Test("a response format is rejected rather than silently dropped")
-    func responseFormatIsUnsupported() {
-        let options = GenerateOptions(responseFormat: try? ResponseFormat(json: ["type": "json_object"]))
+    @Test("a response format without a schema is rejected rather than silently dropped; text is no format")
+    func responseFormatWithoutSchema() throws {
+        let messages = [ChatMessage(role: .user, text: "Hi")]
         #expect(throws: ModelError.self) {
-            try AnthropicCodec.requestBody(model: "m", messages: [ChatMessage(role: .user, text: "Hi")],
-                                           options: options, stream: false)
+            try AnthropicCodec.requestBody(model: "m", messages: messages,
+                                           options: GenerateOptions(responseFormat: .custom(["type": "grammar"])), stream: false)
         }
+        let text = try AnthropicCodec.requestBody(model: "m", messages: messages,
+                                                  options: GenerateOptions(responseFormat: .custom(["type": "text"])), stream: false)
+        #expect(text["tools"] == nil && text["tool_choice"] == nil)
+        let open = try AnthropicCodec.requestBody(model: "m", messages: messages,
+                                                  options: GenerateOptions(responseFormat: .jsonObject), stream: false)
+        #expect(open["tools"]?[0]?["input_schema"] == ["type": "object", "additionalProperties": true, "properties": [:]])
     }
 
     @Test("a response decodes text, thinking, tool calls, cached usage and the stop reason")

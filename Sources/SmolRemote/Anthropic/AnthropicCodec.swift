@@ -30,15 +30,14 @@ public enum AnthropicCodec {
     ///   - modelParameters: Model-level parameters (override per-call ones, as in smolagents).
     ///   - stream: Whether to ask for a Server-Sent Events stream (`"stream": true`).
     /// - Throws: ``/SmolCore/ModelError/invalidInput(message:location:)`` for a tool call whose arguments are not
-    ///   a JSON object; ``/SmolCore/ModelError/unsupported(message:)`` for images in a system message or a
-    ///   response format (the Messages API has no JSON mode).
+    ///   a JSON object or a schema that is not an object; ``/SmolCore/ModelError/unsupported(message:)`` for images
+    ///   in a system message or a `response_format` with no schema. A response format becomes LiteLLM's forced
+    ///   ``jsonToolName`` tool (the Messages API has no JSON mode).
     public static func requestBody(
         model: String, messages: [ChatMessage], options: GenerateOptions, modelParameters: ModelParameters = [:],
         stream: Bool
     ) throws(ModelError) -> JSONObject {
-        if options.responseFormat != nil {
-            throw .unsupported(message: "the Anthropic Messages API has no response_format; describe the format in the prompt or use a tool")
-        }
+        let jsonTool = try responseFormatTool(options.responseFormat)
         var body: JSONObject = ["model": .string(model)]
         var system: [ContentPart] = []
         var turns: [(role: String, content: [JSONValue])] = []
@@ -84,6 +83,11 @@ public enum AnthropicCodec {
             })
             if let choice = toolChoice(options.toolChoice ?? .required) { body["tool_choice"] = choice }
         }
+        if let jsonTool {
+            // LiteLLM's emulation: the answer is the input of one forced tool, added after the caller's tools.
+            body["tools"] = .array((body["tools"]?.arrayValue ?? []) + [jsonTool])
+            body["tool_choice"] = ["name": .string(jsonToolName), "type": "tool"]
+        }
 
         var parameters = options.parameters
         for (key, setting) in modelParameters {
@@ -103,6 +107,39 @@ public enum AnthropicCodec {
         }
         if stream { body["stream"] = true }
         return body
+    }
+
+    /// The tool LiteLLM forces to emulate `response_format` on the Messages API (which has no JSON mode).
+    public static let jsonToolName = "json_tool_call"
+
+    /// Whether `format` is answered through the forced ``jsonToolName`` tool (so its input becomes the content).
+    static func usesJSONTool(_ format: ResponseFormat?) -> Bool { (try? responseFormatTool(format)) != nil }
+
+    /// LiteLLM's `response_format` tool: `input_schema` is `{"type": "object"}` updated with the answer's schema
+    /// (an open object for `json_object`); `nil` for no format or `{"type": "text"}`.
+    static func responseFormatTool(_ format: ResponseFormat?) throws(ModelError) -> JSONValue? {
+        var schema: JSONObject = ["type": "object"]
+        switch format {
+        case nil:
+            return nil
+        case .jsonObject:
+            // LiteLLM drops json_object for Anthropic silently; an open object keeps the answer JSON instead.
+            schema["additionalProperties"] = true
+            schema["properties"] = .object([:])
+        case .jsonSchema(_, let answer, _):
+            guard let object = answer.objectValue else {
+                throw .invalidInput(message: "response_format's json_schema.schema must be a JSON object", location: "response_format")
+            }
+            schema.merge(object)
+        case .custom(let object):
+            if object["type"]?.stringValue == "text" { return nil }
+            guard let answer = (object["response_schema"] ?? object["json_schema"]?["schema"])?.objectValue else {
+                throw .unsupported(message: "the Anthropic Messages API has no response_format of type "
+                                   + "\(object["type"]?.stringValue ?? "?"); use json_schema or json_object")
+            }
+            schema.merge(answer)
+        }
+        return ["name": .string(jsonToolName), "input_schema": .object(schema)]
     }
 
     /// The `tool_choice` object for a ``/SmolCore/ToolChoice``; `nil` for ``/SmolCore/ToolChoice/unspecified``.
@@ -178,11 +215,13 @@ public enum AnthropicCodec {
     ///
     /// Text blocks are joined; `thinking` blocks go to ``/SmolCore/ChatMessage/reasoningContent``; `tool_use`
     /// blocks become tool calls with their ids and JSON-object arguments; `stop_reason` is the finish
-    /// reason, as sent (`end_turn`, `max_tokens`, `stop_sequence`, `tool_use`, …).
+    /// reason, as sent (`end_turn`, `max_tokens`, `stop_sequence`, `tool_use`, …). With `jsonMode` (the request
+    /// carried a `response_format`, see ``jsonToolName``), the forced tool's input is the content and the
+    /// call is not reported; a `tool_use` stop with no other call becomes `end_turn`.
     ///
     /// - Throws: ``/SmolCore/ModelError/decoding(message:payload:)`` carrying the payload for an error object
     ///   (`{"type": "error", "error": {…}}`), a reply without `content`, or undecodable JSON.
-    public static func decodeResponse(_ bytes: [UInt8]) throws(ModelError) -> ChatMessage {
+    public static func decodeResponse(_ bytes: [UInt8], jsonMode: Bool = false) throws(ModelError) -> ChatMessage {
         let json: JSONValue
         do {
             json = try JSONValue(parsing: bytes)
@@ -215,9 +254,16 @@ public enum AnthropicCodec {
                 continue
             }
         }
+        var finish = json["stop_reason"]?.stringValue
+        if jsonMode, let index = calls.firstIndex(where: { $0.function.name == jsonToolName }) {
+            // The forced tool's input is the answer (LiteLLM's JSON mode).
+            let input = calls.remove(at: index).function.arguments
+            text = input.stringValue ?? JSONEmitter().string(from: input)
+            if calls.isEmpty, finish == "tool_use" { finish = "end_turn" }
+        }
         return ChatMessage(
             role: .assistant, content: .text(text), toolCalls: calls.isEmpty ? nil : calls, raw: json,
-            tokenUsage: json["usage"].flatMap { $0.isNull ? nil : usage($0) }, reasoningContent: reasoning, finishReason: json["stop_reason"]?.stringValue)
+            tokenUsage: json["usage"].flatMap { $0.isNull ? nil : usage($0) }, reasoningContent: reasoning, finishReason: finish)
     }
 
     /// Anthropic's `usage`, cache read and write counts included.

@@ -20,7 +20,7 @@ struct AnthropicMessagesClient: Model {
         _ = try await rateLimiter?.throttle()
         let response = try await http.send(request, secrets: secrets)
         do {
-            return try AnthropicCodec.decodeResponse(response.body)
+            return try AnthropicCodec.decodeResponse(response.body, jsonMode: AnthropicCodec.usesJSONTool(options.responseFormat))
         } catch {
             throw error.redacted(secrets)
         }
@@ -30,11 +30,43 @@ struct AnthropicMessagesClient: Model {
         -> AsyncThrowingStream<ChatMessageStreamDelta, any Error>
     {
         let client = self
-        return DeltaStreamSource<AnthropicFraming>(open: {
+        let stream = DeltaStreamSource<AnthropicFraming>(open: {
             let (request, secrets) = try client.request(messages, options: options, stream: true)
             _ = try await client.rateLimiter?.throttle()
             return (try await client.http.stream(request, secrets: secrets), secrets)
         }).stream
+        return AnthropicCodec.usesJSONTool(options.responseFormat) ? Self.jsonMode(stream) : stream
+    }
+
+    /// The stream with the forced response-format tool's input fragments as content (LiteLLM's JSON mode).
+    static func jsonMode(_ upstream: AsyncThrowingStream<ChatMessageStreamDelta, any Error>)
+        -> AsyncThrowingStream<ChatMessageStreamDelta, any Error>
+    {
+        let (stream, continuation) = AsyncThrowingStream.makeStream(of: ChatMessageStreamDelta.self)
+        let task = Task {
+            var jsonBlocks: Set<Int> = []
+            do {
+                for try await var delta in upstream {
+                    var content = delta.content ?? ""
+                    delta.toolCalls = delta.toolCalls?.filter { call in
+                        if call.function?.name == AnthropicCodec.jsonToolName { jsonBlocks.insert(call.index ?? -1) }
+                        guard jsonBlocks.contains(call.index ?? -1) else { return true }
+                        content += call.function?.arguments ?? ""
+                        return false
+                    }
+                    if delta.toolCalls?.isEmpty == true { delta.toolCalls = nil }
+                    if !content.isEmpty { delta.content = content }
+                    if !jsonBlocks.isEmpty, delta.toolCalls == nil, delta.finishReason == "tool_use" { delta.finishReason = "end_turn" }
+                    continuation.yield(delta)
+                }
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        // Ending the consumer cancels the task, whose iteration then ends the upstream request.
+        continuation.onTermination = { _ in task.cancel() }
+        return stream
     }
 
     private func request(_ messages: [ChatMessage], options: GenerateOptions, stream: Bool) throws
