@@ -23,6 +23,7 @@ public struct LiteLLMModel: Model {
     /// - Parameters:
     ///   - modelID: `"provider/model"`, e.g. `anthropic/claude-3-5-sonnet-latest`, `groq/llama-3.3-70b-versatile`,
     ///     `bedrock/us.anthropic.claude-3-5-haiku-20241022-v1:0`; default smolagents' `anthropic/claude-3-5-sonnet-20240620`.
+    ///     A bare name (`gpt-4o`, `claude-haiku-4-5`) gets the provider LiteLLM's model table gives it.
     ///   - apiBase: Overrides the provider's base URL.
     ///   - apiKey: Overrides the provider's key variable.
     ///   - customRoleConversions: Role mapping; replaces smolagents' tool-role defaults when non-empty.
@@ -39,12 +40,12 @@ public struct LiteLLMModel: Model {
         http: HTTPConfiguration = HTTPConfiguration(),
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(ModelError) {
-        guard let slash = modelID.firstIndex(of: "/") else {
-            throw .invalidInput(message: "LLM Provider NOT provided: use \"provider/model\" (known providers: \(Self.knownPrefixes))",
-                                location: "modelID")
+        let routed = try Self.routedID(modelID)
+        guard let slash = routed.firstIndex(of: "/") else {
+            throw .invalidInput(message: "LLM Provider NOT provided: use \"provider/model\"", location: "modelID")
         }
-        let prefix = String(modelID[..<slash])
-        let model = String(modelID[modelID.index(after: slash)...])
+        let prefix = String(routed[..<slash])
+        let model = String(routed[routed.index(after: slash)...])
         guard let provider = LiteLLMProvider.all[prefix] else {
             let hint = LiteLLMProvider.notYetNative.contains(prefix) ? " is not served natively yet" : " is not a known provider"
             throw .invalidInput(message: "'\(prefix)'\(hint); known providers: \(Self.knownPrefixes)", location: "modelID")
@@ -147,4 +148,22 @@ public struct LiteLLMModel: Model {
     }
 
     static var knownPrefixes: String { LiteLLMProvider.all.keys.sorted().joined(separator: ", ") }
+
+    /// `provider/model`: the id itself, or for a bare name (`gpt-4o`, `claude-haiku-4-5`,
+    /// `anthropic.claude-3-5-haiku-20241022-v1:0`) the provider LiteLLM's own model table gives it.
+    static func routedID(_ modelID: String) throws(ModelError) -> String {
+        if modelID.contains("/") { return modelID }
+        guard let provider = LiteLLMModelTable.provider(of: modelID) else {
+            throw .invalidInput(message: "LLM Provider NOT provided: \"\(modelID)\" has no provider prefix and is not in LiteLLM's "
+                                + "model table (litellm \(LiteLLMModelTable.sourceVersion)); use \"provider/model\" "
+                                + "(known providers: \(knownPrefixes))", location: "modelID")
+        }
+        switch provider {
+        case "text-completion-openai":
+            throw .unsupported(message: "\"\(modelID)\" is an OpenAI text-completion model (LiteLLM's text-completion-openai); "
+                               + "LiteLLMModel speaks chat APIs only")
+        case "cohere_chat": return "cohere/" + modelID
+        default: return provider + "/" + modelID
+        }
+    }
 }
