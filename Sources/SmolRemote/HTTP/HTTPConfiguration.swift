@@ -1,3 +1,4 @@
+import Logging
 import NIOSSL
 import SmolCore
 
@@ -38,6 +39,13 @@ public struct HTTPConfiguration: Sendable {
     /// never a silent fall-back to the system roots). Call ``validateTrustedRootCertificates()`` to get a
     /// precise ``/SmolCore/ModelError/invalidInput(message:location:)`` up front.
     public var trustedRootCertificatesPEM: String?
+    /// Where the engine logs (swift-log): one `debug` line per HTTP exchange (method, host, path without the
+    /// query, status, latency, attempt) and a `warning` per retry (why, and the wait, e.g. a 429's
+    /// `Retry-After`). Keys, tokens and bodies are never logged; query strings neither (some APIs put keys there).
+    public var logger = Logger(label: "swift-smolagents.http")
+    /// Also log each request body at `trace` level, with the request's secrets redacted (off by default:
+    /// prompts are private).
+    public var logsBodies = false
 
     /// Creates a configuration; the defaults follow the official OpenAI SDK (10 min timeout, 3 attempts).
     public init(

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import NIOCore
 import NIOHTTP1
 import SmolCore
@@ -83,8 +84,8 @@ public struct HTTPEngine: Sendable {
         // One deadline for every attempt and the waits between them: three attempts must not turn a
         // 600 s timeout into 30 minutes.
         let deadline = configuration.totalTimeout.map { NIODeadline.now() + TimeAmount($0) } ?? .distantFuture
-        return try await withRetries(secrets: secrets, deadline: deadline) {
-            let (collected, _) = try await execute(request, secrets: secrets, head: \.head, discard: { _ in }) {
+        return try await withRetries(request, secrets: secrets, deadline: deadline) { attempt in
+            let (collected, _) = try await execute(request, attempt: attempt, secrets: secrets, head: \.head, discard: { _ in }) {
                 transport, outgoing, origin in
                 try await transport.collect(outgoing, origin: origin, limit: Self.maximumBodySize, deadline: deadline)
             }
@@ -103,8 +104,8 @@ public struct HTTPEngine: Sendable {
         // The total timeout bounds the wait for the stream's first byte, across attempts; once bytes
         // flow, only the read timeout (silence between bytes) applies.
         let deadline = configuration.totalTimeout.map { NIODeadline.now() + TimeAmount($0) } ?? .distantFuture
-        return try await withRetries(secrets: secrets, deadline: deadline) {
-            let (streamed, origin) = try await execute(request, secrets: secrets, head: \.head, discard: { streamed in
+        return try await withRetries(request, secrets: secrets, deadline: deadline) { attempt in
+            let (streamed, origin) = try await execute(request, attempt: attempt, secrets: secrets, head: \.head, discard: { streamed in
                 // Read the redirect's body to its end so the connection can be reused.
                 _ = try? await Self.collect(ResponseBody(base: streamed.body.base, secrets: secrets), limit: 1 << 20,
                                             secrets: secrets)
@@ -128,14 +129,14 @@ public struct HTTPEngine: Sendable {
 
     /// Runs `operation` until it succeeds or a retry is not allowed. No retry starts (and no back-off
     /// is waited for) that would end past `deadline`: the last failure is thrown instead.
-    private func withRetries<T: Sendable>(secrets: [Secret], deadline: NIODeadline,
-                                          _ operation: () async throws -> T) async throws -> T {
+    private func withRetries<T: Sendable>(_ request: Request, secrets: [Secret], deadline: NIODeadline,
+                                          _ operation: (_ attempt: Int) async throws -> T) async throws -> T {
         var retry = 0
         var previous: Duration?
         while true {
             do {
                 try Task.checkCancellation()
-                return try await operation()
+                return try await operation(retry + 1)
             } catch {
                 let failure = HTTPFailure.modelError(from: error, secrets: secrets)
                 if failure == .cancelled || Task.isCancelled { throw ModelError.cancelled }
@@ -146,6 +147,7 @@ public struct HTTPEngine: Sendable {
                 else { throw failure }
                 if deadline != .distantFuture, NIODeadline.now() + TimeAmount(delay) >= deadline { throw failure }
                 previous = delay
+                logRetry(request, retry: retry, after: failure, delay: delay, secrets: secrets)
                 do {
                     try await clock.sleep(delay)
                 } catch {
@@ -161,7 +163,7 @@ public struct HTTPEngine: Sendable {
     /// finishes with a redirect response before the next hop. Returns the final response and the origin
     /// that sent it (for error messages that name the server).
     private func execute<Response>(
-        _ original: Request, secrets: [Secret], head: (Response) -> HTTPResponseHead,
+        _ original: Request, attempt: Int, secrets: [Secret], head: (Response) -> HTTPResponseHead,
         discard: (Response) async -> Void,
         _ exchange: (HTTPTransport, OutgoingRequest, Origin) async throws -> Response
     ) async throws -> (Response, Origin) {
@@ -188,13 +190,24 @@ public struct HTTPEngine: Sendable {
             }
             let outgoing = OutgoingRequest(method: request.method, target: target, headers: headers, body: request.body)
             let response: Response
+            let started = NIODeadline.now()
+            if configuration.logsBodies, let body = request.body {
+                configuration.logger.trace("request body", metadata: [
+                    "url": .string(Self.loggedURL(target, secrets: secrets)),
+                    "body": .string(Secret.redact(String(decoding: body, as: UTF8.self), secrets: secrets)),
+                ])
+            }
             do {
                 response = try await exchange(transport, outgoing, target.origin)
             } catch {
                 // Typed here, where the server is known, so the message can say which one failed.
-                throw HTTPFailure.modelError(from: error, secrets: secrets, host: target.origin.hostHeader)
+                let failure = HTTPFailure.modelError(from: error, secrets: secrets, host: target.origin.hostHeader)
+                logExchange(request.method, target, status: nil, since: started, attempt: attempt, failure: failure, secrets: secrets)
+                throw failure
             }
             let responseHead = head(response)
+            logExchange(request.method, target, status: Int(responseHead.status.code), since: started, attempt: attempt,
+                        failure: nil, secrets: secrets)
             configuration.onResponse?(Int(responseHead.status.code), responseHead.headers.map { ($0.name, $0.value) })
             let code = Int(responseHead.status.code)
             guard [301, 302, 303, 307, 308].contains(code), let location = responseHead.headers.first(name: "location") else {
@@ -230,6 +243,41 @@ public struct HTTPEngine: Sendable {
             }
             request.url = next
         }
+    }
+
+    // MARK: - Logging
+
+    /// `host/path` without the query (some APIs put keys there), secrets redacted.
+    static func loggedURL(_ target: RequestTarget, secrets: [Secret]) -> String {
+        let path = target.pathAndQuery.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        return Secret.redact(target.origin.hostHeader + path, secrets: secrets)
+    }
+
+    /// One debug line per exchange (response head received, or the exchange failed).
+    private func logExchange(_ method: String, _ target: RequestTarget, status: Int?, since started: NIODeadline, attempt: Int,
+                             failure: ModelError?, secrets: [Secret]) {
+        let logger = configuration.logger
+        guard logger.logLevel <= .debug else { return }
+        let milliseconds = Double((NIODeadline.now() - started).nanoseconds) / 1e6
+        var metadata: Logger.Metadata = [
+            "method": .string(method), "url": .string(Self.loggedURL(target, secrets: secrets)),
+            "latency_ms": .string(String(format: "%.1f", milliseconds)), "attempt": .stringConvertible(attempt),
+        ]
+        if let status { metadata["status"] = .stringConvertible(status) }
+        if let failure { metadata["error"] = .string(failure.message) }
+        logger.debug("HTTP exchange", metadata: metadata)
+    }
+
+    /// One warning per retry: why (status or failure kind), which attempt comes next, and the wait.
+    private func logRetry(_ request: Request, retry: Int, after failure: ModelError, delay: Duration, secrets: [Secret]) {
+        let logger = configuration.logger
+        guard logger.logLevel <= .warning else { return }
+        let url = RequestTarget(request.url).map { Self.loggedURL($0, secrets: secrets) } ?? "?"
+        let reason = failure.status.map { $0 == 429 ? "rate limited (429)" : "HTTP \($0)" } ?? failure.message
+        logger.warning("retrying \(request.method) \(url) after \(reason)", metadata: [
+            "attempt": .stringConvertible(retry + 1),
+            "wait_ms": .stringConvertible(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000),
+        ])
     }
 
     /// Headers that carry credentials and never follow a redirect to another origin.
