@@ -16,13 +16,16 @@ struct AnthropicMessagesClient: Model {
     var streamsIncrementally: Bool { true }
 
     func generate(_ messages: [ChatMessage], options: GenerateOptions) async throws -> ChatMessage {
-        let (request, secrets) = try request(messages, options: options, stream: false)
-        _ = try await rateLimiter?.throttle()
-        let response = try await http.send(request, secrets: secrets)
-        do {
-            return try AnthropicCodec.decodeResponse(response.body, jsonMode: AnthropicCodec.usesJSONTool(options.responseFormat))
-        } catch {
-            throw error.redacted(secrets)
+        try await GenAITracing.traced(provider: "anthropic", model: modelID, options: options, modelParameters: parameters,
+                                      tracer: http.configuration.tracer) {
+            let (request, secrets) = try request(messages, options: options, stream: false)
+            _ = try await rateLimiter?.throttle()
+            let response = try await http.send(request, secrets: secrets)
+            do {
+                return try AnthropicCodec.decodeResponse(response.body, jsonMode: AnthropicCodec.usesJSONTool(options.responseFormat))
+            } catch let error as ModelError {
+                throw error.redacted(secrets)
+            }
         }
     }
 
@@ -35,7 +38,9 @@ struct AnthropicMessagesClient: Model {
             _ = try await client.rateLimiter?.throttle()
             return (try await client.http.stream(request, secrets: secrets), secrets)
         }).stream
-        return AnthropicCodec.usesJSONTool(options.responseFormat) ? Self.jsonMode(stream) : stream
+        return GenAITracing.traced(provider: "anthropic", model: modelID, options: options, modelParameters: parameters,
+                                   tracer: http.configuration.tracer,
+                                   stream: AnthropicCodec.usesJSONTool(options.responseFormat) ? Self.jsonMode(stream) : stream)
     }
 
     /// The stream with the forced response-format tool's input fragments as content (LiteLLM's JSON mode).

@@ -88,11 +88,13 @@ public struct AzureOpenAIServerModel: Model {
         configuration.retry = retry
         self.modelID = modelID
         self.url = url
-        self.client = OpenAICompatibleClient(
+        var client = OpenAICompatibleClient(
             modelID: modelID, http: HTTPEngine(configuration: configuration), credential: credential,
             headers: extraHeaders, parameters: parameters, flattenMessagesAsText: flattenMessagesAsText,
             roleConversions: customRoleConversions, rateLimiter: try RateLimiter(requestsPerMinute: requestsPerMinute),
             target: { .init(url: url, model: modelID) })
+        client.providerName = "azure.ai.openai"
+        self.client = client
     }
 
     public func generate(_ messages: [ChatMessage], options: GenerateOptions) async throws -> ChatMessage {

@@ -15,13 +15,16 @@ struct GeminiClient: Model {
     var streamsIncrementally: Bool { true }
 
     func generate(_ messages: [ChatMessage], options: GenerateOptions) async throws -> ChatMessage {
-        let (request, secrets) = try request(messages, options: options, method: "generateContent")
-        _ = try await rateLimiter?.throttle()
-        let response = try await http.send(request, secrets: secrets)
-        do {
-            return try GeminiCodec.decodeResponse(response.body)
-        } catch {
-            throw error.redacted(secrets)
+        try await GenAITracing.traced(provider: "gcp.gemini", model: modelID, options: options, modelParameters: parameters,
+                                      tracer: http.configuration.tracer) {
+            let (request, secrets) = try request(messages, options: options, method: "generateContent")
+            _ = try await rateLimiter?.throttle()
+            let response = try await http.send(request, secrets: secrets)
+            do {
+                return try GeminiCodec.decodeResponse(response.body)
+            } catch let error as ModelError {
+                throw error.redacted(secrets)
+            }
         }
     }
 
@@ -29,11 +32,13 @@ struct GeminiClient: Model {
         -> AsyncThrowingStream<ChatMessageStreamDelta, any Error>
     {
         let client = self
-        return DeltaStreamSource<GeminiFraming>(open: {
+        let stream = DeltaStreamSource<GeminiFraming>(open: {
             let (request, secrets) = try client.request(messages, options: options, method: "streamGenerateContent?alt=sse")
             _ = try await client.rateLimiter?.throttle()
             return (try await client.http.stream(request, secrets: secrets), secrets)
         }).stream
+        return GenAITracing.traced(provider: "gcp.gemini", model: modelID, options: options, modelParameters: parameters,
+                                   tracer: http.configuration.tracer, stream: stream)
     }
 
     private func request(_ messages: [ChatMessage], options: GenerateOptions, method: String) throws

@@ -1,6 +1,7 @@
 import Logging
 import NIOSSL
 import SmolCore
+import Tracing
 
 /// How an ``HTTPEngine`` talks to a provider: timeouts, retries, redirects, compression, hooks.
 public struct HTTPConfiguration: Sendable {
@@ -46,6 +47,9 @@ public struct HTTPConfiguration: Sendable {
     /// Also log each request body at `trace` level, with the request's secrets redacted (off by default:
     /// prompts are private).
     public var logsBodies = false
+    /// Where each `generate` / `generateStream` span goes (OpenTelemetry GenAI conventions, `chat {model}`);
+    /// `nil` for the tracer the application bootstrapped with `InstrumentationSystem.bootstrap` (none: no spans).
+    public var tracer: (any Tracer)?
 
     /// Creates a configuration; the defaults follow the official OpenAI SDK (10 min timeout, 3 attempts).
     public init(

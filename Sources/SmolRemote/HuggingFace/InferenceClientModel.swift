@@ -95,12 +95,14 @@ public struct InferenceClientModel: Model {
         }
         self.modelID = modelID
         self.provider = provider
-        self.client = OpenAICompatibleClient(
+        var client = OpenAICompatibleClient(
             modelID: modelID, http: engine, credential: resolved.map { .bearer(Secret($0)) } ?? .none,
             headers: extraHeaders, parameters: parameters, flattenMessagesAsText: false,
             roleConversions: customRoleConversions, rateLimiter: try RateLimiter(requestsPerMinute: requestsPerMinute),
             accept: "*/*", target: target,
             adjustBody: { body, stream in Self.adjust(&body, stream: stream, provider: provider) })
+        client.providerName = "huggingface"
+        self.client = client
     }
 
     public func generate(_ messages: [ChatMessage], options: GenerateOptions) async throws -> ChatMessage {

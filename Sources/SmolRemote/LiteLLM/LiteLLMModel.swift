@@ -66,6 +66,8 @@ public struct LiteLLMModel: Model {
                 customRoleConversions: customRoleConversions, requestsPerMinute: requestsPerMinute, retry: retry,
                 parameters: parameters, http: configuration, environment: [:])
             openAI.client.adjustBody = LiteLLMRequestQuirks.adjuster(for: prefix)
+            // OpenTelemetry's names for the providers it lists; LiteLLM's prefix otherwise.
+            openAI.client.providerName = ["mistral": "mistral_ai", "xai": "x_ai", "openai": "openai"][prefix] ?? prefix
             backend = openAI
         case .anthropic:
             guard let key else {

@@ -17,16 +17,19 @@ struct OllamaClient: Model {
     var streamsIncrementally: Bool { true }
 
     func generate(_ messages: [ChatMessage], options: GenerateOptions) async throws -> ChatMessage {
-        let (request, secrets, jsonFormat) = try request(messages, options: options, stream: false)
-        _ = try await rateLimiter?.throttle()
-        let response = try await http.send(request, secrets: secrets)
-        do {
-            switch endpoint {
-            case .chat: return try OllamaCodec.decodeChatResponse(response.body)
-            case .generate: return try OllamaGenerate.decodeResponse(response.body, jsonFormat: jsonFormat)
+        try await GenAITracing.traced(provider: "ollama", model: modelID, options: options, modelParameters: parameters,
+                                      tracer: http.configuration.tracer) {
+            let (request, secrets, jsonFormat) = try request(messages, options: options, stream: false)
+            _ = try await rateLimiter?.throttle()
+            let response = try await http.send(request, secrets: secrets)
+            do {
+                switch endpoint {
+                case .chat: return try OllamaCodec.decodeChatResponse(response.body)
+                case .generate: return try OllamaGenerate.decodeResponse(response.body, jsonFormat: jsonFormat)
+                }
+            } catch let error as ModelError {
+                throw error.redacted(secrets)
             }
-        } catch {
-            throw error.redacted(secrets)
         }
     }
 
@@ -39,10 +42,13 @@ struct OllamaClient: Model {
             _ = try await client.rateLimiter?.throttle()
             return (try await client.http.stream(request, secrets: secrets), secrets)
         }
+        let stream: AsyncThrowingStream<ChatMessageStreamDelta, any Error>
         switch endpoint {
-        case .chat: return DeltaStreamSource<OllamaFraming<OllamaChatLines>>(open: open).stream
-        case .generate: return DeltaStreamSource<OllamaFraming<OllamaGenerateLines>>(open: open).stream
+        case .chat: stream = DeltaStreamSource<OllamaFraming<OllamaChatLines>>(open: open).stream
+        case .generate: stream = DeltaStreamSource<OllamaFraming<OllamaGenerateLines>>(open: open).stream
         }
+        return GenAITracing.traced(provider: "ollama", model: modelID, options: options, modelParameters: parameters,
+                                   tracer: http.configuration.tracer, stream: stream)
     }
 
     /// The request, its secrets, and whether it asked for `format: "json"`.

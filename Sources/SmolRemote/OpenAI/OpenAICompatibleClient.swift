@@ -40,6 +40,8 @@ struct OpenAICompatibleClient: Sendable {
     var flattenMessagesAsText: Bool
     var roleConversions: [MessageRole: MessageRole]?
     var rateLimiter: RateLimiter?
+    /// `gen_ai.provider.name` of this client's spans (OpenTelemetry's value where it has one).
+    var providerName = "openai"
     /// Sends `stream_options.include_usage` with streams.
     var includeUsage = true
     /// The `Accept` header (`huggingface_hub` sends `*/*`, the OpenAI SDK `application/json`).
@@ -55,19 +57,22 @@ struct OpenAICompatibleClient: Sendable {
     var supportsStop: Bool { supportsStopParameter(modelID) }
 
     func generate(_ messages: [ChatMessage], options: GenerateOptions) async throws -> ChatMessage {
-        let (request, secrets) = try await makeRequest(messages, options: options, stream: false)
-        _ = try await rateLimiter?.throttle()
-        let response = try await http.send(request, secrets: secrets)
-        var message: ChatMessage
-        do {
-            message = try ChatCompletionsCodec.decodeResponse(response.body)
-        } catch {
-            throw error.redacted(secrets)
+        try await GenAITracing.traced(provider: providerName, model: modelID, options: options, modelParameters: parameters,
+                                      tracer: http.configuration.tracer) {
+            let (request, secrets) = try await makeRequest(messages, options: options, stream: false)
+            _ = try await rateLimiter?.throttle()
+            let response = try await http.send(request, secrets: secrets)
+            var message: ChatMessage
+            do {
+                message = try ChatCompletionsCodec.decodeResponse(response.body)
+            } catch let error as ModelError {
+                throw error.redacted(secrets)
+            }
+            if let stops = options.stopSequences, !supportsStop, case .text(let text)? = message.content {
+                message.content = .text(removeContentAfterStopSequences(text, stopSequences: stops) ?? text)
+            }
+            return message
         }
-        if let stops = options.stopSequences, !supportsStop, case .text(let text)? = message.content {
-            message.content = .text(removeContentAfterStopSequences(text, stopSequences: stops) ?? text)
-        }
-        return message
     }
 
     func generateStream(_ messages: [ChatMessage], options: GenerateOptions)
@@ -79,8 +84,9 @@ struct OpenAICompatibleClient: Sendable {
             _ = try await client.rateLimiter?.throttle()
             return (try await client.http.stream(request, secrets: secrets), secrets)
         }).stream
-        if let stops = options.stopSequences, !supportsStop { return stream.stoppingAt(stops) }
-        return stream
+        let stopped = options.stopSequences.flatMap { stops in supportsStop ? nil : stream.stoppingAt(stops) } ?? stream
+        return GenAITracing.traced(provider: providerName, model: modelID, options: options, modelParameters: parameters,
+                                   tracer: http.configuration.tracer, stream: stopped)
     }
 
     fileprivate func makeRequest(_ messages: [ChatMessage], options: GenerateOptions, stream: Bool) async throws

@@ -35,13 +35,15 @@ public final class VLLMModel: Model {
         self.apiBase = apiBase
         self.server = server
         let url = endpoint(apiBase, appending: "chat/completions")
-        self.client = OpenAICompatibleClient(
+        var client = OpenAICompatibleClient(
             modelID: modelID, http: HTTPEngine(configuration: http),
             credential: apiKey.map { .bearer(Secret($0)) } ?? .none,
             headers: [("User-Agent", "swift-smolagents/\(SmolVersion.current)")], parameters: parameters,
             flattenMessagesAsText: flattenMessagesAsText, roleConversions: nil, rateLimiter: nil,
             target: { .init(url: url, model: modelID) },
             adjustBody: { body, _ in Self.adjust(&body, chatTemplateKwargs: chatTemplateKwargs) })
+        client.providerName = "vllm"
+        self.client = client
     }
 
     /// Starts `vllm serve` (or the given command) for `modelID` on a free loopback port, waits until it

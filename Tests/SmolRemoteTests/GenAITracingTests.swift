@@ -1,0 +1,91 @@
+import Foundation
+import InMemoryTracing
+import SmolCore
+import Testing
+import Tracing
+
+@testable import SmolRemote
+
+/// Issue 16: one span per generate / generateStream with OpenTelemetry's GenAI conventions.
+@Suite("GenAI tracing spans")
+struct GenAITracingTests {
+    static let completion: JSONValue = [
+        "id": "c1", "object": "chat.completion", "created": 1, "model": "gpt-4o-mini",
+        "choices": [["index": 0, "finish_reason": "stop", "message": ["role": "assistant", "content": "secret answer"]]],
+        "usage": ["prompt_tokens": 11, "completion_tokens": 3, "total_tokens": 14],
+    ]
+    static let chunks = [
+        #"{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":"Par"},"finish_reason":null}]}"#,
+        #"{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"is"},"finish_reason":"length"}]}"#,
+        #"{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[],"usage":{"prompt_tokens":20,"completion_tokens":2,"total_tokens":22}}"#,
+        "[DONE]",
+    ]
+
+    static func model(_ server: TestHTTPServer, tracer: InMemoryTracer) throws -> OpenAIServerModel {
+        var http = HTTPConfiguration(retry: .none)
+        http.tracer = tracer
+        return try OpenAIServerModel(modelID: "gpt-4o-mini", apiBase: server.baseURL + "/v1", apiKey: "sk-trace-secret",
+                                     parameters: ["temperature": 0.5], http: http, environment: [:])
+    }
+
+    static func string(_ span: FinishedInMemorySpan, _ key: String) -> String? {
+        switch span.attributes.get(key) {
+        case .string(let value)?: return value
+        case .int64(let value)?: return String(value)
+        case .double(let value)?: return String(value)
+        case .stringArray(let values)?: return values.joined(separator: ",")
+        case nil: return nil
+        default: return "?"
+        }
+    }
+
+    static let question = [ChatMessage(role: .user, text: "a private question")]
+
+    @Test("a generate call is one client span `chat {model}` with the request and response attributes, and no prompt or answer")
+    func generateSpan() async throws {
+        let tracer = InMemoryTracer()
+        try await withTestServer({ _ in .json(Self.completion) }) { server in
+            _ = try await Self.model(server, tracer: tracer).generate(
+                Self.question, options: GenerateOptions(stopSequences: ["END"], parameters: ["max_tokens": 64, "temperature": 0.9]))
+        }
+        let span = try #require(tracer.finishedSpans.first)
+        #expect(tracer.finishedSpans.count == 1)
+        #expect(span.operationName == "chat gpt-4o-mini" && span.kind == .client)
+        #expect(Self.string(span, "gen_ai.operation.name") == "chat")
+        #expect(Self.string(span, "gen_ai.provider.name") == "openai")
+        #expect(Self.string(span, "gen_ai.request.model") == "gpt-4o-mini")
+        #expect(Self.string(span, "gen_ai.request.temperature") == "0.5")  // the model-level value wins, as sent
+        #expect(Self.string(span, "gen_ai.request.max_tokens") == "64")
+        #expect(Self.string(span, "gen_ai.response.finish_reasons") == "stop")
+        #expect(Self.string(span, "gen_ai.usage.input_tokens") == "11" && Self.string(span, "gen_ai.usage.output_tokens") == "3")
+        let everything = "\(span.attributes)"
+        #expect(!everything.contains("private question") && !everything.contains("secret answer") && !everything.contains("sk-trace"))
+        #expect(span.status == nil && span.errors.isEmpty)
+    }
+
+    @Test("a stream's span ends with the stream and carries its finish reason and usage")
+    func streamSpan() async throws {
+        let tracer = InMemoryTracer()
+        try await withTestServer({ _ in .sse(Self.chunks) }) { server in
+            for try await _ in try Self.model(server, tracer: tracer).generateStream(Self.question, options: GenerateOptions()) {}
+        }
+        // The span is ended by the task forwarding the stream, just after the consumer saw its end.
+        for _ in 0..<100 where tracer.finishedSpans.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+        let span = try #require(tracer.finishedSpans.first)
+        #expect(Self.string(span, "gen_ai.response.finish_reasons") == "length")
+        #expect(Self.string(span, "gen_ai.usage.output_tokens") == "2")
+    }
+
+    @Test("a failed call records the error, its type (the HTTP status) and an error status")
+    func errorSpan() async throws {
+        let tracer = InMemoryTracer()
+        _ = try await withTestServer({ _ in .json(["error": ["message": "slow down"]], status: 429) }) { server in
+            await #expect(throws: ModelError.self) {
+                _ = try await Self.model(server, tracer: tracer).generate(Self.question, options: GenerateOptions())
+            }
+        }
+        let span = try #require(tracer.finishedSpans.first)
+        #expect(Self.string(span, "error.type") == "429")
+        #expect(span.status?.code == .error && span.errors.count == 1)
+    }
+}
