@@ -67,3 +67,40 @@ struct LiteLLMBareNameTests {
         for (name, provider) in LiteLLMModelTable.providers { #expect(theirs[name]?.stringValue == provider, "\(name)") }
     }
 }
+
+/// Issue 16: custom role conversions and flattening reach the native codecs too.
+@Suite("LiteLLMModel message preparation on native backends")
+struct LiteLLMNativePreparationTests {
+    static let anthropicReply: JSONValue = [
+        "id": "m", "type": "message", "role": "assistant", "model": "m", "content": [["type": "text", "text": "ok"]],
+        "stop_reason": "end_turn", "usage": ["input_tokens": 1, "output_tokens": 1],
+    ]
+
+    @Test("anthropic/ with custom role conversions sends the converted roles (a system prompt turned user)")
+    func anthropicRoleConversions() async throws {
+        try await withTestServer({ _ in .json(Self.anthropicReply) }) { server in
+            let model = try LiteLLMModel(modelID: "anthropic/claude-haiku-4-5", apiBase: server.baseURL, apiKey: "k",
+                                         customRoleConversions: [.system: .user], environment: [:])
+            _ = try await model.generate([ChatMessage(role: .system, text: "Be terse."), ChatMessage(role: .user, text: "Hi")],
+                                         options: GenerateOptions())
+            let body = try #require(server.requests.first?.json)
+            #expect(body["system"] == nil)
+            let text = "\(body["messages"] ?? .null)"
+            #expect(text.contains("Be terse.") && text.contains("Hi"))
+        }
+    }
+
+    @Test("flattenMessagesAsText keeps each message's first text block, and refuses an image rather than drop it")
+    func flattening() async throws {
+        try await withTestServer({ _ in .json(Self.anthropicReply) }) { server in
+            let model = try LiteLLMModel(modelID: "anthropic/claude-haiku-4-5", apiBase: server.baseURL, apiKey: "k",
+                                         flattenMessagesAsText: true, environment: [:])
+            let parts = ChatMessage(role: .user, content: .parts([.text("first"), .text("second")]))
+            _ = try await model.generate([parts], options: GenerateOptions())
+            let text = "\(server.requests.first?.json?["messages"] ?? .null)"
+            #expect(text.contains("first") && !text.contains("second"))
+            let image = ChatMessage(role: .user, content: .parts([.text("look"), .image(.url("https://example.com/a.png"))]))
+            await #expect(throws: ModelError.self) { _ = try await model.generate([image], options: GenerateOptions()) }
+        }
+    }
+}

@@ -14,7 +14,7 @@ public struct LiteLLMModel: Model {
     public let provider: LiteLLMProvider
     /// Whether content is sent as plain strings.
     public let flattenMessagesAsText: Bool
-    private let backend: any Model
+    private var backend: any Model
 
     public var streamsIncrementally: Bool { backend.streamsIncrementally }
 
@@ -96,6 +96,13 @@ public struct LiteLLMModel: Model {
                 provider.wireProtocol, model: model, base: base, key: key, explicit: (apiBase, apiKey),
                 flatten: flatten, customRoleConversions: customRoleConversions, requestsPerMinute: requestsPerMinute,
                 parameters: parameters, http: configuration, environment: environment))
+        }
+        // The native codecs get smolagents' message preparation here: custom role conversions, and flattening
+        // when the caller asked for it (the Ollama default keeps images, as LiteLLM's own request does).
+        if [.anthropic, .gemini, .ollamaChat, .ollamaGenerate].contains(provider.wireProtocol),
+           !(customRoleConversions ?? [:]).isEmpty || flattenMessagesAsText == true {
+            backend = ConvertedMessagesModel(base: backend, roleConversions: customRoleConversions ?? [:],
+                                             flatten: flattenMessagesAsText == true)
         }
         self.modelID = modelID
         self.provider = provider
