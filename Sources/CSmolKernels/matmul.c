@@ -327,7 +327,7 @@ static int matmul_slot_used(const matmul_task *t, int j, int slot) {
 }
 
 static void matmul_run(const csk_matmul_job *jobs, int njobs, float *scratch, int rowwise) {
-    matmul_task t = { jobs, njobs, 0, scratch, 0, 0, { 0 }, { 0 }, rowwise };
+    matmul_task t = { jobs, njobs, 0, scratch, 0, 0, { 0 }, { 0 }, rowwise, { 0 } };
     int maxcols = 0;
     for (int j = 0; j < njobs; j++) {
         t.total_rows += jobs[j].rows;
