@@ -158,8 +158,7 @@ static void fill_scales(int st, uint8_t *p, int count, float lo, float hi) {
 
 // csk_matmul_rowwise (batched decoding): each token's row bit-identical to a one-token csk_matmul for the
 // GGUF types, as the Swift test RowwiseMatmulTests demands; 11 rows (two four-row groups and three
-// leftovers), 1...9 tokens. (MLX affine rows are not: a lone token reads the nibble-ordered copy of x, a
-// batched one does not, so the sums differ in order; on AVX-512 as on NEON.)
+// leftovers), 1...9 tokens. (MLX affine rows: check_affine.)
 static void check_rowwise(const char *family) {
     enum { ROWS = 11, COLS = 512, NTOK = 9 };
     float *x = malloc(sizeof(float) * COLS * NTOK), *y = malloc(sizeof(float) * ROWS * NTOK), one[ROWS], bias[ROWS];
@@ -190,6 +189,7 @@ static void check_rowwise(const char *family) {
 static void check_affine(int isa, const char *family) {
     static const int bits[] = { 2, 3, 4, 5, 6, 8 }, groups[] = { 32, 64, 128 }, sts[] = { CSK_F32, CSK_F16, CSK_BF16 };
     result rd = { family, "affine dot (6 widths x 3 groups x 3)", 0, 0 }, rm = { family, "affine matmul 1/3 tokens, 3 jobs", 0, 0 };
+    result rr = { family, "affine rowwise == one token (bit-exact)", 0, 0 };
     enum { ROWS = 9 };
     for (int bi = 0; bi < 6; bi++) for (int gi = 0; gi < 3; gi++) for (int si = 0; si < 3; si++) {
         int G = groups[gi], st = sts[si];
@@ -234,10 +234,32 @@ static void check_affine(int isa, const char *family) {
         csk_matmul(jobs, 3, scratch);
         memmove(x + 1, x, sizeof(float) * (size_t)(n * 3));
         for (int i = 0; i < 3 * ROWS; i++) note(&rm, fabs((double)y[i] - want[i]), 1e-5 * fmax(1, mag[i]), "affine matmul, 3 jobs");
+        // Batched (rowwise) rows equal one-token rows bit for bit: three jobs of two tokens each, every job its
+        // own x, so the third job gets no permuted copy, exactly as in the one-token call of the same jobs.
+        float *xb = malloc(sizeof(float) * (size_t)(n * 6)), yb[ROWS * 6], y1[ROWS * 3];
+        for (int64_t i = 0; i < n * 6; i++) xb[i] = uniform(-1, 1);
+        csk_matmul_job batched[3], single[3];
+        for (int j = 0; j < 3; j++) {
+            csk_matmul_job job = { CSK_AFFINE, ROWS, (int)n, 2, q + 1, qb, xb + j * 2 * n, yb + j * 2 * ROWS, ROWS, bias, a };
+            batched[j] = job;
+        }
+        csk_matmul_rowwise(batched, 3, scratch);
+        for (int t = 0; t < 2; t++) {
+            for (int j = 0; j < 3; j++) {
+                csk_matmul_job job = { CSK_AFFINE, ROWS, (int)n, 1, q + 1, qb, xb + j * 2 * n + t * n, y1 + j * ROWS, ROWS, bias, a };
+                single[j] = job;
+            }
+            csk_matmul(single, 3, scratch);
+            for (int j = 0; j < 3; j++)
+                for (int r = 0; r < ROWS; r++)
+                    note(&rr, memcmp(&y1[j * ROWS + r], &yb[j * 2 * ROWS + t * ROWS + r], 4) ? 1 : 0, 0.5, "affine rowwise");
+        }
+        free(xb);
         free(q); free(s); free(b); free(x); free(w);
     }
     report(&rd);
     report(&rm);
+    report(&rr);
 }
 
 // The f16 store bit for bit (NaN: any NaN), random bit patterns and the rounding edge cases.
