@@ -4,6 +4,8 @@ Prints one JSON object on stdout and never a secret: {"botocore_version", "metho
 "secret_fingerprint", "token_fingerprint"} (fingerprints as in aws_emulator.fingerprint: HMAC-SHA256 under
 the key "fingerprint", hex), or {"botocore_version", "error": <exception class>, "message"} when botocore
 finds nothing or fails. The environment (HOME, AWS_*) is the scenario's: the test passes it to this process.
+ORACLE_PROFILE, when set, is passed as `Session(profile=…)`: an explicitly named profile, which makes botocore
+ignore the environment's keys.
 
 Usage: aws_credentials_oracle.py
 """
@@ -11,6 +13,7 @@ Usage: aws_credentials_oracle.py
 import hashlib
 import hmac
 import json
+import os
 import sys
 
 import botocore
@@ -26,7 +29,7 @@ def fingerprint(value):
 def main():
     result = {"botocore_version": botocore.__version__}
     try:
-        credentials = botocore.session.Session().get_credentials()
+        credentials = botocore.session.Session(profile=os.environ.get("ORACLE_PROFILE")).get_credentials()
         if credentials is None:
             result.update(error="NoCredentialsError", message="Unable to locate credentials")
         else:

@@ -56,6 +56,7 @@ def fingerprint(secret):
 
 CALLS = {}
 LOCK = threading.Lock()
+SIGNING = threading.Lock()
 
 
 def count(key):
@@ -99,7 +100,8 @@ def verify_sigv4(method, url, headers, body, service):
             if name.lower() in signed and name.lower() not in ("x-amz-date", "x-amz-security-token")}
     request = botocore.awsrequest.AWSRequest(method=method, url=url, headers=kept, data=body)
     credentials = botocore.credentials.Credentials(access_key, derived_secret(access_key), token)
-    with mock.patch("botocore.auth.get_current_datetime", return_value=moment):
+    # The patch replaces a module global: one verification at a time.
+    with SIGNING, mock.patch("botocore.auth.get_current_datetime", return_value=moment):
         botocore.auth.SigV4Auth(credentials, service, region).add_auth(request)
     if request.headers["Authorization"] != authorization:
         return False, "signature mismatch"
