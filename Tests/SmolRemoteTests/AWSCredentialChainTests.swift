@@ -14,6 +14,10 @@ struct AWSChainScenario: CustomTestStringConvertible, Sendable {
     var profile: String?
     /// botocore's `method` for the source that should win.
     var method: String
+    /// Whether ECS's fixed container host (169.254.170.2, for `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI`) is
+    /// pointed at the emulator: botocore's `ContainerMetadataFetcher.IP_ADDRESS` by the oracle script, our
+    /// resolver's `containerHost` here.
+    var patchesContainerHost = false
 
     var testDescription: String { name }
 
@@ -126,6 +130,16 @@ struct AWSChainScenario: CustomTestStringConvertible, Sendable {
                           "AWS_CONTAINER_AUTHORIZATION_TOKEN": "ignored-when-the-file-is-set"],
             method: "container-role"),
         AWSChainScenario(
+            name: "the container endpoint at AWS_CONTAINER_CREDENTIALS_RELATIVE_URI (ECS), before FULL_URI",
+            environment: ["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/container/ecs-relative",
+                          "AWS_CONTAINER_CREDENTIALS_FULL_URI": "$EMU/container/not-this-one"],
+            method: "container-role", patchesContainerHost: true),
+        AWSChainScenario(
+            name: "assume-role whose source profile gets its keys from credential_process",
+            files: ["creds.sh": "#!/bin/sh\necho '{\"Version\": 1, \"AccessKeyId\": \"AKIDFROMPROCESS\", \"SecretAccessKey\": \"\(AWSEmulator.secret("AKIDFROMPROCESS"))\"}'\n",
+                    ".aws/config": "[profile role]\nrole_arn = arn:aws:iam::123456789012:role/via-process\nsource_profile = tool\nregion = us-east-1\n[profile tool]\ncredential_process = $HOME/creds.sh\n"],
+            environment: ["AWS_PROFILE": "role", "AWS_ENDPOINT_URL_STS": "$EMU"], method: "assume-role"),
+        AWSChainScenario(
             name: "IMDSv2 (AWS_EC2_METADATA_SERVICE_ENDPOINT)",
             environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": "$EMU"], method: "iam-role"),
     ]
@@ -154,18 +168,25 @@ struct AWSCredentialChainTests {
         let emulator = try await AWSEmulator.shared.value
         let (home, environment) = try scenario.materialized(emulator: emulator.base)
         defer { home.remove() }
-        let expected = try await BotocoreCredentials.resolve(environment, profile: scenario.profile)
+        var oracleEnvironment = environment
+        var resolver = AWSCredentialResolver(environment: environment, homeDirectory: home.path)
+        if scenario.patchesContainerHost {
+            oracleEnvironment["ORACLE_CONTAINER_HOST"] = String(emulator.base.dropFirst("http://".count))
+            resolver.containerHost = emulator.base
+        }
+        let expected = try await BotocoreCredentials.resolve(oracleEnvironment, profile: scenario.profile)
         #expect(expected.error == nil, "botocore failed: \(expected)")
         #expect(expected.method == scenario.method, "botocore chose \(expected)")
 
-        let resolver = AWSCredentialResolver(environment: environment, homeDirectory: home.path)
         let provider = try resolver.provider(profile: scenario.profile)
         let credentials = try await provider.credentials()
         #expect(BotocoreCredentials.ours(credentials, method: provider.method) == expected)
 
-        // The Bedrock stand-in checks the signature with botocore, using the secret and token it issued.
+        // The Bedrock stand-in checks the signature with botocore, using the secret and token it issued. With a
+        // patched container host the model is handed the provider (shared, as an app would share it).
         let model = try AmazonBedrockServerModel(
-            modelID: "anthropic.claude-3-haiku-20240307-v1:0", region: "us-east-1", profile: scenario.profile,
+            modelID: "anthropic.claude-3-haiku-20240307-v1:0", region: "us-east-1",
+            credentialsProvider: scenario.patchesContainerHost ? provider : nil, profile: scenario.profile,
             endpointURL: emulator.base, retry: .none, environment: environment, homeDirectory: home.path)
         let answer = try await model.generate([ChatMessage(role: .user, text: "hi")], options: GenerateOptions())
         #expect(answer.text == "verified \(credentials.accessKeyID)")

@@ -5,7 +5,8 @@ Prints one JSON object on stdout and never a secret: {"botocore_version", "metho
 the key "fingerprint", hex), or {"botocore_version", "error": <exception class>, "message"} when botocore
 finds nothing or fails. The environment (HOME, AWS_*) is the scenario's: the test passes it to this process.
 ORACLE_PROFILE, when set, is passed as `Session(profile=…)`: an explicitly named profile, which makes botocore
-ignore the environment's keys.
+ignore the environment's keys. ORACLE_CONTAINER_HOST, when set, replaces ECS's fixed container host
+(169.254.170.2, where AWS_CONTAINER_CREDENTIALS_RELATIVE_URI is resolved) with a loopback host:port.
 
 Usage: aws_credentials_oracle.py
 """
@@ -18,6 +19,7 @@ import sys
 
 import botocore
 import botocore.session
+import botocore.utils
 
 
 def fingerprint(value):
@@ -28,6 +30,8 @@ def fingerprint(value):
 
 def main():
     result = {"botocore_version": botocore.__version__}
+    if os.environ.get("ORACLE_CONTAINER_HOST"):
+        botocore.utils.ContainerMetadataFetcher.IP_ADDRESS = os.environ["ORACLE_CONTAINER_HOST"]
     try:
         credentials = botocore.session.Session(profile=os.environ.get("ORACLE_PROFILE")).get_credentials()
         if credentials is None:

@@ -32,6 +32,9 @@ public struct AWSCredentialResolver: Sendable {
     public var environment: [String: String]
     /// The directory `~` stands for in file paths.
     public var homeDirectory: String
+    /// Where `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` is resolved: ECS's fixed `http://169.254.170.2`, which
+    /// tests point at a loopback emulator.
+    var containerHost = "http://169.254.170.2"
 
     /// Creates a resolver.
     ///

@@ -19,14 +19,15 @@ struct AWSCredentialContext: Sendable {
     var fallbackRegion: String?
     /// The clock refresh decisions and signatures use.
     var now: @Sendable () -> Date
-    /// Where the container endpoint's relative URI is resolved (`http://169.254.170.2`; tests change it).
-    var containerHost = "http://169.254.170.2"
+    /// Where the container endpoint's relative URI is resolved (``AWSCredentialResolver``'s `containerHost`).
+    var containerHost: String
 
     init(resolver: AWSCredentialResolver, profile: String, fallbackRegion: String?, now: @escaping @Sendable () -> Date) {
         self.resolver = resolver
         self.profile = profile
         self.fallbackRegion = fallbackRegion
         self.now = now
+        containerHost = resolver.containerHost
         let config = resolver.parse(resolver.configFilePath)
         let credentials = resolver.parse(resolver.credentialsFilePath)
         configFileProfiles = AWSCredentialResolver.configProfiles(config)
