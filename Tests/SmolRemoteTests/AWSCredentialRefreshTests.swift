@@ -79,6 +79,16 @@ struct AWSCredentialRefreshTests {
         await #expect(throws: ModelError.self) { _ = try await provider.credentials() }
     }
 
+    @Test("fixed credentials with an expiration are used until the mandatory window, then are an error")
+    func fixedCredentialsExpire() async throws {
+        let soon = AWSCredentials(accessKeyID: "ASIAFIXED", secretAccessKey: "s", sessionToken: "t",
+                                  expiration: Date().addingTimeInterval(12 * 60))
+        #expect(try await AWSCredentialsProvider(credentials: soon).credentials().accessKeyID == "ASIAFIXED")
+        var expiring = soon
+        expiring.expiration = Date().addingTimeInterval(5 * 60)
+        await #expect(throws: ModelError.self) { _ = try await AWSCredentialsProvider(credentials: expiring).credentials() }
+    }
+
     @Test("an STS role is assumed again before it expires, and concurrent callers cause one AssumeRole call")
     func stsRefreshThroughEmulator() async throws {
         let emulator = try await AWSEmulator.shared.value

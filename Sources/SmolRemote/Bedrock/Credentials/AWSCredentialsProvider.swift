@@ -37,8 +37,8 @@ public final class AWSCredentialsProvider: Sendable {
     private let now: @Sendable () -> Date
     private let state: Mutex<State>
 
-    /// A provider of fixed credentials, refreshed never (unless they carry an expiration, which then only
-    /// makes them fail once passed).
+    /// A provider of fixed credentials. They are never refreshed: if they carry an
+    /// ``AWSCredentials/expiration``, ``credentials()`` throws from 10 minutes before it (the mandatory window).
     ///
     /// - Parameters:
     ///   - credentials: The credentials every request uses.
