@@ -52,8 +52,9 @@ else
     # CPU-bound ones (fuzzers, property runs, hostile templates and files, real models) can hold both for
     # seconds, and a test that measures time (stream deadlines, silence between bytes, cancellation,
     # router timeouts) then waits for tens of seconds and fails. So: everything else first, then the
-    # timing suites on their own, then the fuzzers and parser property runs (and one llama.cpp gateway test).
-    TIMING_SUITES='FaultInjection|TransportFault|StreamLimit|LiteLLMRouter'
+    # timing suites on their own (AWSCredentialRefresh: instance metadata must give up within seconds), then the
+    # fuzzers and parser property runs (and one llama.cpp gateway test).
+    TIMING_SUITES='FaultInjection|TransportFault|StreamLimit|LiteLLMRouter|AWSCredentialRefresh'
     # The gateway test against the real llama.cpp server runs here too, away from the other suites that talk to
     # that server: llama-cpp-python answers one request at a time and has returned empty streams under their load.
     FUZZ_SUITES='FuzzTests|ParserPropertyTests|ServeGatewayLlamaCpp'

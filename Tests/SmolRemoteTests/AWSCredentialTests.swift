@@ -136,13 +136,13 @@ struct AWSCredentialTests {
         }
     }
 
-    @Test("a profile that needs an unsupported provider (assume-role, SSO) is named as such in the error")
+    @Test("the synchronous lookup names a profile that needs the full chain (assume-role, SSO) in its error")
     func unsupportedProviderIsExplained() throws {
         try withAWSHome(config: "[profile corp]\nrole_arn = arn:aws:iam::1:role/x\nsource_profile = default\n") { home throws in
             // Closures stay out of #require: two closures in one test, one inside the macro, ran the same body.
             let found = authenticationMessage { _ = try resolve(["AWS_PROFILE": "corp"], home: home) }
             let message = try #require(found)
-            #expect(message.contains("it uses role_arn, which is not supported"), "\(message)")
+            #expect(message.contains("it uses role_arn, which only provider(profile:) resolves"), "\(message)")
             let explicit = authenticationMessage {
                 _ = try AWSCredentialResolver(environment: [:], homeDirectory: home).credentials(profile: "corp")
             }

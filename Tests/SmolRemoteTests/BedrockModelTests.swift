@@ -267,7 +267,7 @@ struct BedrockModelTests {
     }
 
     @Test("a bearer API key over plain http is refused with a typed error, and used over https")
-    func bearerNeedsHTTPS() throws {
+    func bearerNeedsHTTPS() async throws {
         let key = "ABSKbedrock-api-key-0123456789"
         let home = try BedrockGolden.emptyHome()
         for (apiKey, environment) in [(Optional(key), [String: String]()), (nil, ["AWS_BEARER_TOKEN_BEDROCK": key])] {
@@ -284,7 +284,7 @@ struct BedrockModelTests {
         }
         let model = try AmazonBedrockServerModel(modelID: "m", region: "us-east-1", apiKey: key, endpointURL: "https://bedrock.example",
                                                  environment: [:], homeDirectory: home)
-        let (request, _) = try model.request(ask, options: GenerateOptions(), operation: "converse")
+        let (request, _) = try await model.request(ask, options: GenerateOptions(), operation: "converse")
         let headers = BedrockGolden.kept(request.headers)
         #expect(headers["authorization"] == "Bearer \(key)")
         #expect(headers["x-amz-date"] == nil)
@@ -294,7 +294,9 @@ struct BedrockModelTests {
     func missingCredentials() throws {
         let home = try BedrockGolden.emptyHome()
         do {
-            _ = try AmazonBedrockServerModel(modelID: "m", region: "us-east-1", environment: [:], homeDirectory: home)
+            // With instance metadata disabled nothing is left to try, so the model cannot be made.
+            _ = try AmazonBedrockServerModel(modelID: "m", region: "us-east-1", environment: ["AWS_EC2_METADATA_DISABLED": "true"],
+                                             homeDirectory: home)
             Issue.record("expected an authentication error")
         } catch {
             guard case .authentication(let message) = error else { Issue.record("got \(error)"); return }

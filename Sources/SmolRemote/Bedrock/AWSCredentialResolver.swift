@@ -1,10 +1,15 @@
 import Foundation
 import SmolCore
 
-/// Finds AWS credentials and the region the way botocore (boto3) does, for the providers that need no
-/// network: explicit values, environment variables, the shared credentials file and the config file.
+/// Finds AWS credentials and the region the way botocore (boto3) does.
 ///
-/// Credentials, first match wins:
+/// ``provider(accessKeyID:secretAccessKey:sessionToken:profile:region:)`` is botocore's whole default chain
+/// (environment, assume-role, web identity, IAM Identity Center, the shared files, `credential_process`,
+/// the container endpoint, EC2 instance metadata) behind one ``AWSCredentialsProvider`` that refreshes
+/// temporary credentials before they expire; ``AmazonBedrockServerModel`` uses it.
+///
+/// ``credentials(accessKeyID:secretAccessKey:sessionToken:profile:)`` is the part that needs no network and
+/// no process, answered at once:
 /// 1. explicit `accessKeyID` + `secretAccessKey` (+ `sessionToken`);
 /// 2. `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY`, with `AWS_SECURITY_TOKEN` or `AWS_SESSION_TOKEN` as the
 ///    token (skipped when a profile is passed explicitly, as botocore skips it for `Session(profile_name=)`);
@@ -15,8 +20,7 @@ import SmolCore
 ///
 /// The profile is the explicit one, else `AWS_DEFAULT_PROFILE`, else `AWS_PROFILE` (botocore's order), else
 /// `default`. A source that has an access key but no secret key is an error, as in botocore (it does not fall
-/// through to the next source). Assume-role, SSO, web identity, `credential_process`, container and instance
-/// metadata credentials are not supported.
+/// through to the next source).
 ///
 /// The INI files are read as Python's `configparser` (which botocore uses) reads them: `#` and `;` start
 /// comment lines (not inline comments), keys are case-insensitive, `=` or `:` separates key and value, and
@@ -28,6 +32,9 @@ public struct AWSCredentialResolver: Sendable {
     public var environment: [String: String]
     /// The directory `~` stands for in file paths.
     public var homeDirectory: String
+    /// Where `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` is resolved: ECS's fixed `http://169.254.170.2`, which
+    /// tests point at a loopback emulator.
+    var containerHost = "http://169.254.170.2"
 
     /// Creates a resolver.
     ///
@@ -59,7 +66,48 @@ public struct AWSCredentialResolver: Sendable {
     /// The path of the config file (`AWS_CONFIG_FILE` or `~/.aws/config`).
     public var configFilePath: String { expand(value("AWS_CONFIG_FILE") ?? "~/.aws/config") }
 
-    /// Resolves credentials (see the type's documentation for the order).
+    /// botocore's default credential chain, as one provider that every request can share.
+    ///
+    /// The source is chosen now, from the environment and the files, in botocore's order (see
+    /// ``AWSCredentialResolver``); temporary credentials are fetched on first use and refreshed before they
+    /// expire. Explicit keys win over everything.
+    ///
+    /// - Parameters:
+    ///   - accessKeyID: An explicit access key ID (with `secretAccessKey`).
+    ///   - secretAccessKey: The explicit secret key.
+    ///   - sessionToken: The explicit session token.
+    ///   - profile: A profile named explicitly: the environment's keys and web identity variables are then
+    ///     ignored, as botocore ignores them for `Session(profile=…)`.
+    ///   - region: The region STS is called in when neither `AWS_DEFAULT_REGION` nor the profile sets one.
+    /// - Throws: ``/SmolCore/ModelError/authentication(message:)`` for partial or contradictory configuration,
+    ///   and when nothing is configured and EC2 instance metadata is disabled (`AWS_EC2_METADATA_DISABLED`).
+    ///   When instance metadata is enabled, "no credentials" comes from the provider's first
+    ///   ``AWSCredentialsProvider/credentials()`` call, after about a second off EC2.
+    public func provider(
+        accessKeyID: String? = nil, secretAccessKey: Secret? = nil, sessionToken: Secret? = nil,
+        profile: String? = nil, region: String? = nil
+    ) throws(ModelError) -> AWSCredentialsProvider {
+        try provider(accessKeyID: accessKeyID, secretAccessKey: secretAccessKey, sessionToken: sessionToken,
+                     profile: profile, region: region, now: { Date() })
+    }
+
+    /// ``provider(accessKeyID:secretAccessKey:sessionToken:profile:region:)`` on the clock `now` (tests move it).
+    func provider(
+        accessKeyID: String? = nil, secretAccessKey: Secret? = nil, sessionToken: Secret? = nil,
+        profile: String? = nil, region: String? = nil, now: @escaping @Sendable () -> Date
+    ) throws(ModelError) -> AWSCredentialsProvider {
+        if nonEmpty(accessKeyID) != nil || secretAccessKey?.isEmpty == false {
+            let explicit = try locate(accessKeyID: accessKeyID, secretAccessKey: secretAccessKey,
+                                      sessionToken: sessionToken, profile: profile)
+            return AWSCredentialsProvider(credentials: explicit.credentials, method: "explicit")
+        }
+        let context = AWSCredentialContext(resolver: self, profile: profileName(profile), fallbackRegion: region, now: now)
+        return try AWSCredentialChain(context: context, explicitProfile: nonEmpty(profile) != nil).provider()
+    }
+
+    /// The credentials found without network: explicit values, the environment, then the two files (see
+    /// the type's documentation). Profiles that need STS, SSO, a process, the container endpoint or instance
+    /// metadata are only served by ``provider(accessKeyID:secretAccessKey:sessionToken:profile:region:)``.
     ///
     /// - Throws: ``/SmolCore/ModelError/authentication(message:)`` when no source has credentials (the message lists
     ///   every place searched, never a value), or when a source has an access key without a secret key.
@@ -163,7 +211,7 @@ public struct AWSCredentialResolver: Sendable {
             }
             let unsupported = ["role_arn", "sso_session", "sso_start_url", "credential_process", "web_identity_token_file"]
                 .filter { settings[$0] != nil }
-            let note = unsupported.isEmpty ? "" : "; it uses \(unsupported.joined(separator: ", ")), which is not supported"
+            let note = unsupported.isEmpty ? "" : "; it uses \(unsupported.joined(separator: ", ")), which only provider(profile:) resolves"
             searched.append("\(label) \(file.path) (section \(file.section) has no aws_access_key_id\(note))")
         }
         var message = "Unable to locate AWS credentials for profile '\(name)'."

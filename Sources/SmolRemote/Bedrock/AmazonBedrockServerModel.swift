@@ -5,8 +5,10 @@ import SmolCore
 /// ConverseStream APIs, without the AWS SDK.
 ///
 /// Requests are signed with SigV4 (service `bedrock`) from credentials resolved as botocore resolves
-/// them (explicit, `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`/`AWS_SESSION_TOKEN`, the shared
-/// credentials and config files with `AWS_PROFILE`), or carry a Bedrock API key as a bearer token
+/// them: explicit keys, else botocore's default chain (environment, assume-role, web identity, IAM Identity
+/// Center, the shared credentials and config files, `credential_process`, the container endpoint, EC2
+/// instance metadata; see ``AWSCredentialResolver``), refreshed before they expire by one
+/// ``AWSCredentialsProvider`` shared by every request. Or they carry a Bedrock API key as a bearer token
 /// (`apiKey` or `AWS_BEARER_TOKEN_BEDROCK`; HTTPS only, as botocore insists). The region comes from
 /// `region`, `AWS_REGION`, `AWS_DEFAULT_REGION` or the profile. Conversations are sent as real Converse
 /// turns (see ``ConverseCodec``); pass smolagents' mapping (every role → user) as `roleConversions` to
@@ -20,7 +22,7 @@ public struct AmazonBedrockServerModel: Model {
     public var streamsIncrementally: Bool { true }
 
     private enum Authentication: Sendable {
-        case sigV4(SigV4Signer)
+        case sigV4(AWSCredentialsProvider)
         case bearer(Secret)
     }
 
@@ -41,7 +43,9 @@ public struct AmazonBedrockServerModel: Model {
     ///   - modelID: A model or inference-profile id (`us.anthropic.claude-3-5-haiku-20241022-v1:0`) or ARN.
     ///   - region: The AWS region; default from the environment or the profile.
     ///   - credentials: Explicit credentials; default resolved as botocore does.
-    ///   - profile: The shared-config profile; default `AWS_PROFILE`, then `default`.
+    ///   - credentialsProvider: A provider to share with other models (it refreshes once for all of them);
+    ///     used when `credentials` is `nil`. Default: a new one from the chain.
+    ///   - profile: The shared-config profile; default `AWS_DEFAULT_PROFILE`, then `AWS_PROFILE`, then `default`.
     ///   - apiKey: A Bedrock API key (bearer); default `AWS_BEARER_TOKEN_BEDROCK`. Used instead of SigV4.
     ///   - endpointURL: Overrides the endpoint (VPC endpoints, tests).
     ///   - roleConversions: Role mapping applied before building turns.
@@ -53,7 +57,8 @@ public struct AmazonBedrockServerModel: Model {
     ///   - homeDirectory: Where `~/.aws` is looked for (default: the user's home).
     ///   - clock: The time used to sign requests (tests pass a fixed date).
     public init(
-        modelID: String, region: String? = nil, credentials: AWSCredentials? = nil, profile: String? = nil,
+        modelID: String, region: String? = nil, credentials: AWSCredentials? = nil,
+        credentialsProvider: AWSCredentialsProvider? = nil, profile: String? = nil,
         apiKey: String? = nil, endpointURL: String? = nil, roleConversions: [MessageRole: MessageRole] = [:],
         retry: RetryPolicy = .default, parameters: ModelParameters = [:], http: HTTPConfiguration = HTTPConfiguration(),
         environment: [String: String] = ProcessInfo.processInfo.environment, homeDirectory: String? = nil,
@@ -71,9 +76,13 @@ public struct AmazonBedrockServerModel: Model {
             }
             authentication = .bearer(Secret(key))
         } else {
-            let resolved: AWSCredentials
-            if let credentials { resolved = credentials } else { resolved = try resolver.credentials(profile: profile) }
-            authentication = .sigV4(SigV4Signer(credentials: resolved, region: resolvedRegion, service: "bedrock"))
+            if let credentials {
+                authentication = .sigV4(AWSCredentialsProvider(credentials: credentials))
+            } else if let credentialsProvider {
+                authentication = .sigV4(credentialsProvider)
+            } else {
+                authentication = .sigV4(try resolver.provider(profile: profile, region: resolvedRegion))
+            }
         }
         var configuration = http
         configuration.retry = retry
@@ -87,7 +96,7 @@ public struct AmazonBedrockServerModel: Model {
     }
 
     public func generate(_ messages: [ChatMessage], options: GenerateOptions) async throws -> ChatMessage {
-        let (request, secrets) = try request(messages, options: options, operation: "converse")
+        let (request, secrets) = try await request(messages, options: options, operation: "converse")
         let response = try await http.send(request, secrets: secrets)
         do {
             return try ConverseCodec.decodeResponse(response.body)
@@ -101,13 +110,13 @@ public struct AmazonBedrockServerModel: Model {
     {
         let model = self
         return ConverseStreamSource(open: {
-            let (request, secrets) = try model.request(messages, options: options, operation: "converse-stream")
+            let (request, secrets) = try await model.request(messages, options: options, operation: "converse-stream")
             return (try await model.http.stream(request, secrets: secrets), secrets)
         }).stream
     }
 
-    /// The signed request for one operation.
-    func request(_ messages: [ChatMessage], options: GenerateOptions, operation: String) throws
+    /// The signed request for one operation (signed with fresh credentials when they are about to expire).
+    func request(_ messages: [ChatMessage], options: GenerateOptions, operation: String) async throws
         -> (HTTPEngine.Request, [Secret])
     {
         let body = try ConverseCodec.requestBody(messages: messages, options: options, modelParameters: parameters,
@@ -121,10 +130,12 @@ public struct AmazonBedrockServerModel: Model {
         case .bearer(let key):
             headers.append(("Authorization", "Bearer \(key.revealed)"))
             secrets.append(key)
-        case .sigV4(let signer):
+        case .sigV4(let provider):
+            let credentials = try await provider.credentials()
+            let signer = SigV4Signer(credentials: credentials, region: region, service: "bedrock")
             headers = signer.sign(method: "POST", url: url, headers: headers, body: bytes, date: clock())
-            secrets.append(signer.credentials.secretAccessKey)
-            if let token = signer.credentials.sessionToken { secrets.append(token) }
+            secrets.append(credentials.secretAccessKey)
+            if let token = credentials.sessionToken { secrets.append(token) }
         }
         headers.append(("User-Agent", "swift-smolagents/\(SmolVersion.current)"))
         return (HTTPEngine.Request(method: "POST", url: url, headers: headers, body: bytes), secrets)

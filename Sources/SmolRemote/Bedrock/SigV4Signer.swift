@@ -13,12 +13,16 @@ public struct AWSCredentials: Sendable, Equatable {
     public var secretAccessKey: Secret
     /// The session token of temporary credentials; sent, and signed, as `X-Amz-Security-Token`.
     public var sessionToken: Secret?
+    /// When temporary credentials stop working; `nil` for long-term keys. ``AWSCredentialsProvider`` refreshes
+    /// before this time.
+    public var expiration: Date?
 
     /// Creates credentials from their parts.
-    public init(accessKeyID: String, secretAccessKey: Secret, sessionToken: Secret? = nil) {
+    public init(accessKeyID: String, secretAccessKey: Secret, sessionToken: Secret? = nil, expiration: Date? = nil) {
         self.accessKeyID = accessKeyID
         self.secretAccessKey = secretAccessKey
         self.sessionToken = sessionToken
+        self.expiration = expiration
     }
 }
 
