@@ -75,7 +75,8 @@ public struct AmazonBedrockServerModel: Model {
             if let credentials { resolved = credentials } else { resolved = try resolver.credentials(profile: profile) }
             authentication = .sigV4(SigV4Signer(credentials: resolved, region: resolvedRegion, service: "bedrock"))
         }
-        var configuration = http
+        // The proxy and TLS variables come from the same environment as the keys.
+        var configuration = http.inheriting(environment: environment)
         configuration.retry = retry
         self.modelID = modelID
         self.region = resolvedRegion
