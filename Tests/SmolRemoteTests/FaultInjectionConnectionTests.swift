@@ -150,7 +150,9 @@ struct FaultInjectionConnectionTests {
                 #expect(try await Faults.drain(model.generateStream(Faults.ask, options: GenerateOptions())) == "streamed")
                 // The stream ends at [DONE]; the end of its chunked body is read in the background and
                 // only then is the connection free. Wait for that rather than race it.
-                let transport = HTTPTransport.transport(for: HTTPConfiguration(readTimeout: .seconds(30), totalTimeout: .seconds(30)))
+                // The model's configuration: `environment: [:]` is part of it (no proxy, the system roots).
+                let transport = HTTPTransport.transport(for: HTTPConfiguration(readTimeout: .seconds(30), totalTimeout: .seconds(30),
+                                                                               environment: [:]))
                 let deadline = ContinuousClock.now + .seconds(5)
                 while transport.idleConnections(to: server.baseURL) == 0, ContinuousClock.now < deadline {
                     try await Task.sleep(for: .milliseconds(5))

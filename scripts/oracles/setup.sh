@@ -13,7 +13,8 @@
 #            validator of the local models' structured outputs
 #   mlx      mlx (Linux CPU wheels) + mlx-lm, and the real SmolLM2 (from `model`) converted to MLX 4-bit by
 #            mlx_lm.convert, with mlx_lm's greedy answer (models/SmolLM2-135M-Instruct-MLX-4bit/mlx-reference.json)
-# Usage: setup.sh [sdk|llama|litellm|ollama|model|gemma3|schema|mlx]...   (no argument: what the tests need, i.e. all
+#   proxy    Debian's tinyproxy (apt-get), the real forward proxy of the proxy tests (they start their own instances)
+# Usage: setup.sh [sdk|llama|litellm|ollama|model|gemma3|schema|mlx|proxy]...   (no argument: what the tests need, i.e. all
 # but ollama, which only records fixtures). Prints nothing but progress on stderr.
 set -euo pipefail
 CACHE="${SMOL_CACHE:-$HOME/.cache/swift-smolagents}"
@@ -109,6 +110,26 @@ mlx_model() {
     echo "$stamp" > "$out/.script-cksum"
 }
 
+# tinyproxy from Debian: the forward proxy ProxyTransportTests start on loopback (CONNECT to any port, BasicAuth,
+# a log line per request). Only the binary is wanted: the package's own service is stopped if apt started one.
+proxy() {
+    if command -v tinyproxy >/dev/null 2>&1 || [ -x /usr/bin/tinyproxy ] || [ -x /usr/sbin/tinyproxy ]; then return 0; fi
+    local sudo=()
+    if [ "$(id -u)" != 0 ]; then
+        if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo=(sudo -n); else
+            log "tinyproxy is missing and installing it needs root: run apt-get install -y tinyproxy"; return 1
+        fi
+    fi
+    log "installing tinyproxy (apt-get)"
+    local apt=(env DEBIAN_FRONTEND=noninteractive apt-get)
+    if ! "${sudo[@]}" "${apt[@]}" install -y -qq tinyproxy >&2; then
+        "${sudo[@]}" "${apt[@]}" update -qq >&2
+        "${sudo[@]}" "${apt[@]}" install -y -qq tinyproxy >&2 || { log "could not install tinyproxy with apt-get"; return 1; }
+    fi
+    # Where an init system runs, the package starts a system-wide proxy on port 8888; the tests never use it.
+    if [ -f /run/tinyproxy/tinyproxy.pid ]; then "${sudo[@]}" kill "$(cat /run/tinyproxy/tinyproxy.pid)" 2>/dev/null || true; fi
+}
+
 # llama.cpp builds with -march=native by default. On this Firecracker VM /proc/cpuinfo lists AMX, so ggml
 # compiled its AMX kernels, and the first Q4_1 matmul died with SIGILL (`tilezero`, an invalid opcode here).
 # Build for a portable AVX2 baseline instead (the wheel then also runs on other x86-64 machines).
@@ -116,7 +137,7 @@ mlx_model() {
 LLAMA_CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON"
 
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(sdk model gemma3 schema llama litellm mlx)
+[ ${#targets[@]} -eq 0 ] && targets=(sdk model gemma3 schema llama litellm mlx proxy)
 for target in "${targets[@]}"; do
     case "$target" in
         sdk) make_venv sdk openai==3.57.0 huggingface_hub==2.4.0 smolagents==1.26.0 boto3==1.43.11 botocore==1.43.11 anthropic==2.10.0 google-genai==3.3.0 ;;
@@ -127,6 +148,7 @@ for target in "${targets[@]}"; do
         model) model ;;
         gemma3) gemma3_model ;;
         schema) make_venv schema jsonschema==4.26.0 rfc3339-validator==0.1.4 ;;
+        proxy) proxy ;;
         mlx) make_venv mlx 'mlx[cpu]==0.32.4' mlx-lm==0.32.2 gguf==0.19.0; mlx_model ;;
         *) echo "setup.sh: unknown target $target" >&2; exit 2 ;;
     esac

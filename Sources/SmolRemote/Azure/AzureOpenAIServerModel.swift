@@ -84,7 +84,8 @@ public struct AzureOpenAIServerModel: Model {
         if let organization { extraHeaders.append(("OpenAI-Organization", organization)) }
         if let project { extraHeaders.append(("OpenAI-Project", project)) }
         extraHeaders += headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-        var configuration = http
+        // The proxy and TLS variables come from the same environment as the keys.
+        var configuration = http.inheriting(environment: environment)
         configuration.retry = retry
         self.modelID = modelID
         self.url = url

@@ -84,7 +84,8 @@ public struct AmazonBedrockServerModel: Model {
                 authentication = .sigV4(try resolver.provider(profile: profile, region: resolvedRegion))
             }
         }
-        var configuration = http
+        // The proxy and TLS variables come from the same environment as the keys.
+        var configuration = http.inheriting(environment: environment)
         configuration.retry = retry
         self.modelID = modelID
         self.region = resolvedRegion

@@ -3,7 +3,7 @@ import NIOSSL
 import SmolCore
 import Tracing
 
-/// How an ``HTTPEngine`` talks to a provider: timeouts, retries, redirects, compression, hooks.
+/// How an ``HTTPEngine`` talks to a provider: timeouts, retries, redirects, compression, hooks, proxy and TLS trust.
 public struct HTTPConfiguration: Sendable {
     /// The longest wait for a TCP (and TLS) connection.
     public var connectTimeout: Duration
@@ -50,6 +50,34 @@ public struct HTTPConfiguration: Sendable {
     /// Where each `generate` / `generateStream` span goes (OpenTelemetry GenAI conventions, `chat {model}`);
     /// `nil` for the tracer the application bootstrapped with `InstrumentationSystem.bootstrap` (none: no spans).
     public var tracer: (any Tracer)?
+    /// The forward proxy to use, overriding the environment; ``ProxyConfiguration/none`` for none at all.
+    /// `nil` (the default) reads `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` (either case)
+    /// from ``environment``, as curl and the Python SDKs do.
+    ///
+    /// `https` origins are reached through a `CONNECT` tunnel (TLS runs end to end, with the origin's
+    /// name), `http` origins with absolute-form requests; both send `Proxy-Authorization: Basic` when the
+    /// proxy has credentials. A proxy's own refusal (407, a failed tunnel, a refused connection) is an
+    /// error that names the proxy's `host:port`, never its credentials.
+    public var proxy: ProxyConfiguration?
+    /// A PEM bundle of the root certificates to trust *instead of* the system's (curl's `--cacert`,
+    /// requests' `verify=path`). `nil`: `SSL_CERT_FILE` / `SSL_CERT_DIR` from ``environment``, else the
+    /// system roots. ``trustedRootCertificatesPEM`` is added on top of either.
+    public var caBundlePath: String?
+    /// A PEM file holding the client certificate (chain, leaf first) presented to servers that ask for
+    /// one (mutual TLS, as enterprise gateways require). It may also hold the private key.
+    public var clientCertificatePath: String?
+    /// The PEM file of the client certificate's private key; `nil`: it is in ``clientCertificatePath``.
+    public var clientPrivateKeyPath: String?
+    /// Where the proxy and TLS variables are read (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`,
+    /// `SSL_CERT_FILE`, `SSL_CERT_DIR`, either case where curl reads either). Only those variables are
+    /// kept. `nil`: models set it from their own `environment:` argument, and an ``HTTPEngine`` created
+    /// without one reads the process environment; `[:]` means no proxy and the system roots.
+    public var environment: [String: String]? {
+        get { networkVariables?.values }
+        set { networkVariables = newValue.map(NetworkVariables.init) }
+    }
+    /// The kept variables, hidden from `dump` (a proxy URL may hold a password).
+    var networkVariables: NetworkVariables?
 
     /// Creates a configuration; the defaults follow the official OpenAI SDK (10 min timeout, 3 attempts).
     public init(
@@ -58,7 +86,9 @@ public struct HTTPConfiguration: Sendable {
         decompression: Bool = true, maximumConnectionsPerHost: Int = 64,
         onRequest: (@Sendable (inout HTTPEngine.Request) async throws -> Void)? = nil,
         onResponse: (@Sendable (_ status: Int, _ headers: [(String, String)]) -> Void)? = nil,
-        trustedRootCertificatesPEM: String? = nil
+        trustedRootCertificatesPEM: String? = nil, proxy: ProxyConfiguration? = nil, caBundlePath: String? = nil,
+        clientCertificatePath: String? = nil, clientPrivateKeyPath: String? = nil,
+        environment: [String: String]? = nil
     ) {
         self.connectTimeout = connectTimeout
         self.readTimeout = readTimeout
@@ -70,6 +100,20 @@ public struct HTTPConfiguration: Sendable {
         self.onRequest = onRequest
         self.onResponse = onResponse
         self.trustedRootCertificatesPEM = trustedRootCertificatesPEM
+        self.proxy = proxy
+        self.caBundlePath = caBundlePath
+        self.clientCertificatePath = clientCertificatePath
+        self.clientPrivateKeyPath = clientPrivateKeyPath
+        self.environment = environment
+    }
+
+    /// This configuration reading `environment` when it has no environment of its own: how models hand
+    /// their `environment:` argument down, so that `environment: [:]` also means no proxy.
+    func inheriting(environment: [String: String]) -> HTTPConfiguration {
+        guard networkVariables == nil else { return self }
+        var copy = self
+        copy.environment = environment
+        return copy
     }
 
     /// Throws ``/SmolCore/ModelError/invalidInput(message:location:)`` when ``trustedRootCertificatesPEM`` is set
@@ -93,7 +137,9 @@ public struct HTTPConfiguration: Sendable {
     /// What identifies the underlying connection pool: requests with the same key share connections.
     var poolKey: PoolKey {
         PoolKey(connect: connectTimeout, read: readTimeout, decompression: decompression,
-                connections: maximumConnectionsPerHost, trustedRoots: trustedRootCertificatesPEM)
+                connections: maximumConnectionsPerHost, trustedRoots: trustedRootCertificatesPEM, proxy: proxy,
+                caBundlePath: caBundlePath, clientCertificatePath: clientCertificatePath,
+                clientPrivateKeyPath: clientPrivateKeyPath, environment: networkVariables)
     }
 
     struct PoolKey: Hashable, Sendable {
@@ -102,5 +148,26 @@ public struct HTTPConfiguration: Sendable {
         var decompression: Bool
         var connections: Int
         var trustedRoots: String?
+        var proxy: ProxyConfiguration?
+        var caBundlePath: String?
+        var clientCertificatePath: String?
+        var clientPrivateKeyPath: String?
+        var environment: NetworkVariables?
     }
+}
+
+/// The proxy and TLS variables of an environment, and nothing else from it (it holds API keys).
+struct NetworkVariables: Sendable, Hashable, CustomStringConvertible, CustomReflectable {
+    /// The variables read.
+    static let names = Set(ProxyResolver.variables + ["SSL_CERT_FILE", "SSL_CERT_DIR"])
+
+    let values: [String: String]
+
+    init(_ environment: [String: String]) {
+        values = environment.filter { Self.names.contains($0.key) }
+    }
+
+    /// The names only: a proxy URL may hold a password.
+    var description: String { "NetworkVariables(\(values.keys.sorted()))" }
+    var customMirror: Mirror { Mirror(self, children: ["names": values.keys.sorted()], displayStyle: .struct) }
 }

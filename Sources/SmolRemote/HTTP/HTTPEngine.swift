@@ -71,12 +71,17 @@ public struct HTTPEngine: Sendable {
     public static let shared = HTTPEngine()
 
     /// Creates an engine. `clock` and `random` drive retry waits (tests inject a ``/SmolCore/ManualClock``).
+    /// A configuration without ``HTTPConfiguration/environment`` reads the proxy and TLS variables of the
+    /// process environment.
     public init(configuration: HTTPConfiguration = HTTPConfiguration(), clock: SmolClock = .system,
                 random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
-        self.configuration = configuration
+        // Without an environment of its own (a model hands down its `environment:`), the proxy and TLS
+        // variables come from the process, as in curl and the Python SDKs.
+        let resolved = configuration.inheriting(environment: ProcessInfo.processInfo.environment)
+        self.configuration = resolved
         self.clock = clock
         self.random = random
-        transport = HTTPTransport.transport(for: configuration)
+        transport = HTTPTransport.transport(for: resolved)
     }
 
     /// Sends a request and reads the whole response; a non-2xx status is thrown as ``/SmolCore/ModelError/http(status:message:retryAfter:body:)``.
@@ -201,7 +206,8 @@ public struct HTTPEngine: Sendable {
                 response = try await exchange(transport, outgoing, target.origin)
             } catch {
                 // Typed here, where the server is known, so the message can say which one failed.
-                let failure = HTTPFailure.modelError(from: error, secrets: secrets, host: target.origin.hostHeader)
+                let failure = HTTPFailure.modelError(from: error, secrets: secrets, host: target.origin.hostHeader,
+                                                     proxy: transport.proxyAddress(for: target.origin))
                 logExchange(request.method, target, status: nil, since: started, attempt: attempt, failure: failure, secrets: secrets)
                 throw failure
             }

@@ -68,11 +68,14 @@ enum HTTPFailure {
 
     /// Any error from the transport as a ``/SmolCore/ModelError`` (already-typed errors pass through).
     ///
-    /// Messages say what happened and to which server (`host`, the `Host` header form, when known), in
-    /// words: never a NIO function name or errno dump.
-    static func modelError(from error: any Error, secrets: [Secret], partial: [UInt8] = [], host: String? = nil) -> ModelError {
-        let server = host ?? "the server"
-        let to = host.map { " to \($0)" } ?? ""
+    /// Messages say what happened and to which server (`host`, the `Host` header form, when known, and
+    /// the `proxy` the request went through), in words: never a NIO function name or errno dump.
+    static func modelError(from error: any Error, secrets: [Secret], partial: [UInt8] = [], host: String? = nil,
+                           proxy: String? = nil) -> ModelError {
+        // Through a proxy a reset or a silence may be the proxy's doing: name both.
+        let named = host.map { name in proxy.map { "\(name) (through the proxy \($0))" } ?? name }
+        let server = named ?? "the server"
+        let to = named.map { " to \($0)" } ?? ""
         switch error {
         case let error as ModelError:
             return error
@@ -108,6 +111,8 @@ enum HTTPFailure {
             case .decompressionFailed(let detail):
                 return .decoding(message: "the compressed response from \(server) could not be decompressed (\(detail))",
                                  payload: "")
+            case .proxyUnreachable, .proxyRefused, .proxyClosed, .proxyTimeout:
+                return proxyError(error, origin: host)
             }
         case ChannelError.connectTimeout:
             return .timeout(message: "could not connect\(to) within the connect timeout")
@@ -134,6 +139,31 @@ enum HTTPFailure {
                 return .timeout(message: "the connection\(to) timed out (\(text))")
             }
             return .connection(message: "the connection\(to) failed (\(text))")
+        }
+    }
+
+    /// A proxy's own failure, naming the proxy (`host:port`, never its credentials) and the origin it was
+    /// asked for. A 407 is an authentication error (sending the request again cannot help); the rest are
+    /// connection errors, retried like any other, as the OpenAI SDK retries httpx's `ProxyError`.
+    static func proxyError(_ error: TransportError, origin: String?) -> ModelError {
+        let target = origin.map { " to \($0)" } ?? ""
+        switch error {
+        case .proxyUnreachable(let proxy, let underlying):
+            let failure = modelError(from: underlying, secrets: [], host: "the proxy \(proxy)")
+            if case .timeout = failure { return .timeout(message: "could not connect to the proxy \(proxy) within the connect timeout") }
+            return failure
+        case .proxyRefused(let proxy, let status, let reason) where status == 407 || status == 401:
+            return .authentication(message: "proxy authentication required: the proxy \(proxy) answered HTTP \(status) \(reason); "
+                                   + "check the user name and password in the proxy URL (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY) "
+                                   + "or HTTPConfiguration.proxy")
+        case .proxyRefused(let proxy, let status, let reason):
+            return .connection(message: "the proxy \(proxy) could not open a tunnel\(target): HTTP \(status) \(reason)")
+        case .proxyClosed(let proxy):
+            return .connection(message: "the proxy \(proxy) closed the connection before opening a tunnel\(target)")
+        case .proxyTimeout(let proxy):
+            return .timeout(message: "the proxy \(proxy) did not open a tunnel\(target) within the connect timeout")
+        default:
+            return modelError(from: error, secrets: [], host: origin)
         }
     }
 

@@ -39,7 +39,8 @@ public struct HubDownloader: ModelDownloader {
         while endpoint.hasSuffix("/") { endpoint.removeLast() }
         self.endpoint = endpoint
         token = InferenceClientModel.storedToken(environment).map { Secret($0) }
-        engine = HTTPEngine(configuration: http)
+        // The same proxy and TLS variables as the models (HTTPS_PROXY, SSL_CERT_FILE, …) from `environment`.
+        engine = HTTPEngine(configuration: http.inheriting(environment: environment))
         self.progress = progress
     }
 

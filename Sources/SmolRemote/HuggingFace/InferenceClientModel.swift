@@ -55,7 +55,8 @@ public struct InferenceClientModel: Model {
         }
         let resolved = token ?? apiKey ?? Self.storedToken(environment)
         let provider = provider == "auto" ? nil : provider
-        var configuration = http
+        // The proxy and TLS variables come from the same environment as the keys.
+        var configuration = http.inheriting(environment: environment)
         configuration.retry = retry
         configuration.totalTimeout = timeout
         // huggingface_hub's `timeout` is also httpx's read timeout: a stream silent for longer fails.

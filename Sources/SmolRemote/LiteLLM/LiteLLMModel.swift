@@ -53,7 +53,8 @@ public struct LiteLLMModel: Model {
         let flatten = flattenMessagesAsText ?? ["ollama", "groq", "cerebras"].contains { modelID.hasPrefix($0) }
         let key = apiKey ?? provider.keyVariables.lazy.compactMap { environment[$0] }.first
         let base = apiBase ?? provider.baseVariables.lazy.compactMap { environment[$0] }.first ?? provider.defaultBase
-        var configuration = http
+        // The proxy and TLS variables come from the same environment as the keys.
+        var configuration = http.inheriting(environment: environment)
         configuration.retry = retry
         switch provider.wireProtocol {
         case .openAICompatible:

@@ -51,7 +51,8 @@ public struct OpenAIServerModel: Model {
         if let project = project ?? environment["OPENAI_PROJECT_ID"] { extraHeaders.append(("OpenAI-Project", project)) }
         extraHeaders += headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         let url = endpoint(base, appending: "chat/completions")
-        var configuration = http
+        // The proxy and TLS variables come from the same environment as the keys.
+        var configuration = http.inheriting(environment: environment)
         configuration.retry = retry
         self.modelID = modelID
         self.apiBase = base

@@ -30,12 +30,18 @@ final class TestTLSServer: Sendable {
     }
 
     /// Starts a server on an ephemeral port of 127.0.0.1 that presents `certificatePEM` (a chain, leaf first).
-    static func start(certificatePEM: String, privateKeyPEM: String,
+    /// With `clientCAPEM`, the handshake requires a client certificate signed by that CA (mutual TLS).
+    static func start(certificatePEM: String, privateKeyPEM: String, clientCAPEM: String? = nil,
                       handler: @escaping TestHTTPServer.Handler) async throws -> TestTLSServer {
         let chain = try NIOSSLCertificate.fromPEMBytes(Array(certificatePEM.utf8))
         let key = try NIOSSLPrivateKey(bytes: Array(privateKeyPEM.utf8), format: .pem)
-        let context = try NIOSSLContext(configuration: .makeServerConfiguration(
-            certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key)))
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        if let clientCAPEM {
+            configuration.certificateVerification = .noHostnameVerification
+            configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(clientCAPEM.utf8)))
+        }
+        let context = try NIOSSLContext(configuration: configuration)
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 64)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -84,11 +90,11 @@ final class TestTLSServer: Sendable {
 
 /// Runs `body` with a fresh ``TestTLSServer`` and shuts it down afterwards, whether `body` succeeded or threw.
 func withTLSTestServer<T>(
-    certificatePEM: String, privateKeyPEM: String, _ handler: @escaping TestHTTPServer.Handler,
+    certificatePEM: String, privateKeyPEM: String, clientCAPEM: String? = nil, _ handler: @escaping TestHTTPServer.Handler,
     _ body: (TestTLSServer) async throws -> T
 ) async throws -> T {
     let server = try await TestTLSServer.start(certificatePEM: certificatePEM, privateKeyPEM: privateKeyPEM,
-                                               handler: handler)
+                                               clientCAPEM: clientCAPEM, handler: handler)
     do {
         let result = try await body(server)
         await server.shutdown()

@@ -5,7 +5,7 @@ import NIOPosix
 import NIOSSL
 import Synchronization
 
-/// One HTTP/1.1 connection (TCP, TLS for `https`), driven by an ``HTTP1ExchangeHandler``.
+/// One HTTP/1.1 connection (TCP, TLS for `https`, maybe through a proxy), driven by an ``HTTP1ExchangeHandler``.
 final class HTTP1Connection: Sendable {
     let channel: any Channel
     private let handler: NIOLoopBoundBox<HTTP1ExchangeHandler?>
@@ -20,9 +20,10 @@ final class HTTP1Connection: Sendable {
         self.handler = handler
     }
 
-    /// Connects to `origin`. `onIdleClose` runs (on the event loop) if the server closes the connection
-    /// while it waits in its pool.
-    static func connect(to origin: Origin, settings: TransportSettings,
+    /// Connects to `origin`, directly or through `proxy` (a `CONNECT` tunnel for `https`; for `http` the
+    /// connection goes to the proxy and ``HTTPTransport`` sends absolute-form targets). `onIdleClose` runs
+    /// (on the event loop) if the server closes the connection while it waits in its pool.
+    static func connect(to origin: Origin, via proxy: ProxyServer?, settings: TransportSettings,
                         onIdleClose: @escaping @Sendable (HTTP1Connection) -> Void) async throws -> HTTP1Connection {
         let eventLoop = MultiThreadedEventLoopGroup.singleton.next()
         let box = NIOLoopBoundBox<HTTP1ExchangeHandler?>.makeEmptyBox(valueType: HTTP1ExchangeHandler.self,
@@ -30,31 +31,55 @@ final class HTTP1Connection: Sendable {
         let tls = origin.isSecure ? try settings.tlsContext() : nil
         let serverName = origin.isIPAddress ? nil : origin.host
         let decompression = settings.decompression
+        // Through a tunnel the HTTP pipeline (TLS first) is added only once the proxy has said yes.
+        let tunnel = origin.isSecure && proxy != nil
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(TimeAmount(settings.connectTimeout))
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .channelOption(ChannelOptions.autoRead, value: false)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let pipeline = channel.pipeline.syncOperations
-                    if let tls { try pipeline.addHandler(NIOSSLClientHandler(context: tls, serverHostname: serverName)) }
-                    // Headers are validated once per request by HTTPEngine (HeaderValidation), not on every write.
-                    try pipeline.addHTTPClientHandlers(enableOutboundHeaderValidation: false)
-                    if decompression { try pipeline.addHandler(NIOHTTPResponseDecompressor(limit: .ratio(decompressionRatioLimit))) }
-                    let handler = HTTP1ExchangeHandler()
-                    try pipeline.addHandler(handler)
-                    box.value = handler
+                    if !tunnel {
+                        try addHandlers(to: channel, tls: tls, serverName: serverName, decompression: decompression, box: box)
+                    }
                 }
             }
         let channel: any Channel
         do {
-            channel = try await bootstrap.connect(host: origin.host, port: origin.port).get()
-        } catch ChannelError.connectTimeout {
-            throw TransportError.connectTimeout
+            channel = try await bootstrap.connect(host: proxy?.host ?? origin.host, port: proxy?.port ?? origin.port).get()
+        } catch {
+            // Name the proxy, not the origin: it is the proxy that could not be reached.
+            if let proxy { throw TransportError.proxyUnreachable(proxy: proxy.address, underlying: error) }
+            if let channelError = error as? ChannelError, case .connectTimeout = channelError { throw TransportError.connectTimeout }
+            throw error
+        }
+        if tunnel, let proxy {
+            do {
+                try await ProxyTunnel.open(on: channel, to: origin, via: proxy, timeout: settings.connectTimeout)
+                try await channel.eventLoop.submit {
+                    try addHandlers(to: channel, tls: tls, serverName: serverName, decompression: decompression, box: box)
+                }.get()
+            } catch {
+                channel.close(promise: nil)
+                throw error
+            }
         }
         let connection = HTTP1Connection(channel: channel, handler: box)
         connection.onLoop { $0.onIdleClose = { [weak connection] in if let connection { onIdleClose(connection) } } }
         return connection
+    }
+
+    /// TLS (for `https`), NIO's HTTP/1.1 codec, decompression and the exchange handler; on the event loop.
+    private static func addHandlers(to channel: any Channel, tls: NIOSSLContext?, serverName: String?, decompression: Bool,
+                                    box: NIOLoopBoundBox<HTTP1ExchangeHandler?>) throws {
+        let pipeline = channel.pipeline.syncOperations
+        if let tls { try pipeline.addHandler(NIOSSLClientHandler(context: tls, serverHostname: serverName)) }
+        // Headers are validated once per request by HTTPEngine (HeaderValidation), not on every write.
+        try pipeline.addHTTPClientHandlers(enableOutboundHeaderValidation: false)
+        if decompression { try pipeline.addHandler(NIOHTTPResponseDecompressor(limit: .ratio(decompressionRatioLimit))) }
+        let handler = HTTP1ExchangeHandler()
+        try pipeline.addHandler(handler)
+        box.value = handler
     }
 
     /// Runs `body` with the handler on the event loop (later, in order, even when called on the loop).

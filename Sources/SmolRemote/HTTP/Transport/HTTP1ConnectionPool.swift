@@ -1,7 +1,7 @@
 import Synchronization
 
-/// The keep-alive connections to one origin: at most `maximumConnections` open, idle ones reused
-/// most-recently-used first, and callers beyond the limit queued in arrival order.
+/// The keep-alive connections to one origin (through one proxy, or direct): at most `maximumConnections`
+/// open, idle ones reused most-recently-used first, and callers beyond the limit queued in arrival order.
 final class HTTP1ConnectionPool: Sendable {
     private enum Grant {
         case connection(HTTP1Connection)
@@ -21,11 +21,14 @@ final class HTTP1ConnectionPool: Sendable {
     }
 
     let origin: Origin
+    /// The proxy every connection of this pool goes through, if any.
+    let proxy: ProxyServer?
     let settings: TransportSettings
     private let state = Mutex(State())
 
-    init(origin: Origin, settings: TransportSettings) {
+    init(origin: Origin, proxy: ProxyServer?, settings: TransportSettings) {
         self.origin = origin
+        self.proxy = proxy
         self.settings = settings
     }
 
@@ -78,7 +81,7 @@ final class HTTP1ConnectionPool: Sendable {
 
     private func connect() async throws -> HTTP1Connection {
         do {
-            return try await HTTP1Connection.connect(to: origin, settings: settings) { [weak self] connection in
+            return try await HTTP1Connection.connect(to: origin, via: proxy, settings: settings) { [weak self] connection in
                 self?.idleConnectionClosed(connection)
             }
         } catch {

@@ -1,61 +1,21 @@
 import NIOCore
 import NIOHTTP1
-import NIOSSL
 import Synchronization
 
-/// What a transport's connections share: timeouts, limits, compression and TLS trust.
-struct TransportSettings: Sendable {
-    var connectTimeout: Duration
-    var readTimeout: Duration
-    var decompression: Bool
-    var maximumConnectionsPerHost: Int
-    var trustedRootCertificatesPEM: String?
-    private let tls: TLSContextCache
-
-    init(_ configuration: HTTPConfiguration) {
-        connectTimeout = configuration.connectTimeout
-        readTimeout = configuration.readTimeout
-        decompression = configuration.decompression
-        maximumConnectionsPerHost = max(1, configuration.maximumConnectionsPerHost)
-        trustedRootCertificatesPEM = configuration.trustedRootCertificatesPEM
-        tls = TLSContextCache()
-    }
-
-    /// The TLS client context (built once: loading the system roots is expensive).
-    func tlsContext() throws -> NIOSSLContext {
-        try tls.context(trustedRootCertificatesPEM: trustedRootCertificatesPEM)
-    }
-}
-
-private final class TLSContextCache: Sendable {
-    private let cached = Mutex<NIOSSLContext?>(nil)
-
-    func context(trustedRootCertificatesPEM pem: String?) throws -> NIOSSLContext {
-        try cached.withLock { cached in
-            if let cached { return cached }
-            var tls = TLSConfiguration.makeClientConfiguration()
-            if let pem {
-                if let certificates = HTTPConfiguration.certificates(fromPEM: pem) {
-                    tls.additionalTrustRoots = [.certificates(certificates)]
-                } else {
-                    // Malformed PEM: fail closed (trust nothing) rather than crash or silently ignore it.
-                    tls.trustRoots = .certificates([])
-                }
-            }
-            let context = try NIOSSLContext(configuration: tls)
-            cached = context
-            return context
-        }
-    }
-}
-
-/// HTTP/1.1 over SwiftNIO: one connection pool per origin, for one ``HTTPConfiguration``.
+/// HTTP/1.1 over SwiftNIO: one connection pool per origin and proxy, for one ``HTTPConfiguration``.
 ///
 /// Transports are shared process-wide, one per distinct configuration, and never shut down (like
 /// `HTTPClient.shared`), so that connections are pooled across models and calls.
 final class HTTPTransport: Sendable {
+    /// What a pool is for: the origin, and the proxy its connections go through (a connection to a proxy
+    /// is no connection to the origin, and credentials differ per proxy).
+    struct PoolKey: Hashable, Sendable {
+        var origin: Origin
+        var proxy: ProxyServer?
+    }
+
     let settings: TransportSettings
-    private let pools = Mutex<[Origin: HTTP1ConnectionPool]>([:])
+    private let pools = Mutex<[PoolKey: HTTP1ConnectionPool]>([:])
 
     private static let shared = Mutex<[HTTPConfiguration.PoolKey: HTTPTransport]>([:])
 
@@ -74,35 +34,69 @@ final class HTTPTransport: Sendable {
         }
     }
 
-    private func pool(for origin: Origin) -> HTTP1ConnectionPool {
+    private func pool(for key: PoolKey) -> HTTP1ConnectionPool {
         pools.withLock { pools in
-            if let pool = pools[origin] { return pool }
-            let pool = HTTP1ConnectionPool(origin: origin, settings: settings)
-            pools[origin] = pool
+            if let pool = pools[key] { return pool }
+            let pool = HTTP1ConnectionPool(origin: key.origin, proxy: key.proxy, settings: settings)
+            pools[key] = pool
             return pool
         }
     }
 
-    /// Idle pooled connections to the origin of `url` (0 for a URL never used).
+    /// Idle pooled connections to the origin of `url`, direct or through a proxy (0 for a URL never used).
     func idleConnections(to url: String) -> Int {
         guard let origin = Origin(url) else { return 0 }
-        return pools.withLock { $0[origin]?.idleCount ?? 0 }
+        return pools.withLock { pools in pools.filter { $0.key.origin == origin }.reduce(0) { $0 + $1.value.idleCount } }
+    }
+
+    /// The `host:port` of the proxy requests to `origin` go through, for error messages; `nil` when direct.
+    func proxyAddress(for origin: Origin) -> String? {
+        (try? settings.proxies.server(for: origin))?.address
     }
 
     /// Sends a request and reads the whole response before `deadline`.
     func collect(_ request: OutgoingRequest, origin: Origin, limit: Int, deadline: NIODeadline) async throws -> CollectedResponse {
         let readTimeout = TimeAmount(settings.readTimeout)
-        return try await withConnection(to: origin) { connection, finish in
-            try await connection.collect(request, limit: limit, readTimeout: readTimeout, deadline: deadline, finish: finish)
+        let (key, routed) = try route(request, to: origin)
+        let response = try await withConnection(to: key) { connection, finish in
+            try await connection.collect(routed, limit: limit, readTimeout: readTimeout, deadline: deadline, finish: finish)
         }
+        try Self.checkProxyAnswer(response.head, key: key)
+        return response
     }
 
     /// Sends a request and returns at the response head. `firstByteDeadline` bounds the wait for the
     /// head and the first byte of the body; after that only the read timeout applies.
     func stream(_ request: OutgoingRequest, origin: Origin, firstByteDeadline: NIODeadline) async throws -> StreamedResponse {
         let readTimeout = TimeAmount(settings.readTimeout)
-        return try await withConnection(to: origin) { connection, finish in
-            try await connection.stream(request, readTimeout: readTimeout, firstByteDeadline: firstByteDeadline, finish: finish)
+        let (key, routed) = try route(request, to: origin)
+        let response = try await withConnection(to: key) { connection, finish in
+            try await connection.stream(routed, readTimeout: readTimeout, firstByteDeadline: firstByteDeadline, finish: finish)
+        }
+        // Dropping the body of a refused request closes its connection.
+        try Self.checkProxyAnswer(response.head, key: key)
+        return response
+    }
+
+    /// The pool for a request to `origin` and the request as that pool sends it: through a proxy, an
+    /// `http` request carries an absolute-form target and the proxy's credentials (an `https` one is
+    /// tunnelled unchanged: the proxy sees only `CONNECT`).
+    private func route(_ original: OutgoingRequest, to origin: Origin) throws -> (PoolKey, OutgoingRequest) {
+        let proxy = try settings.proxies.server(for: origin)
+        var request = original
+        if let proxy, !origin.isSecure {
+            request.head.uri = "http://" + origin.hostHeader + request.head.uri
+            if let authorization = proxy.authorization {
+                request.head.headers.replaceOrAdd(name: "Proxy-Authorization", value: authorization)
+            }
+        }
+        return (PoolKey(origin: origin, proxy: proxy), request)
+    }
+
+    /// A 407 on a plain-`http` request through a proxy is the proxy's answer, not the origin's.
+    private static func checkProxyAnswer(_ head: HTTPResponseHead, key: PoolKey) throws {
+        if let proxy = key.proxy, !key.origin.isSecure, head.status.code == 407 {
+            throw TransportError.proxyRefused(proxy: proxy.address, status: 407, reason: head.status.reasonPhrase)
         }
     }
 
@@ -110,10 +104,10 @@ final class HTTPTransport: Sendable {
     /// by the server before it answered (an idle keep-alive timeout racing the request) is replaced by
     /// a new one, once; any other failure is the caller's.
     private func withConnection<T>(
-        to origin: Origin,
+        to key: PoolKey,
         _ exchange: (HTTP1Connection, @escaping @Sendable (Bool) -> Void) async throws -> T
     ) async throws -> T {
-        let pool = pool(for: origin)
+        let pool = pool(for: key)
         var replacedStaleConnection = false
         while true {
             let (connection, reused) = try await pool.lease()

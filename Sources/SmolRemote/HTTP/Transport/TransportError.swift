@@ -26,6 +26,14 @@ enum TransportError: Error, Sendable {
     case decompressionLimit(ratio: Int)
     /// A compressed body could not be inflated (corrupt or truncated gzip/deflate data).
     case decompressionFailed(String)
+    /// The proxy (`host:port`) could not be reached; `underlying` is the socket error.
+    case proxyUnreachable(proxy: String, underlying: any Error)
+    /// The proxy answered `CONNECT` (or, for an `http` origin, the request) with its own error status.
+    case proxyRefused(proxy: String, status: Int, reason: String)
+    /// The proxy closed the connection before answering `CONNECT`.
+    case proxyClosed(proxy: String)
+    /// The proxy did not answer `CONNECT` within the connect timeout.
+    case proxyTimeout(proxy: String)
 }
 
 /// A complete (non-streamed) response as the transport read it.
