@@ -76,6 +76,11 @@ public struct HTTPConfiguration: Sendable {
         get { networkVariables?.values }
         set { networkVariables = newValue.map(NetworkVariables.init) }
     }
+    /// The application's own HTTP stack (URLSession, AsyncHTTPClient, …) instead of the built-in HTTP/1.1
+    /// transport over SwiftNIO; `nil` (the default) for the built-in one. The engine keeps retries, redirects,
+    /// timeouts across attempts, redaction, logging and spans; ``HTTPClientTransport`` says what a transport does.
+    /// The proxy, TLS, compression and connection-pool options then configure nothing: the transport brings its own.
+    public var transport: (any HTTPClientTransport)?
     /// The kept variables, hidden from `dump` (a proxy URL may hold a password).
     var networkVariables: NetworkVariables?
 

@@ -64,8 +64,8 @@ public struct HTTPEngine: Sendable {
     public let configuration: HTTPConfiguration
     private let clock: SmolClock
     private let random: @Sendable () -> Double
-    /// Looked up once: the process-wide transport for this configuration.
-    private let transport: HTTPTransport
+    /// Looked up once: the process-wide transport for this configuration, or the application's own.
+    private let transport: EngineTransport
 
     /// An engine with the default configuration.
     public static let shared = HTTPEngine()
@@ -81,7 +81,7 @@ public struct HTTPEngine: Sendable {
         self.configuration = resolved
         self.clock = clock
         self.random = random
-        transport = HTTPTransport.transport(for: resolved)
+        transport = resolved.transport.map(EngineTransport.custom) ?? .builtin(HTTPTransport.transport(for: resolved))
     }
 
     /// Sends a request and reads the whole response; a non-2xx status is thrown as ``/SmolCore/ModelError/http(status:message:retryAfter:body:)``.
@@ -91,8 +91,8 @@ public struct HTTPEngine: Sendable {
         let deadline = configuration.totalTimeout.map { NIODeadline.now() + TimeAmount($0) } ?? .distantFuture
         return try await withRetries(request, secrets: secrets, deadline: deadline) { attempt in
             let (collected, _) = try await execute(request, attempt: attempt, secrets: secrets, head: \.head, discard: { _ in }) {
-                transport, outgoing, origin in
-                try await transport.collect(outgoing, origin: origin, limit: Self.maximumBodySize, deadline: deadline)
+                transport, prepared in
+                try await transport.collect(prepared, limit: Self.maximumBodySize, deadline: deadline, configuration: configuration)
             }
             let status = Int(collected.head.status.code)
             let body = Array(collected.body.readableBytesView)
@@ -112,13 +112,13 @@ public struct HTTPEngine: Sendable {
         return try await withRetries(request, secrets: secrets, deadline: deadline) { attempt in
             let (streamed, origin) = try await execute(request, attempt: attempt, secrets: secrets, head: \.head, discard: { streamed in
                 // Read the redirect's body to its end so the connection can be reused.
-                _ = try? await Self.collect(ResponseBody(base: streamed.body.base, secrets: secrets), limit: 1 << 20,
+                _ = try? await Self.collect(streamed.body.redacting(secrets), limit: 1 << 20,
                                             secrets: secrets)
-            }) { transport, outgoing, origin in
-                try await transport.stream(outgoing, origin: origin, firstByteDeadline: deadline)
+            }) { transport, prepared in
+                try await transport.stream(prepared, firstByteDeadline: deadline, configuration: configuration)
             }
             let status = Int(streamed.head.status.code)
-            let body = ResponseBody(base: streamed.body.base, secrets: secrets, host: origin.hostHeader)
+            let body = streamed.body.redacting(secrets, host: origin.hostHeader)
             guard (200..<300).contains(status) else {
                 // The status is what matters (a 503 is retried): an error page over the limit is cut, not
                 // turned into an unretryable decoding error.
@@ -170,7 +170,7 @@ public struct HTTPEngine: Sendable {
     private func execute<Response>(
         _ original: Request, attempt: Int, secrets: [Secret], head: (Response) -> HTTPResponseHead,
         discard: (Response) async -> Void,
-        _ exchange: (HTTPTransport, OutgoingRequest, Origin) async throws -> Response
+        _ exchange: (EngineTransport, EngineTransport.Prepared) async throws -> Response
     ) async throws -> (Response, Origin) {
         var request = original
         var originalOrigin: Origin?
@@ -184,7 +184,7 @@ public struct HTTPEngine: Sendable {
             // The origin credentials belong to: the first hop's, after the request hook ran.
             if originalOrigin == nil { originalOrigin = target.origin }
             var headers = request.headers
-            if configuration.decompression, !headers.contains(where: { asciiCaseInsensitiveEquals($0.0, "accept-encoding") }) {
+            if configuration.decompression, transport.decompresses, !headers.contains(where: { asciiCaseInsensitiveEquals($0.0, "accept-encoding") }) {
                 headers.append(("accept-encoding", "gzip, deflate"))
             }
             if let body = request.body, !headers.contains(where: { asciiCaseInsensitiveEquals($0.0, "content-length") }) {
@@ -193,7 +193,8 @@ public struct HTTPEngine: Sendable {
             if let problem = HeaderValidation.firstProblem(in: headers) {
                 throw ModelError.invalidInput(message: problem, location: "headers")
             }
-            let outgoing = OutgoingRequest(method: request.method, target: target, headers: headers, body: request.body)
+            let prepared = EngineTransport.Prepared(method: request.method, url: request.url, target: target, headers: headers,
+                                                    body: request.body)
             let response: Response
             let started = NIODeadline.now()
             if configuration.logsBodies, let body = request.body {
@@ -203,7 +204,7 @@ public struct HTTPEngine: Sendable {
                 ])
             }
             do {
-                response = try await exchange(transport, outgoing, target.origin)
+                response = try await exchange(transport, prepared)
             } catch {
                 // Typed here, where the server is known, so the message can say which one failed.
                 let failure = HTTPFailure.modelError(from: error, secrets: secrets, host: target.origin.hostHeader,
