@@ -36,14 +36,25 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // `smol` only (never a library): exports the libraries' spans over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT
+        // is set. The OTLPHTTP trait alone: the default also builds gRPC (grpc-swift-2, nio-http2), which `smol` never uses.
+        .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // Foundation only: every backend and every user stands on this target.
         .target(name: "SmolCore"),
+        // GenAI spans (OpenTelemetry's conventions) over swift-distributed-tracing's API, shared by SmolRemote and
+        // SmolLocal (which never import each other; SmolCore depends on nothing). `package` symbols only: not a product.
+        .target(
+            name: "SmolTracing",
+            dependencies: ["SmolCore", .product(name: "Tracing", package: "swift-distributed-tracing")]
+        ),
         .target(
             name: "SmolRemote",
             dependencies: [
                 "SmolCore",
+                "SmolTracing",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -59,7 +70,11 @@ let package = Package(
         .target(name: "CSmolKernels"),
         .target(
             name: "SmolLocal",
-            dependencies: ["SmolCore", "CSmolKernels", .product(name: "HeapModule", package: "swift-collections")]
+            dependencies: [
+                "SmolCore", "SmolTracing", "CSmolKernels",
+                .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ]
         ),
         .target(
             name: "SmolModels",
@@ -85,6 +100,9 @@ let package = Package(
                 "SmolLocal",
                 "SmolServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "OTel", package: "swift-otel"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Test helpers shared by the test targets (the seeded mutation fuzzer); not a product.
@@ -115,7 +133,10 @@ let package = Package(
         ),
         .testTarget(
             name: "SmolLocalTests",
-            dependencies: ["SmolLocal", "CSmolKernels", "SmolTestSupport"],
+            dependencies: [
+                "SmolLocal", "CSmolKernels", "SmolTestSupport",
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+            ],
             resources: [.copy("Fixtures")]
         ),
         .executableTarget(name: "smol-local-bench", dependencies: ["SmolLocal", "CSmolKernels"]),

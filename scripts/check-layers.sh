@@ -2,7 +2,7 @@
 # Checks the package's layering from its own manifest: what each library product makes an app compile
 # (SwiftPM builds exactly the transitive closure of a product's targets). An app that depends only on
 # SmolRemote must compile no C kernels and no local engine; SmolCore must stand on Foundation alone; the
-# umbrella without the LocalEngine trait must leave SmolLocal out.
+# umbrella without the LocalEngine trait must leave SmolLocal out; no library links an OpenTelemetry exporter.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p .build-logs
@@ -36,8 +36,15 @@ def expect(ok, text):
 label = f"traits={sorted(traits) or 'none'}"
 expect(not {"CSmolKernels", "SmolLocal"} & closure["SmolRemote"], f"{label}: SmolRemote compiles no C kernels and no local engine: {sorted(closure['SmolRemote'])}")
 expect(closure["SmolCore"] == {"SmolCore"}, f"{label}: SmolCore depends on nothing: {sorted(closure['SmolCore'])}")
-expect({"SmolCore"} <= closure["SmolLocal"] and not any(":" in d for d in closure["SmolLocal"] if not d.startswith("swift-collections:")),
+# swift-distributed-tracing's `Tracing` is the tracing API only (no exporter, no I/O): the local engine's GenAI spans.
+local_ok = ("swift-collections:", "swift-distributed-tracing:Tracing")
+expect({"SmolCore"} <= closure["SmolLocal"] and not any(":" in d for d in closure["SmolLocal"] if not d.startswith(local_ok)),
        f"{label}: SmolLocal needs no networking package: {sorted(closure['SmolLocal'])}")
+expect(deps("SmolTracing") == {"SmolCore", "swift-distributed-tracing:Tracing"},
+       f"{label}: SmolTracing (the shared GenAI spans) stands on SmolCore and the tracing API only: {sorted(deps('SmolTracing'))}")
+# Exporting spans is the application's choice: only the `smol` executable links swift-otel.
+for product, deps_ in sorted(closure.items()):
+    expect(not any(d.startswith("swift-otel:") for d in deps_), f"{label}: {product} pulls no OpenTelemetry exporter")
 has_local = "SmolLocal" in closure["SmolModels"]
 expect(has_local == ("LocalEngine" in traits), f"{label}: the SmolModels umbrella includes SmolLocal only with LocalEngine: {sorted(closure['SmolModels'])}")
 sys.exit(1 if failures else 0)

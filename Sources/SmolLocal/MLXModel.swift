@@ -1,5 +1,7 @@
 import Foundation
 import SmolCore
+import SmolTracing
+import Tracing
 
 /// smolagents' `MLXModel`: an mlx-community checkpoint (MLX affine-quantized or unquantized safetensors)
 /// run by this package's own engine, so it works on Linux as well as macOS, with no Python and no MLX.
@@ -36,7 +38,15 @@ public struct MLXModel: Model {
     /// The loaded checkpoint.
     public var checkpoint: LocalCheckpoint { engine.checkpoint }
 
+    /// Where this model's GenAI spans go (`chat {modelID}`, kind `internal`, provider `mlx`); `nil`, the default: the
+    /// tracer the application bootstrapped with `InstrumentationSystem` (a no-op one unless it did).
+    public var tracer: (any Tracer)?
+
     private let engine: TransformersModel
+
+    /// `gen_ai.provider.name` of its spans: the conventions list no local runtime, so a custom value, the one
+    /// smolagents' class is named after.
+    static let providerName = "mlx"
 
     /// mlx-lm's default answer length (`stream_generate(max_tokens=256)`).
     public static let defaultMaxTokens = 256
@@ -108,8 +118,16 @@ public struct MLXModel: Model {
 
     /// Generates one answer.
     public func generate(_ messages: [ChatMessage], options: GenerateOptions) async throws -> ChatMessage {
-        let engineOptions = try translated(options)
-        var message = try await engine.generate(messages, options: engineOptions)
+        let engineOptions: GenerateOptions
+        do {
+            engineOptions = try translated(options)
+        } catch {
+            // A refused parameter still gets its span (the error recorded), as the engine's own refusals do.
+            return try await GenAITracing.traced(provider: Self.providerName, model: modelID, kind: .internal,
+                                                 request: GenAITracing.Request(stopSequences: options.stopSequences),
+                                                 tracer: tracer) { throw error }
+        }
+        var message = try await engine.generate(messages, options: engineOptions, span: (Self.providerName, modelID, tracer))
         if case .object(var raw)? = message.raw {
             raw["completion_kwargs"] = .object(completionKwargs(options))
             message.raw = .object(raw)
@@ -122,9 +140,11 @@ public struct MLXModel: Model {
         -> AsyncThrowingStream<ChatMessageStreamDelta, any Error>
     {
         do {
-            return engine.generateStream(messages, options: try translated(options))
+            return engine.generateStream(messages, options: try translated(options), span: (Self.providerName, modelID, tracer))
         } catch {
-            return AsyncThrowingStream { $0.finish(throwing: error) }
+            return GenAITracing.traced(provider: Self.providerName, model: modelID, kind: .internal,
+                                       request: GenAITracing.Request(stopSequences: options.stopSequences), tracer: tracer,
+                                       stream: AsyncThrowingStream { $0.finish(throwing: error) })
         }
     }
 

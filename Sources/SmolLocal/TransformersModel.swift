@@ -1,5 +1,7 @@
 import Foundation
 import SmolCore
+import SmolTracing
+import Tracing
 
 /// smolagents' `TransformersModel`: a local Llama-family model run by this package's own engine, with
 /// no Python.
@@ -46,6 +48,12 @@ public struct TransformersModel: Model {
     public var threads: Int { generator.threads }
     /// The most generations decoded together.
     public var maxBatchSize: Int { generator.maxConcurrent }
+
+    /// Where this model's GenAI spans go: one per generation, `chat {modelID}`, kind `internal`, with OpenTelemetry's
+    /// GenAI attributes (provider `transformers`, the decoding parameters used, usage, finish reason, errors; never
+    /// prompts or answers). `nil`, the default: the tracer the application bootstrapped with `InstrumentationSystem`
+    /// (a no-op one unless it did, and then no attribute is computed).
+    public var tracer: (any Tracer)?
 
     private let generator: LocalGenerator
 
@@ -117,7 +125,31 @@ public struct TransformersModel: Model {
 
     /// Generates one answer.
     public func generate(_ messages: [ChatMessage], options: GenerateOptions) async throws -> ChatMessage {
-        let prepared = try prepare(messages, options: options)
+        try await generate(messages, options: options, span: ("transformers", modelID, tracer))
+    }
+
+    /// Streams one answer: text deltas as decoded, then a delta with usage, finish reason and any tool calls.
+    public func generateStream(_ messages: [ChatMessage], options: GenerateOptions)
+        -> AsyncThrowingStream<ChatMessageStreamDelta, any Error>
+    {
+        generateStream(messages, options: options, span: ("transformers", modelID, tracer))
+    }
+
+    /// Who a span names: ``MLXModel`` runs this engine under its own provider name and id.
+    typealias SpanIdentity = (provider: String, model: String?, tracer: (any Tracer)?)
+
+    /// ``generate(_:options:)`` inside its span. A request refused before decoding (a bad parameter or schema)
+    /// gets its span too, with the stop sequences asked for: the error is what it records.
+    func generate(_ messages: [ChatMessage], options: GenerateOptions, span: SpanIdentity) async throws -> ChatMessage {
+        let prepared = Result { () throws(ModelError) in try prepare(messages, options: options) }
+        return try await GenAITracing.traced(
+            provider: span.provider, model: span.model, kind: .internal,
+            request: (try? prepared.get())?.spanRequest ?? GenAITracing.Request(stopSequences: options.stopSequences),
+            tracer: span.tracer
+        ) { try await decode(prepared.get(), options: options) }
+    }
+
+    private func decode(_ prepared: Prepared, options: GenerateOptions) async throws -> ChatMessage {
         var finished: (summary: GenerationSummary, text: String)?
         for try await event in generator.start(prepared.request, transform: { $0 }) {
             if case .finished(let summary, let text) = event { finished = (summary, text) }
@@ -144,16 +176,23 @@ public struct TransformersModel: Model {
             reasoningContent: reasoning, finishReason: calls == nil ? summary.finishReason : "tool_calls")
     }
 
-    /// Streams one answer: text deltas as decoded, then a delta with usage, finish reason and any tool calls.
-    public func generateStream(_ messages: [ChatMessage], options: GenerateOptions)
+    /// ``generateStream(_:options:)`` inside its span, which ends with the stream.
+    func generateStream(_ messages: [ChatMessage], options: GenerateOptions, span: SpanIdentity)
         -> AsyncThrowingStream<ChatMessageStreamDelta, any Error>
     {
         let prepared: Prepared
         do {
             prepared = try prepare(messages, options: options)
         } catch {
-            return AsyncThrowingStream { $0.finish(throwing: error) }
+            return GenAITracing.traced(provider: span.provider, model: span.model, kind: .internal,
+                                       request: GenAITracing.Request(stopSequences: options.stopSequences), tracer: span.tracer,
+                                       stream: AsyncThrowingStream { $0.finish(throwing: error) })
         }
+        return GenAITracing.traced(provider: span.provider, model: span.model, kind: .internal, request: prepared.spanRequest,
+                                   tracer: span.tracer, stream: decodeStream(prepared, options: options))
+    }
+
+    private func decodeStream(_ prepared: Prepared, options: GenerateOptions) -> AsyncThrowingStream<ChatMessageStreamDelta, any Error> {
         let parseTools = !(options.tools ?? []).isEmpty
         let splitter = prepared.splitsReasoning ? ReasoningStream(prompt: prepared.prompt) : nil
         return generator.start(prepared.request) { event in
@@ -202,6 +241,20 @@ public struct TransformersModel: Model {
         var prompt: String
         /// Whether `<think>` blocks go to `reasoningContent` (the template uses them; not for structured output).
         var splitsReasoning: Bool
+
+        /// The span's request attributes: what decoding uses, after defaults and the checkpoint's generation config.
+        /// Greedy decoding is reported as temperature 0; the sampling filters and seed only when sampling.
+        var spanRequest: GenAITracing.Request {
+            let sampling = request.sampling
+            var result = GenAITracing.Request(temperature: sampling.doSample ? sampling.temperature : 0,
+                                              maxTokens: request.maxNewTokens, stopSequences: request.stopSequences)
+            if sampling.doSample {
+                result.topP = sampling.topP.flatMap { $0 < 1 ? $0 : nil }
+                result.topK = sampling.topK.flatMap { $0 > 0 ? $0 : nil }
+                result.seed = Int(truncatingIfNeeded: request.seed)
+            }
+            return result
+        }
     }
 
     private func prepare(_ messages: [ChatMessage], options: GenerateOptions) throws(ModelError) -> Prepared {

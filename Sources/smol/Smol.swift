@@ -8,7 +8,11 @@ struct Smol: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smol",
         abstract: "Talk to chat models through swift-smolagents.",
-        discussion: "Exit status: 0 on success, 2 on a usage error, 1 on a model error (message on stderr).",
+        discussion: """
+            Exit status: 0 on success, 2 on a usage error, 1 on a model error (message on stderr).
+            With OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) set, each generation's \
+            OpenTelemetry GenAI span is exported over OTLP/HTTP (the other OTEL_* variables apply; service name "smol").
+            """,
         version: SmolVersion.current,
         subcommands: [Generate.self, Chat.self, Serve.self]
     )
@@ -18,11 +22,22 @@ struct Smol: AsyncParsableCommand {
     static func main() async {
         do {
             var command = try parseAsRoot()
-            if var asyncCommand = command as? AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
+            // Spans are exported only when OTEL_EXPORTER_OTLP_*ENDPOINT is set; they are flushed before any exit.
+            let telemetry = try Telemetry.start()
+            do {
+                if var asyncCommand = command as? AsyncParsableCommand {
+                    try await asyncCommand.run()
+                } else {
+                    try command.run()
+                }
+            } catch {
+                await telemetry?.shutdown()
+                throw error
             }
+            await telemetry?.shutdown()
+        } catch let error as Telemetry.ConfigurationError {
+            FileHandle.standardError.write(Data("smol: \(error)\n".utf8))
+            Foundation.exit(2)
         } catch let error as ModelError {
             FileHandle.standardError.write(Data("smol: \(error)\n".utf8))
             Foundation.exit(1)

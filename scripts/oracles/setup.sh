@@ -14,7 +14,9 @@
 #   mlx      mlx (Linux CPU wheels) + mlx-lm, and the real SmolLM2 (from `model`) converted to MLX 4-bit by
 #            mlx_lm.convert, with mlx_lm's greedy answer (models/SmolLM2-135M-Instruct-MLX-4bit/mlx-reference.json)
 #   proxy    Debian's tinyproxy (apt-get), the real forward proxy of the proxy tests (they start their own instances)
-# Usage: setup.sh [sdk|llama|litellm|ollama|model|gemma3|schema|mlx|proxy]...   (no argument: what the tests need, i.e. all
+#   otel     opentelemetry-proto (OpenTelemetry's own generated protobuf classes): otlp_receiver.py decodes what
+#            `smol` exports over OTLP/HTTP with them
+# Usage: setup.sh [sdk|llama|litellm|ollama|model|gemma3|schema|mlx|proxy|otel]...   (no argument: what the tests need, i.e. all
 # but ollama, which only records fixtures). Prints nothing but progress on stderr.
 set -euo pipefail
 CACHE="${SMOL_CACHE:-$HOME/.cache/swift-smolagents}"
@@ -137,7 +139,7 @@ proxy() {
 LLAMA_CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON"
 
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(sdk model gemma3 schema llama litellm mlx proxy)
+[ ${#targets[@]} -eq 0 ] && targets=(sdk model gemma3 schema llama litellm mlx proxy otel)
 for target in "${targets[@]}"; do
     case "$target" in
         sdk) make_venv sdk openai==3.57.0 huggingface_hub==2.4.0 smolagents==1.26.0 boto3==1.43.11 botocore==1.43.11 anthropic==2.10.0 google-genai==3.3.0 ;;
@@ -149,6 +151,7 @@ for target in "${targets[@]}"; do
         gemma3) gemma3_model ;;
         schema) make_venv schema jsonschema==4.26.0 rfc3339-validator==0.1.4 ;;
         proxy) proxy ;;
+        otel) make_venv otel opentelemetry-proto==1.45.2 protobuf==7.36.2 ;;
         mlx) make_venv mlx 'mlx[cpu]==0.32.4' mlx-lm==0.32.2 gguf==0.19.0; mlx_model ;;
         *) echo "setup.sh: unknown target $target" >&2; exit 2 ;;
     esac
