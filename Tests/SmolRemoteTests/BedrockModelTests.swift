@@ -6,7 +6,7 @@ import Testing
 @testable import SmolRemote
 
 /// Builders for Converse replies and ConverseStream bodies.
-private enum Converse {
+enum Converse {
     static let secretKey = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
     static let sessionToken = "IQoJb3JpZ2luX2VjSESSION/token+value=="
     static let credentials = AWSCredentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: Secret(secretKey),

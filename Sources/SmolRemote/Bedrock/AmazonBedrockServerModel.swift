@@ -97,12 +97,15 @@ public struct AmazonBedrockServerModel: Model {
     }
 
     public func generate(_ messages: [ChatMessage], options: GenerateOptions) async throws -> ChatMessage {
-        let (request, secrets) = try await request(messages, options: options, operation: "converse")
-        let response = try await http.send(request, secrets: secrets)
-        do {
-            return try ConverseCodec.decodeResponse(response.body)
-        } catch {
-            throw error.redacted(secrets)
+        try await GenAITracing.traced(provider: "aws.bedrock", model: modelID, options: options, modelParameters: parameters,
+                                      tracer: http.configuration.tracer) {
+            let (request, secrets) = try await request(messages, options: options, operation: "converse")
+            let response = try await http.send(request, secrets: secrets)
+            do {
+                return try ConverseCodec.decodeResponse(response.body)
+            } catch let error as ModelError {
+                throw error.redacted(secrets)
+            }
         }
     }
 
@@ -110,10 +113,12 @@ public struct AmazonBedrockServerModel: Model {
         -> AsyncThrowingStream<ChatMessageStreamDelta, any Error>
     {
         let model = self
-        return ConverseStreamSource(open: {
+        let stream = ConverseStreamSource(open: {
             let (request, secrets) = try await model.request(messages, options: options, operation: "converse-stream")
             return (try await model.http.stream(request, secrets: secrets), secrets)
         }).stream
+        return GenAITracing.traced(provider: "aws.bedrock", model: modelID, options: options, modelParameters: parameters,
+                                   tracer: http.configuration.tracer, stream: stream)
     }
 
     /// The signed request for one operation (signed with fresh credentials when they are about to expire).
