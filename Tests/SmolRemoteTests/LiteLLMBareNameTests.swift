@@ -23,10 +23,10 @@ struct LiteLLMBareNameTests {
         #expect(unknown.message.contains("litellm \(LiteLLMModelTable.sourceVersion)") && unknown.message.contains("groq"))
         let completion = try #require(LiteLLMModelTable.providers.first { $0.value == "text-completion-openai" }?.key)
         #expect(throws: ModelError.self) { try LiteLLMModel(modelID: completion, apiKey: "k", environment: [:]) }
-        // LiteLLM sends bare Gemini names to Vertex AI, which is not served natively yet.
+        // LiteLLM sends bare Gemini names to Vertex AI, which needs Google credentials: the error says where to put them.
         let vertex = try #require(LiteLLMModelTable.providers.first { $0.value == "vertex_ai" }?.key)
         let error = try #require(throws: ModelError.self) { try LiteLLMModel(modelID: vertex, apiKey: "k", environment: [:]) }
-        #expect(error.message.contains("vertex_ai"))
+        #expect(error.message.contains("Vertex AI") && error.message.contains("GOOGLE_APPLICATION_CREDENTIALS"))
     }
 
     @Test("the generated table is what the installed litellm answers for every name (litellm.get_llm_provider)")

@@ -17,14 +17,14 @@ struct LiteLLMModelTests {
         #expect(try !LiteLLMModel(modelID: "groq/m", flattenMessagesAsText: false, environment: [:]).flattenMessagesAsText)
     }
 
-    @Test("an unknown or not-yet-native prefix is a clear error listing the known providers")
+    @Test("an unknown prefix is a clear error listing the known providers")
     func unknownPrefixes() {
-        for id in ["fal/llama-3.3-70b", "vertex_ai/gemini-2.0-flash", "claude-3-5-sonnet"] {
+        for id in ["fal/llama-3.3-70b", "replicate/meta/llama-3-70b", "claude-3-5-sonnet"] {
             do {
                 _ = try LiteLLMModel(modelID: id, environment: [:])
                 Issue.record("\(id) must be rejected")
             } catch {
-                #expect(error.message.contains("anthropic, azure, bedrock"), "\(error)")
+                #expect(error.message.contains("anthropic, azure, azure_ai, bedrock"), "\(error)")
             }
         }
     }

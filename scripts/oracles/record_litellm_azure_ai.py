@@ -81,8 +81,8 @@ SCENARIOS = [
          call=dict(messages=ASK), swift=dict(messages=ASK_SWIFT)),
     dict(name="image", api_base="{loopback}", api_version=None,
          call=dict(messages=[{"role": "user", "content": [
-             {"type": "text", "text": "What is in this image?"},
-             {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{PNG_B64}"}}]}]),
+             {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{PNG_B64}"}},
+             {"type": "text", "text": "What is in this image?"}]}]),
          swift=dict(messages=[s("user", "What is in this image?", image_png_base64=PNG_B64)])),
     dict(name="stream", stream=True, api_base="{loopback}", api_version=None,
          call=dict(messages=ASK, max_tokens=16, stream=True, stream_options={"include_usage": True}),

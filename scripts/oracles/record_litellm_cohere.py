@@ -2,7 +2,8 @@
 """Record what `litellm.completion` sends for `cohere/…` (Cohere's v2 chat) and what it parses back (issue 16).
 
 Why: LiteLLM's `cohere/` route defines the request a Swift `LiteLLMModel("cohere/…")` must send. LiteLLM builds it
-as an OpenAI body (messages unchanged) with Cohere's parameter names (`p`, `stop_sequences`, `num_generations`),
+as an OpenAI body (messages unchanged) with Cohere's parameter names (`p`, `stop_sequences`, `num_generations`;
+`stream` only when streaming), and drops `tool_choice` (smolagents sends "required" with tools, as here),
 sends `Authorization: Bearer` and `Request-Source: unspecified:litellm` to `{api_base}` (default
 https://api.cohere.com/v2/chat). A capture server on 127.0.0.1 answers with canned v2 replies: JSON, and for
 streams Cohere's documented SSE events (`event: <type>` + `data: {…}`). Writes
@@ -125,8 +126,8 @@ SCENARIOS = [
          swift=dict(messages=[s("user", "What is the weather in Paris?")], tools=[WEATHER, FINAL],
                     tool_choice="required")),
     dict(name="tool-round-trip", reply=TEXT_REPLY,
-         call=dict(messages=ROUND_TRIP, tools=[WEATHER_SCHEMA, FINAL_SCHEMA]),
-         swift=dict(messages=ROUND_TRIP_SWIFT, tools=[WEATHER, FINAL])),
+         call=dict(messages=ROUND_TRIP, tools=[WEATHER_SCHEMA, FINAL_SCHEMA], tool_choice="required"),
+         swift=dict(messages=ROUND_TRIP_SWIFT, tools=[WEATHER, FINAL], tool_choice="required")),
     dict(name="max-tokens", reply=LENGTH_REPLY,
          call=dict(messages=[text_blocks("user", "Weather in Paris as JSON.")], max_tokens=5),
          swift=dict(messages=[s("user", "Weather in Paris as JSON.")], parameters={"max_tokens": 5})),

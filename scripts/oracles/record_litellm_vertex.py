@@ -14,7 +14,8 @@ Tests/SmolRemoteTests/Fixtures/litellm-vertex/:
                         (the assertion itself: the same key and claims must give the same bytes, RS256 being
                         deterministic), and the canned token reply
   urls.json             LiteLLM's default Vertex URLs (`get_vertex_url` + `get_vertex_base_url`) for several
-                        locations (regional, multi-region, global), models (publisher, numeric endpoint), streams
+                        locations (regional, multi-region, global), models (publisher, numeric endpoint), streams,
+                        and the URLs it builds from a custom `api_base` (`_check_custom_proxy`)
   <scenario>.json       {"name", "litellm", "model", "stream", "call", "swift", "request": {path, query,
                         headers (authorization, content-type), body}, "parsed"}
   _responses.json       the canned replies: "message" (JSON) and "stream_sse" (the SSE body)
@@ -45,6 +46,7 @@ from cryptography.hazmat.primitives import serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
 from importlib.metadata import version  # noqa: E402
 from litellm.llms.vertex_ai.common_utils import get_vertex_url  # noqa: E402
+from litellm.llms.vertex_ai.vertex_llm_base import VertexBase  # noqa: E402
 
 OUT = HERE.parents[1] / "Tests/SmolRemoteTests/Fixtures/litellm-vertex"
 MODEL = "gemini-2.5-flash"
@@ -142,7 +144,18 @@ def urls():
             url, _ = get_vertex_url(mode="chat", model=model, stream=stream, vertex_project=PROJECT,
                                     vertex_location=location, vertex_api_version="v1")
             rows.append({"location": location, "model": model, "stream": stream, "url": url})
-    return {"litellm": version("litellm"), "project": PROJECT, "urls": rows}
+    custom = []
+    for api_base in ("https://gateway.example.com", "https://gateway.example.com/", "https://gateway.example.com/v1",
+                     "https://gateway.example.com/proxy/v1beta1/", "https://gateway.example.com/my/resource"):
+        for stream in (False, True):
+            default, endpoint = get_vertex_url(mode="chat", model=MODEL, stream=stream, vertex_project=PROJECT,
+                                               vertex_location=LOCATION, vertex_api_version="v1")
+            _, url = VertexBase()._check_custom_proxy(
+                api_base=api_base, custom_llm_provider="vertex_ai", gemini_api_key=None, endpoint=endpoint,
+                stream=stream, auth_header=None, url=default, model=MODEL, vertex_project=PROJECT,
+                vertex_location=LOCATION, vertex_api_version="v1")
+            custom.append({"api_base": api_base, "location": LOCATION, "model": MODEL, "stream": stream, "url": url})
+    return {"litellm": version("litellm"), "project": PROJECT, "urls": rows, "custom_api_base": custom}
 
 
 def main():

@@ -4,7 +4,10 @@ import SmolCore
 /// smolagents' `LiteLLMModel`: one `"provider/model"` string for many providers, served natively.
 ///
 /// The prefix picks the protocol and defaults from ``LiteLLMProvider/all`` (OpenAI-compatible providers,
-/// Anthropic, Gemini, Ollama's `/api/chat` and `/api/generate`, Azure, Hugging Face, Bedrock); the rest of the string is the provider's model name. Keys and
+/// Anthropic, Gemini, Gemini on Vertex AI, Cohere, Azure AI, Ollama's `/api/chat` and `/api/generate`, Azure, Hugging
+/// Face, Bedrock); the rest of the string is the provider's model name. LiteLLM's keyword arguments that configure a
+/// provider rather than a request go in `parameters`: `vertex_project`, `vertex_location`, `vertex_credentials` for
+/// `vertex_ai/`, `api_version` for `azure_ai/`. Keys and
 /// base URLs fall back to the environment variables LiteLLM reads. `flattenMessagesAsText` defaults, as
 /// in smolagents, to true for model strings starting with `ollama`, `groq` or `cerebras`.
 public struct LiteLLMModel: Model {
@@ -92,6 +95,39 @@ public struct LiteLLMModel: Model {
                 modelID: model, url: OllamaClient.url(base: base ?? "http://localhost:11434", endpoint: kind),
                 endpoint: kind, apiKey: key.map { Secret($0) }, http: HTTPEngine(configuration: configuration),
                 parameters: parameters, rateLimiter: try RateLimiter(requestsPerMinute: requestsPerMinute))
+        case .vertexAI:
+            let settings = try VertexSettings.resolve(parameters: parameters, apiBase: apiBase, environment: environment)
+            let engine = HTTPEngine(configuration: configuration)
+            backend = VertexGeminiClient(
+                modelID: model, endpoint: settings.endpoint,
+                tokens: GoogleAccessTokenProvider(credentials: settings.credentials, http: engine), http: engine,
+                parameters: VertexSettings.withoutVertexKeywords(parameters),
+                rateLimiter: try RateLimiter(requestsPerMinute: requestsPerMinute))
+        case .cohere:
+            guard !model.hasPrefix("v1/") else {
+                throw .unsupported(message: "Cohere's v1 chat API (cohere/v1/…) is not served; use cohere/<model> (v2 chat)")
+            }
+            guard let key else { throw .authentication(message: "Missing Cohere API key: pass apiKey or set COHERE_API_KEY or CO_API_KEY") }
+            backend = CohereClient(
+                modelID: model.hasPrefix("v2/") ? String(model.dropFirst(3)) : model,
+                url: base ?? "https://api.cohere.com/v2/chat", apiKey: Secret(key),
+                http: HTTPEngine(configuration: configuration), parameters: parameters, flattenMessagesAsText: flatten,
+                roleConversions: customRoleConversions, rateLimiter: try RateLimiter(requestsPerMinute: requestsPerMinute))
+        case .azureAI:
+            guard let base else {
+                throw .invalidInput(message: "azure_ai needs apiBase (or AZURE_AI_API_BASE): the endpoint of the deployment",
+                                    location: "apiBase")
+            }
+            guard let key else {
+                throw .authentication(message: "Missing Azure AI key: pass apiKey or set AZURE_AI_API_KEY "
+                                      + "(Entra ID tokens are not supported for azure_ai/)")
+            }
+            var version = environment["AZURE_API_VERSION"]
+            if case .value(.string(let value))? = parameters["api_version"] { version = value }
+            backend = try LiteLLMAzureAI.model(
+                modelID: model, apiBase: base, apiKey: key, apiVersion: version, flatten: flatten,
+                customRoleConversions: customRoleConversions, requestsPerMinute: requestsPerMinute, retry: retry,
+                parameters: parameters, http: configuration)
         case .azure, .huggingface, .bedrock:
             backend = try ModelFactory.remote.makeRemoteModel(Self.delegateConfiguration(
                 provider.wireProtocol, model: model, base: base, key: key, explicit: (apiBase, apiKey),
@@ -100,7 +136,7 @@ public struct LiteLLMModel: Model {
         }
         // The native codecs get smolagents' message preparation here: custom role conversions, and flattening
         // when the caller asked for it (the Ollama default keeps images, as LiteLLM's own request does).
-        if [.anthropic, .gemini, .ollamaChat, .ollamaGenerate].contains(provider.wireProtocol),
+        if [.anthropic, .gemini, .vertexAI, .ollamaChat, .ollamaGenerate].contains(provider.wireProtocol),
            !(customRoleConversions ?? [:]).isEmpty || flattenMessagesAsText == true {
             backend = ConvertedMessagesModel(base: backend, roleConversions: customRoleConversions ?? [:],
                                              flatten: flattenMessagesAsText == true)

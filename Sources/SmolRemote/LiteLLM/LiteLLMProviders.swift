@@ -19,6 +19,12 @@ public struct LiteLLMProvider: Sendable, Hashable {
         case ollamaChat
         /// Ollama's completion API (`/api/generate`), the chat flattened into one prompt as LiteLLM does.
         case ollamaGenerate
+        /// Gemini on Google Cloud's Vertex AI: generateContent with an OAuth token from Google credentials.
+        case vertexAI
+        /// Cohere's v2 chat API.
+        case cohere
+        /// Azure AI Foundry / model inference: chat completions with Azure's URL and key rules.
+        case azureAI
     }
 
     /// The prefix before the first `/` in the model string.
@@ -80,8 +86,13 @@ public struct LiteLLMProvider: Sendable, Hashable {
         LiteLLMProvider("lm_studio", base: nil, keys: ["LM_STUDIO_API_KEY"], bases: ["LM_STUDIO_API_BASE"]),
         LiteLLMProvider("hosted_vllm", base: nil, keys: ["HOSTED_VLLM_API_KEY"], bases: ["HOSTED_VLLM_API_BASE"]),
         LiteLLMProvider("litellm_proxy", base: nil, keys: ["LITELLM_PROXY_API_KEY"], bases: ["LITELLM_PROXY_API_BASE"]),
+        LiteLLMProvider("vertex_ai", .vertexAI, base: nil),
+        LiteLLMProvider("cohere", .cohere, base: "https://api.cohere.com/v2/chat", keys: ["COHERE_API_KEY", "CO_API_KEY"],
+                        bases: ["COHERE_API_BASE"]),
+        LiteLLMProvider("azure_ai", .azureAI, base: nil, keys: ["AZURE_AI_API_KEY"], bases: ["AZURE_AI_API_BASE"]),
     ].map { ($0.prefix, $0) })
 
-    /// LiteLLM prefixes not served natively yet (their protocols are still to come).
-    public static let notYetNative: Set<String> = ["vertex_ai", "cohere", "azure_ai"]
+    /// LiteLLM prefixes not served natively yet (their protocols are still to come): none of LiteLLM's main
+    /// providers since `vertex_ai`, `cohere` and `azure_ai` got native codecs.
+    public static let notYetNative: Set<String> = []
 }
