@@ -19,6 +19,7 @@ public enum GoogleCredentialsError: Error, Sendable, Hashable, CustomStringConve
     /// No project: neither the settings nor the credentials name one.
     case missingProject(settings: [String])
 
+    /// A sentence naming what is wrong and where to fix it.
     public var description: String {
         switch self {
         case .missing(let settings):
