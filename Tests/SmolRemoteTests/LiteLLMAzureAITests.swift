@@ -11,13 +11,15 @@ import Testing
 struct LiteLLMAzureAITests {
     static let folder = GoldenFixtureFolder(path: "Fixtures/litellm-azure-ai")
 
-    @Test("URL, key header and body are LiteLLM's for Foundry, Azure OpenAI v1 and serverless bases",
+    @Test("URL, key header and body are LiteLLM's for Foundry, Azure OpenAI v1, serverless bases and Claude on Foundry",
           arguments: folder.scenarioNames())
     func golden(name: String) async throws {
         let fixture = try Self.folder.load(name)
         let stream = fixture["stream"] == true
+        let messagesReply = fixture["reply"]
         try await withTestServer({ request in
-            request.json?["stream"] == true ? .sse(LiteLLMGolden.chunks) : .json(LiteLLMGolden.completion)
+            if let messagesReply, request.path.hasSuffix("/v1/messages") { return .json(messagesReply) }
+            return request.json?["stream"] == true ? .sse(LiteLLMGolden.chunks) : .json(LiteLLMGolden.completion)
         }) { server in
             let base = try #require(fixture["api_base"]?.stringValue).replacingOccurrences(of: "{loopback}", with: server.baseURL)
             var http = HTTPConfiguration(environment: [:])
@@ -45,9 +47,21 @@ struct LiteLLMAzureAITests {
             #expect(request.path == expected["path"]?.stringValue)
             let query = (expected["query"]?.objectValue ?? [:]).map { ($0.key, $0.value.stringValue ?? "") }
             #expect(request.query == Dictionary(uniqueKeysWithValues: query))
-            #expect(request.headers["api-key"] == expected["headers"]?["api-key"]?.stringValue)
             #expect(request.headers["authorization"] == expected["headers"]?["authorization"]?.stringValue)
-            let differences = jsonDifferences(expected: expected["body"], actual: request.json, path: "body")
+            var body = try #require(request.json?.objectValue)
+            var want = try #require(expected["body"]?.objectValue)
+            if messagesReply != nil {
+                // Claude on Foundry: Anthropic's headers. LiteLLM repeats the key in `api-key`; Azure reads `x-api-key`.
+                #expect(request.headers["x-api-key"] == expected["headers"]?["x-api-key"]?.stringValue)
+                #expect(request.headers["anthropic-version"] == expected["headers"]?["anthropic-version"]?.stringValue)
+                #expect(request.headers["api-key"] == nil && expected["headers"]?["api-key"] != nil)
+                // LiteLLM sends a plain system prompt as one text block, AnthropicCodec as a string (both are the API's).
+                let system = body.removeValue(forKey: "system"), wantSystem = want.removeValue(forKey: "system")
+                #expect(system?.stringValue == wantSystem?[0]?["text"]?.stringValue)
+            } else {
+                #expect(request.headers["api-key"] == expected["headers"]?["api-key"]?.stringValue)
+            }
+            let differences = jsonDifferences(expected: .object(want), actual: .object(body), path: "body")
             #expect(differences.isEmpty, "\(name):\n\(differences.joined(separator: "\n"))")
         }
     }
@@ -60,6 +74,10 @@ struct LiteLLMAzureAITests {
                 == "https://e.eastus2.inference.ai.azure.com/chat/completions")
         #expect(LiteLLMAzureAI.url(apiBase: "https://e.example.com/v1/chat?api-version=1", apiVersion: "2")
                 == "https://e.example.com/v1/chat/completions?api-version=1")
+        #expect(LiteLLMAzureAI.anthropicURL(apiBase: "https://r.services.ai.azure.com/anthropic/")
+                == "https://r.services.ai.azure.com/anthropic/v1/messages")
+        #expect(LiteLLMAzureAI.anthropicURL(apiBase: "https://r.services.ai.azure.com/anthropic/v1/messages")
+                == "https://r.services.ai.azure.com/anthropic/v1/messages")
         #expect(LiteLLMAzureAI.usesAPIKeyHeader("https://r.openai.azure.com/openai/v1"))
         #expect(!LiteLLMAzureAI.usesAPIKeyHeader("https://e.eastus2.inference.ai.azure.com"))
     }

@@ -11,8 +11,8 @@ the capture server itself (plain-http bases; the request line then carries the a
 Tests/SmolRemoteTests/Fixtures/litellm-azure-ai/<scenario>.json:
 
   {"name", "litellm", "model", "api_base" ("{loopback}" stands for the capture server), "api_version", "stream",
-   "call", "swift", "request": {method, host, path, query, headers (authorization, api-key, content-type), body},
-   "parsed": what litellm returned}
+   "call", "swift", "request": {method, host, path, query, headers (authorization, api-key, x-api-key,
+   anthropic-version, content-type), body}, "parsed": what litellm returned, "reply": the Messages reply (claude)}
 
 Run: ~/.cache/swift-smolagents/venv-litellm/bin/python scripts/oracles/record_litellm_azure_ai.py
 """
@@ -35,6 +35,10 @@ from record_litellm_golden import (CHUNKS, COMPLETION, FINAL, FINAL_SCHEMA, KEY,
 
 OUT = HERE.parents[1] / "Tests/SmolRemoteTests/Fixtures/litellm-azure-ai"
 MODEL = "azure_ai/mistral-large-2407"
+# `azure_ai/claude-…` is Anthropic's Messages API on Foundry: the reply is a Messages one.
+ANTHROPIC_REPLY = {"id": "msg_1", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5",
+                   "content": [{"type": "text", "text": "Paris"}], "stop_reason": "end_turn", "stop_sequence": None,
+                   "usage": {"input_tokens": 20, "output_tokens": 2}}
 
 
 def serve(conn, log):
@@ -42,7 +46,9 @@ def serve(conn, log):
         try:
             while (req := read_request(f)) is not None:
                 log.append(req)
-                if json.loads(req["body"] or "{}").get("stream"):
+                if req["path"].endswith("/v1/messages"):
+                    data, kind = json.dumps(ANTHROPIC_REPLY).encode(), "application/json"
+                elif json.loads(req["body"] or "{}").get("stream"):
                     data = "".join(f"data: {json.dumps(c)}\n\n" for c in CHUNKS).encode() + b"data: [DONE]\n\n"
                     kind = "text/event-stream"
                 else:
@@ -84,6 +90,10 @@ SCENARIOS = [
              {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{PNG_B64}"}},
              {"type": "text", "text": "What is in this image?"}]}]),
          swift=dict(messages=[s("user", "What is in this image?", image_png_base64=PNG_B64)])),
+    dict(name="claude-foundry", model="azure_ai/claude-sonnet-4-5", api_base="http://my-resource.services.ai.azure.com",
+         api_version=None, call=dict(messages=ASK, max_tokens=64), swift=dict(messages=ASK_SWIFT, parameters={"max_tokens": 64})),
+    dict(name="claude-anthropic-path", model="azure_ai/claude-sonnet-4-5", api_base="{loopback}/anthropic/v1/messages",
+         api_version=None, call=dict(messages=ASK, max_tokens=64), swift=dict(messages=ASK_SWIFT, parameters={"max_tokens": 64})),
     dict(name="stream", stream=True, api_base="{loopback}", api_version=None,
          call=dict(messages=ASK, max_tokens=16, stream=True, stream_options={"include_usage": True}),
          swift=dict(messages=ASK_SWIFT, parameters={"max_tokens": 16})),
@@ -110,21 +120,24 @@ def main():
     for scenario in SCENARIOS:
         base = scenario["api_base"].replace("{loopback}", f"http://127.0.0.1:{PORT}")
         before = len(LOG)
-        response = litellm.completion(model=MODEL, api_base=base, api_key=KEY, api_version=scenario["api_version"],
+        response = litellm.completion(model=scenario.get("model", MODEL), api_base=base, api_key=KEY, api_version=scenario["api_version"],
                                       num_retries=0, **scenario["call"])
         result = parsed(response, bool(scenario.get("stream")))
         assert len(LOG) == before + 1, f"{scenario['name']}: {[r['path'] for r in LOG[before:]]}"
         req = LOG[-1]
         host = req["headers"]["host"]
-        fixture = {"name": scenario["name"], "litellm": version("litellm"), "model": MODEL,
+        fixture = {"name": scenario["name"], "litellm": version("litellm"), "model": scenario.get("model", MODEL),
                    "api_base": scenario["api_base"], "api_version": scenario["api_version"],
                    "stream": bool(scenario.get("stream")), "call": scenario["call"], "swift": scenario["swift"],
                    "request": {"method": req["method"], "host": "{loopback}" if host.startswith("127.0.0.1") else host,
                                "path": req["path"], "query": req["query"],
-                               "headers": {k: req["headers"][k] for k in ("authorization", "api-key", "content-type")
+                               "headers": {k: req["headers"][k] for k in ("authorization", "api-key", "x-api-key",
+                                                                          "anthropic-version", "content-type")
                                            if k in req["headers"]},
                                "body": json.loads(req["body"])},
                    "parsed": result}
+        if req["path"].endswith("/v1/messages"):
+            fixture["reply"] = ANTHROPIC_REPLY
         (OUT / f"{scenario['name']}.json").write_text(json.dumps(fixture, indent=2, ensure_ascii=False) + "\n")
         print(f"{scenario['name']}: {host} {req['path']} {req['query']} {fixture['request']['headers']}")
 

@@ -11,9 +11,25 @@ import SmolCore
 ///   elsewhere (serverless endpoints).
 /// - Body: content lists holding only text become one string; messages with images keep their parts.
 ///
-/// Not served here: LiteLLM's `azure_ai/claude-…` (Anthropic Messages on Foundry) and `azure_ai/agents/…` routes,
-/// and Entra ID tokens when no key is given.
+/// A model whose name contains `claude` is Anthropic's Messages API on Foundry instead: `{api_base}/anthropic/v1/messages`
+/// with `x-api-key` and `anthropic-version: 2023-06-01` (LiteLLM also repeats the key in `api-key`; Azure reads
+/// `x-api-key`).
+///
+/// Not served here: LiteLLM's `azure_ai/agents/…` and model-router routes, and Entra ID tokens when no key is given.
 enum LiteLLMAzureAI {
+    /// Whether LiteLLM sends this `azure_ai/` model to Anthropic's Messages API.
+    static func isClaude(_ model: String) -> Bool { model.lowercased().contains("claude") }
+
+    /// The Messages URL for `apiBase`: kept when it already ends in `/v1/messages`, else `/anthropic/v1/messages`
+    /// after the part before any `/anthropic` in it.
+    static func anthropicURL(apiBase: String) -> String {
+        var base = apiBase
+        while base.hasSuffix("/") { base.removeLast() }
+        if base.hasSuffix("/v1/messages") { return base }
+        if let range = base.range(of: "/anthropic") { base = String(base[..<range.lowerBound]) }
+        return base + "/anthropic/v1/messages"
+    }
+
     /// The chat-completions URL for `apiBase`.
     static func url(apiBase: String, apiVersion: String?) -> String {
         guard var components = URLComponents(string: apiBase) else { return endpoint(apiBase, appending: "chat/completions") }

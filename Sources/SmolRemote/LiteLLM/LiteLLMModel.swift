@@ -124,10 +124,19 @@ public struct LiteLLMModel: Model {
             }
             var version = environment["AZURE_API_VERSION"]
             if case .value(.string(let value))? = parameters["api_version"] { version = value }
-            backend = try LiteLLMAzureAI.model(
-                modelID: model, apiBase: base, apiKey: key, apiVersion: version, flatten: flatten,
-                customRoleConversions: customRoleConversions, requestsPerMinute: requestsPerMinute, retry: retry,
-                parameters: parameters, http: configuration)
+            if LiteLLMAzureAI.isClaude(model) {
+                var claudeParameters = parameters
+                claudeParameters["api_version"] = nil
+                backend = AnthropicMessagesClient(
+                    modelID: model, url: LiteLLMAzureAI.anthropicURL(apiBase: base), apiKey: Secret(key), version: "2023-06-01",
+                    http: HTTPEngine(configuration: configuration), parameters: claudeParameters,
+                    rateLimiter: try RateLimiter(requestsPerMinute: requestsPerMinute))
+            } else {
+                backend = try LiteLLMAzureAI.model(
+                    modelID: model, apiBase: base, apiKey: key, apiVersion: version, flatten: flatten,
+                    customRoleConversions: customRoleConversions, requestsPerMinute: requestsPerMinute, retry: retry,
+                    parameters: parameters, http: configuration)
+            }
         case .azure, .huggingface, .bedrock:
             backend = try ModelFactory.remote.makeRemoteModel(Self.delegateConfiguration(
                 provider.wireProtocol, model: model, base: base, key: key, explicit: (apiBase, apiKey),
@@ -136,7 +145,9 @@ public struct LiteLLMModel: Model {
         }
         // The native codecs get smolagents' message preparation here: custom role conversions, and flattening
         // when the caller asked for it (the Ollama default keeps images, as LiteLLM's own request does).
-        if [.anthropic, .gemini, .vertexAI, .ollamaChat, .ollamaGenerate].contains(provider.wireProtocol),
+        let native = [.anthropic, .gemini, .vertexAI, .ollamaChat, .ollamaGenerate].contains(provider.wireProtocol)
+            || (provider.wireProtocol == .azureAI && backend is AnthropicMessagesClient)
+        if native,
            !(customRoleConversions ?? [:]).isEmpty || flattenMessagesAsText == true {
             backend = ConvertedMessagesModel(base: backend, roleConversions: customRoleConversions ?? [:],
                                              flatten: flattenMessagesAsText == true)
