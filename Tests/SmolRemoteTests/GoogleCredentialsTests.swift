@@ -101,6 +101,51 @@ struct GoogleCredentialsTests {
         }
     }
 
+    @Test("google-auth itself verifies a JWT signed now (signature, issuer, audience, expiry) and rejects a tampered one")
+    func googleAuthVerifies() async throws {
+        let cache = ProcessInfo.processInfo.environment["SMOL_CACHE"]
+            ?? FileManager.default.homeDirectoryForCurrentUser.path + "/.cache/swift-smolagents"
+        let python = cache + "/venv-sdk/bin/python"  // google-genai's venv holds google-auth
+        try #require(FileManager.default.isExecutableFile(atPath: python), "run `bash scripts/oracles/setup.sh sdk`")
+        let account = try VertexFixtures.serviceAccount()
+        let assertion = try GoogleJWT.assertion(for: account, issuedAt: Int(Date().timeIntervalSince1970))
+        var tampered = Array(assertion)
+        tampered[tampered.count - 10] = tampered[tampered.count - 10] == "A" ? "B" : "A"
+        let script = """
+            import json, sys
+            from google.auth import jwt
+            data = json.load(sys.stdin)
+            out = []
+            for token in data["tokens"]:
+                try:
+                    out.append({"claims": jwt.decode(token, certs=data["key"], audience=data["audience"]),
+                                "header": jwt.decode_header(token)})
+                except ValueError as error:
+                    out.append({"error": str(error)})
+            json.dump(out, sys.stdout)
+            """
+        let publicKey = try _RSA.Signing.PrivateKey(pemRepresentation: try VertexFixtures.privateKeyPEM).publicKey.pemRepresentation
+        let input: JSONValue = ["tokens": [.string(assertion), .string(String(tampered))], "key": .string(publicKey),
+                                "audience": .string(GoogleJWT.audience)]
+        let process = Process(), stdin = Pipe(), stdout = Pipe()
+        (process.executableURL, process.arguments) = (URL(fileURLWithPath: python), ["-c", script])
+        process.environment = ["HOME": NSTemporaryDirectory()]
+        (process.standardInput, process.standardOutput, process.standardError) = (stdin, stdout, FileHandle.nullDevice)
+        try process.run()
+        stdin.fileHandleForWriting.write(Data(JSONEmitter().string(from: input).utf8))
+        try stdin.fileHandleForWriting.close()
+        let data: Data = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: stdout.fileHandleForReading.readDataToEndOfFile()) }
+        }
+        let answers = try #require(try JSONValue(parsing: [UInt8](data)).arrayValue)
+        try #require(answers.count == 2)
+        #expect(answers[0]["error"] == nil, "\(answers[0])")
+        #expect(answers[0]["claims"]?["iss"]?.stringValue == account.clientEmail)
+        #expect(answers[0]["claims"]?["scope"]?.stringValue == GoogleJWT.cloudPlatformScope)
+        #expect(answers[0]["header"]?["kid"]?.stringValue == account.privateKeyID)
+        #expect(answers[1]["error"]?.stringValue?.contains("signature") == true, "\(answers[1])")
+    }
+
     @Test("concurrent callers share one token exchange; the token is reused until 225 s before it expires")
     func cachedUntilExpiry() async throws {
         let reply = try VertexFixtures.tokenReply()
