@@ -113,6 +113,26 @@ struct LiteLLMVertexTests {
         }
     }
 
+    @Test("a Router deployment passes vertex_project, vertex_location and vertex_credentials on, as LiteLLM's litellm_params")
+    func routerDeployment() async throws {
+        try await withTestServer(try Self.handler()) { server in
+            let credentials = try VertexFixtures.serviceAccountJSON(tokenURI: server.baseURL + "/token")
+            let router = try LiteLLMRouterModel(modelID: "gemini", modelList: [[
+                "model_name": "gemini",
+                "litellm_params": ["model": "vertex_ai/gemini-2.5-flash", "api_base": .string(server.baseURL),
+                                   "vertex_project": "router-project", "vertex_location": "global",
+                                   "vertex_credentials": .string(credentials)],
+            ]], http: HTTPConfiguration(environment: [:]), environment: [:])
+            let answer = try await router.generate([ChatMessage(role: .user, text: "Hi")], options: GenerateOptions())
+            #expect(answer.text == "Let me look.")
+            #expect(server.requests.map(\.path) == [
+                "/token", "/v1/projects/router-project/locations/global/publishers/google/models/gemini-2.5-flash:generateContent",
+            ])
+            let body = try #require(server.requests.last?.json)
+            #expect(body["vertex_project"] == nil && body["generationConfig"]?["vertexCredentials"] == nil)
+        }
+    }
+
     @Test("default URLs are LiteLLM's for regions, multi-regions, global, tuned endpoints and streams")
     func defaultURLs() throws {
         let urls = try VertexFixtures.folder.load("urls")
