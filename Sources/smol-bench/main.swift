@@ -12,6 +12,9 @@
 //   smol-bench decode N SSE_FILE                 SSEParser + ChatCompletionsStreamDecoder over a file held in
 //                                                memory, N times (no network, no tasks)
 //
+// Environment: SMOL_BENCH_PROXY=URL sends our requests through that forward proxy; SMOL_BENCH_TRANSPORT=ahc runs
+// them on AsyncHTTPClientTransport instead of the built-in transport (the engine's policy unchanged).
+//
 // Prints one JSON line: wall seconds, requests, chunks, and CPU seconds (user+sys from
 // getrusage(RUSAGE_SELF)) measured around the loop only, after one warm-up request.
 #if canImport(Glibc)
@@ -22,6 +25,7 @@ import Darwin
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import SmolAsyncHTTPClient
 import SmolModels
 
 func cpuSeconds() -> (user: Double, system: Double) {
@@ -50,9 +54,20 @@ guard let mode = arguments.first else {
 let messages = [ChatMessage(role: .user, text: "Say hello.")]
 let options = GenerateOptions()
 
+/// The engine configuration: `SMOL_BENCH_PROXY` (a proxy URL) routes every request through that forward proxy,
+/// `SMOL_BENCH_TRANSPORT=ahc` swaps the built-in transport for AsyncHTTPClient (`SmolAsyncHTTPClient`).
+func benchHTTPConfiguration() throws -> HTTPConfiguration {
+    let environment = ProcessInfo.processInfo.environment
+    var http = HTTPConfiguration()
+    if let proxy = environment["SMOL_BENCH_PROXY"] { http.proxy = try ProxyConfiguration(url: proxy) }
+    if environment["SMOL_BENCH_TRANSPORT"] == "ahc" { http.transport = AsyncHTTPClientTransport() }
+    return http
+}
+
 func makeModel(_ base: String) -> OpenAIServerModel {
     do {
-        return try OpenAIServerModel(modelID: "gpt-4o-mini", apiBase: base, apiKey: "sk-bench", environment: [:])
+        return try OpenAIServerModel(modelID: "gpt-4o-mini", apiBase: base, apiKey: "sk-bench", http: benchHTTPConfiguration(),
+                                     environment: [:])
     } catch {
         fail("cannot build the model: \(error)")
     }

@@ -88,4 +88,23 @@ struct GenAITracingTests {
         #expect(Self.string(span, "error.type") == "429")
         #expect(span.status?.code == .error && span.errors.count == 1)
     }
+
+    @Test("an Amazon Bedrock Converse call is a `chat {model}` span with provider aws.bedrock, its usage and stop reason")
+    func bedrockSpan() async throws {
+        let tracer = InMemoryTracer()
+        try await withTestServer({ _ in Converse.reply([["text": "secret answer"]]) }) { server in
+            var http = HTTPConfiguration(retry: .none)
+            http.tracer = tracer
+            let model = try AmazonBedrockServerModel(
+                modelID: "us.anthropic.claude-3-5-haiku-20241022-v1:0", region: "us-east-1",
+                credentials: Converse.credentials, endpointURL: server.baseURL, http: http, environment: [:],
+                homeDirectory: try BedrockGolden.emptyHome())
+            _ = try await model.generate(Self.question, options: GenerateOptions(parameters: ["max_tokens": 32]))
+        }
+        let span = try #require(tracer.finishedSpans.first)
+        #expect(span.operationName == "chat us.anthropic.claude-3-5-haiku-20241022-v1:0")
+        #expect(Self.string(span, "gen_ai.provider.name") == "aws.bedrock")
+        #expect(Self.string(span, "gen_ai.response.finish_reasons") == "end_turn")  // Bedrock's own stopReason, as returned
+        #expect(Self.string(span, "gen_ai.usage.input_tokens") == "11" && Self.string(span, "gen_ai.usage.output_tokens") == "7")
+    }
 }

@@ -13,7 +13,7 @@
 #   SMOL_BENCH_PORT    the server port (18090)
 #   SMOL_BENCH_REPEAT  runs of every measurement; the table shows each metric's median (3)
 #   SMOL_BENCH_CHUNKS  content chunks in the SSE stream (2000)
-#   N_OURS_PLAIN N_OURS_C64 N_PY_PLAIN N_PY_C64 STREAMS_OURS STREAMS_PY   request and stream counts (below)
+#   N_OURS_PLAIN N_OURS_C64 N_PY_PLAIN N_PY_C64 STREAMS_OURS STREAMS_PY N_PROXY_OURS N_PROXY_PY   counts (below)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/build-env.sh
@@ -28,6 +28,8 @@ N_PY_PLAIN=${N_PY_PLAIN:-1000}       # non-streamed requests, concurrency 1, eac
 N_PY_C64=${N_PY_C64:-2000}           # non-streamed requests, concurrency 64, each Python client
 STREAMS_OURS=${STREAMS_OURS:-100}    # streams of $CHUNKS chunks, this library
 STREAMS_PY=${STREAMS_PY:-20}         # streams of $CHUNKS chunks, each Python client
+N_PROXY_OURS=${N_PROXY_OURS:-2000}   # non-streamed requests through the forward proxy, this library
+N_PROXY_PY=${N_PROXY_PY:-500}        # the same, each Python client
 CACHE="${SMOL_CACHE:-$HOME/.cache/swift-smolagents}"
 PY="$CACHE/venv-sdk/bin/python"
 PREFIX=/tmp/smol-bench-nginx.$PORT    # private nginx prefix: config, pid, logs, temp dirs, static files
@@ -47,6 +49,8 @@ if ! command -v nginx >/dev/null; then log "installing nginx"; apt_install nginx
 if ! command -v hyperfine >/dev/null; then
     log "installing hyperfine"; apt_install hyperfine || log "no hyperfine: timing start-up with a bash loop"
 fi
+command -v tinyproxy >/dev/null || PATH="$PATH:/usr/sbin"
+if ! command -v tinyproxy >/dev/null; then log "installing tinyproxy"; bash scripts/oracles/setup.sh proxy; fi
 if ! [ -x "$PY" ] || ! "$PY" -c 'import openai, smolagents' 2>/dev/null; then
     log "installing the Python SDK oracles"; bash scripts/oracles/setup.sh sdk
 fi
@@ -105,7 +109,9 @@ sed -e "s#@PREFIX@#$PREFIX#g" -e "s#@PORT@#$PORT#g" scripts/bench/nginx.conf.tem
 nginx -t -q -p "$PREFIX" -c "$PREFIX/nginx.conf"
 
 NGINX_PID=
+PROXY_PID=
 cleanup() {
+    if [ -n "$PROXY_PID" ]; then kill -9 "$PROXY_PID" 2>/dev/null || true; wait "$PROXY_PID" 2>/dev/null || true; fi
     if [ -n "$NGINX_PID" ]; then
         kill "$NGINX_PID" 2>/dev/null || true
         for _ in $(seq 50); do kill -0 "$NGINX_PID" 2>/dev/null || break; sleep 0.1; done
@@ -136,6 +142,19 @@ check "$BASE/plain/v1/chat/completions" application/json
 check "$BASE/stream/v1/chat/completions" text/event-stream
 log "nginx $(nginx -v 2>&1 | sed 's#.*/##') on $BASE (pid $NGINX_PID)"
 
+# A forward proxy in the path (issue 16): tinyproxy from Debian, plain-http origin, so every request is an
+# absolute-form request the proxy forwards (it closes each client connection after one request: both sides pay
+# a new connection per request). Its log counts the requests, to check every client really went through it.
+PROXY_PORT=$((PORT + 1))
+PROXY="http://127.0.0.1:$PROXY_PORT"
+printf '%s\n' "Port $PROXY_PORT" "Listen 127.0.0.1" "Timeout 30" "LogFile \"$PREFIX/tinyproxy.log\"" "LogLevel Info" \
+    "MaxClients 256" "Allow 127.0.0.1" "DisableViaHeader Yes" > "$PREFIX/tinyproxy.conf"
+tinyproxy -d -c "$PREFIX/tinyproxy.conf" >/dev/null 2>&1 &
+PROXY_PID=$!
+for _ in $(seq 100); do curl -s -o /dev/null -x "$PROXY" -X POST -d '{}' "$BASE/plain/v1/chat/completions" && break; sleep 0.1; done
+proxied() { grep -c 'Request (file descriptor' "$PREFIX/tinyproxy.log" 2>/dev/null || echo 0; }
+log "tinyproxy on $PROXY (pid $PROXY_PID)"
+
 # --- measurements ----------------------------------------------------------------------------------------
 # measure NAME COMMAND...: runs COMMAND $REPEAT times, appending its JSON line to $OUT/NAME.jsonl.
 measure() {
@@ -157,6 +176,22 @@ measure sdk-stream       "${PC[@]}" sdk stream "$STREAMS_PY" "$BASE/stream/v1"
 measure smol-plain-c1    "${PC[@]}" smolagents plain "$N_PY_PLAIN" 1 "$BASE/plain/v1"
 measure smol-plain-c64   "${PC[@]}" smolagents plain "$N_PY_C64" 64 "$BASE/plain/v1"
 measure smol-stream      "${PC[@]}" smolagents stream "$STREAMS_PY" "$BASE/stream/v1"
+# Through the forward proxy: ours (HTTPConfiguration.proxy) and the Python clients (HTTP_PROXY, as httpx reads it).
+# check_proxied NAME COMMAND...: measures, then fails unless the proxy's log grew by at least one request per run.
+check_proxied() {
+    local name=$1 before after; shift
+    before=$(proxied)
+    measure "$name" "$@"
+    after=$(proxied)
+    [ $((after - before)) -ge "$REPEAT" ] || { log "$name: the proxy saw $((after - before)) requests"; exit 1; }
+}
+check_proxied ours-proxy-c1 env SMOL_BENCH_PROXY="$PROXY" "$SB" plain "$N_PROXY_OURS" 1 "$BASE/plain/v1"
+check_proxied sdk-proxy-c1  env HTTP_PROXY="$PROXY" http_proxy="$PROXY" "${PC[@]}" sdk plain "$N_PROXY_PY" 1 "$BASE/plain/v1"
+check_proxied smol-proxy-c1 env HTTP_PROXY="$PROXY" http_proxy="$PROXY" "${PC[@]}" smolagents plain "$N_PROXY_PY" 1 "$BASE/plain/v1"
+# The transport decision (ARCHITECTURE.md, "HTTP transport"): the same engine on AsyncHTTPClientTransport.
+measure ahc-transport-plain-c1  env SMOL_BENCH_TRANSPORT=ahc "$SB" plain "$N_OURS_PLAIN" 1 "$BASE/plain/v1"
+measure ahc-transport-plain-c64 env SMOL_BENCH_TRANSPORT=ahc "$SB" plain "$N_OURS_C64" 64 "$BASE/plain/v1"
+measure ahc-transport-stream    env SMOL_BENCH_TRANSPORT=ahc "$SB" stream "$STREAMS_OURS" "$BASE/stream/v1"
 # Where our time goes (a footnote, not in the table): the transport alone (AsyncHTTPClient configured as
 # HTTPEngine configures it, body collected, nothing decoded) and SSE parsing + delta decoding alone.
 measure floor-ahc-plain-c1 "$SB" ahc-plain "$N_OURS_PLAIN" 1 "$BASE/plain/v1"
@@ -202,6 +237,10 @@ rows = [
      False, 10, "{:,.0f}"),
     ("CPU per request, concurrency 64 (µs)", cpu_req("ours-plain-c64"), cpu_req(sdk64),
      cpu_req("smol-plain-c64"), True, None, "{:,.1f}"),
+    ("CPU per request through a forward proxy (µs)", cpu_req("ours-proxy-c1"), cpu_req("sdk-proxy-c1"),
+     cpu_req("smol-proxy-c1"), True, None, "{:,.1f}"),
+    ("requests/s through a forward proxy", rps("ours-proxy-c1"), rps("sdk-proxy-c1"), rps("smol-proxy-c1"),
+     False, None, "{:,.0f}"),
 ]
 header = ["metric", "swift-smolagents", "openai SDK", "smolagents", "ratio SDK/ours", "target", "met?"]
 table = []
@@ -236,6 +275,18 @@ print(f"Breakdown of ours: AsyncHTTPClient alone (same configuration, body colle
       f"{cpu_req('floor-ahc-plain-c1'):,.1f} µs CPU per request at concurrency 1; SSEParser + "
       f"ChatCompletionsStreamDecoder alone (in memory, no network, no tasks) {cpu_chunk('floor-decode'):.2f} µs per chunk; "
       f"request body built + serialized and the completion decoded (no network) {cpu_req('floor-codec'):.1f} µs per request.")
+print()
+print("Transport decision (same engine, same requests): the built-in NIO transport vs AsyncHTTPClientTransport.")
+print("| metric | built-in | AsyncHTTPClientTransport | AHC / built-in |")
+print("|---|---:|---:|---:|")
+for label, ours, ahc, f in [
+    ("CPU per non-streamed request, concurrency 1 (µs)", cpu_req("ours-plain-c1"), cpu_req("ahc-transport-plain-c1"), "{:,.1f}"),
+    ("CPU per request, concurrency 64 (µs)", cpu_req("ours-plain-c64"), cpu_req("ahc-transport-plain-c64"), "{:,.1f}"),
+    ("requests/s, concurrency 64", rps("ours-plain-c64"), rps("ahc-transport-plain-c64"), "{:,.0f}"),
+    ("CPU per streamed chunk (µs)", cpu_chunk("ours-stream"), cpu_chunk("ahc-transport-stream"), "{:,.2f}"),
+]:
+    print(f"| {label} | {f.format(ours)} | {f.format(ahc)} | {ahc / ours:.2f} |")
+print()
 print(f"Deltas yielded per stream: ours {deltas('ours-stream'):.0f}, SDK {deltas('sdk-stream'):.0f}, "
       f"smolagents {deltas('smol-stream'):.0f}. Start-up: {how}, min {float(fastest):.1f} ms.")
 PYEOF

@@ -46,7 +46,15 @@ final class HTTP1Connection: Sendable {
             }
         let channel: any Channel
         do {
-            channel = try await bootstrap.connect(host: proxy?.host ?? origin.host, port: proxy?.port ?? origin.port).get()
+            let host = proxy?.host ?? origin.host, port = proxy?.port ?? origin.port
+            // An IP literal (a local server, most proxies) needs no name resolution: connecting to the address
+            // skips getaddrinfo on another thread and the happy-eyeballs machinery, a large part of the CPU a
+            // new connection costs (measured: scripts/bench/openai-client.sh, through a forward proxy).
+            if let address = try? SocketAddress(ipAddress: host, port: port) {
+                channel = try await bootstrap.connect(to: address).get()
+            } else {
+                channel = try await bootstrap.connect(host: host, port: port).get()
+            }
         } catch {
             // Name the proxy, not the origin: it is the proxy that could not be reached.
             if let proxy { throw TransportError.proxyUnreachable(proxy: proxy.address, underlying: error) }
