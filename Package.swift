@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "SmolServe", targets: ["SmolServe"]),
         .library(name: "SmolRemote", targets: ["SmolRemote"]),
         .library(name: "SmolLocal", targets: ["SmolLocal"]),
+        .library(name: "SmolAsyncHTTPClient", targets: ["SmolAsyncHTTPClient"]),
         .executable(name: "smol", targets: ["smol"]),
     ],
     traits: [
@@ -64,6 +65,17 @@ let package = Package(
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
+        // AsyncHTTPClient as the remote models' transport (HTTPConfiguration.transport), for apps that run one
+        // already; a product of its own so that SmolRemote does not compile AsyncHTTPClient.
+        .target(
+            name: "SmolAsyncHTTPClient",
+            dependencies: [
+                "SmolRemote",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         // Hot numeric kernels in C: per-function target attributes pick AVX2/FMA/F16C/AVX-512 at run
@@ -119,6 +131,7 @@ let package = Package(
                 "SmolRemote",
                 "SmolLocal",
                 "SmolTestSupport",
+                "SmolAsyncHTTPClient",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -145,6 +158,7 @@ let package = Package(
             name: "smol-bench",
             dependencies: [
                 "SmolModels",
+                "SmolAsyncHTTPClient",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
