@@ -20,8 +20,8 @@ Tests/SmolRemoteTests/Fixtures/litellm-vertex/:
                         headers (authorization, content-type), body}, "parsed"}
   _responses.json       the canned replies: "message" (JSON) and "stream_sse" (the SSE body)
 
-Needs google-auth in the LiteLLM venv (LiteLLM imports it for Vertex credentials):
-  ~/.cache/swift-smolagents/venv-litellm/bin/pip install google-auth==2.63.1
+Needs google-auth in the LiteLLM venv (LiteLLM imports it for Vertex credentials); `bash scripts/oracles/setup.sh litellm`
+installs it with LiteLLM.
 Run: ~/.cache/swift-smolagents/venv-litellm/bin/python scripts/oracles/record_litellm_vertex.py
 """
 import base64

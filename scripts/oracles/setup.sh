@@ -145,7 +145,7 @@ for target in "${targets[@]}"; do
         sdk) make_venv sdk openai==3.57.0 huggingface_hub==2.4.0 smolagents==1.26.0 boto3==1.43.11 botocore==1.43.11 anthropic==2.10.0 google-genai==3.3.0 ;;
         llama) CMAKE_ARGS="$LLAMA_CMAKE_ARGS" PIP_CACHE_DIR="$CACHE/pip-llama" \
                    make_venv llama 'llama-cpp-python[server]==0.3.36' ;;
-        litellm) make_venv litellm 'litellm[proxy]==1.108.7' ;;
+        litellm) make_venv litellm 'litellm[proxy]==1.108.7' google-auth==2.63.1 ;;
         ollama) make_venv ollama ollama==0.6.3 smolagents==1.26.0 ;;
         model) model ;;
         gemma3) gemma3_model ;;
