@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the DocC documentation of the library targets (SmolCore, SmolRemote, SmolLocal, SmolModels, SmolServe)
+# Builds the DocC documentation of the library targets (SmolCore, SmolRemote, SmolLocal, SmolModels, SmolServe,
+# SmolAsyncHTTPClient)
 # with swift-docc-plugin, warnings as errors: a broken ``symbol`` link, a missing article or a bad
 # Topics entry fails the build. Catalogs live in Sources/<Target>/<Target>.docc.
 #
@@ -20,7 +21,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SCRATCH="${DOCS_SCRATCH_PATH:-.build-docs}"
-TARGETS=(SmolCore SmolRemote SmolLocal SmolModels SmolServe)
+TARGETS=(SmolCore SmolRemote SmolLocal SmolModels SmolServe SmolAsyncHTTPClient)
 
 target_args=()
 for target in "${TARGETS[@]}"; do
