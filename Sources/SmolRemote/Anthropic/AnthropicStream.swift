@@ -125,41 +125,14 @@ public struct AnthropicStreamDecoder: Sendable {
 }
 
 /// Anthropic Messages events over Server-Sent Events, ending at `message_stop` (there is no `[DONE]`).
-struct AnthropicFraming: DeltaFraming {
-    private var parser = SSEParser()
-    private var decoder = AnthropicStreamDecoder()
-    private var failure = DeferredFailure()
+typealias AnthropicFraming = SSEFraming<AnthropicStreamDecoder>
 
-    init() {}
+extension AnthropicStreamDecoder: SSEStreamDecoding {
+    var reachedEnd: Bool { stopped }
+    var isComplete: Bool { stopped }
 
-    var isDone: Bool { decoder.stopped }
-
-    mutating func push(_ bytes: ByteBufferView) throws(ModelError) -> [ChatMessageStreamDelta] {
-        var deltas: [ChatMessageStreamDelta] = []
-        for event in parser.push(bytes) {
-            do {
-                if let delta = try decoder.decode(event) { deltas.append(delta) }
-            } catch {
-                return try failure.deliver(deltas, then: error)
-            }
-            if decoder.stopped { return deltas }
-        }
-        if let overflow = parser.overflowError { return try failure.deliver(deltas, then: overflow) }
-        return deltas
-    }
-
-    mutating func takeFailure() -> ModelError? { failure.take() }
-
-    mutating func finish() throws(ModelError) -> [ChatMessageStreamDelta] {
-        var deltas: [ChatMessageStreamDelta] = []
-        for event in parser.finish() {
-            if let delta = try decoder.decode(event) { deltas.append(delta) }
-        }
-        guard decoder.stopped else {
-            throw .stream(message: parser.hasIncompleteEvent
-                              ? "the Anthropic stream ended in the middle of an event, before message_stop"
-                              : "the Anthropic stream ended before message_stop")
-        }
-        return deltas
+    static func incomplete(midEvent: Bool) -> ModelError {
+        .stream(message: midEvent ? "the Anthropic stream ended in the middle of an event, before message_stop"
+                                  : "the Anthropic stream ended before message_stop")
     }
 }

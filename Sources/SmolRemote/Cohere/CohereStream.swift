@@ -69,40 +69,13 @@ public struct CohereStreamDecoder: Sendable {
 
 /// Cohere v2 chat events over Server-Sent Events. There is no `[DONE]`: the stream ends with the body, which
 /// must have carried `message-end`.
-struct CohereFraming: DeltaFraming {
-    private var parser = SSEParser()
-    private var decoder = CohereStreamDecoder()
-    private var failure = DeferredFailure()
+typealias CohereFraming = SSEFraming<CohereStreamDecoder>
 
-    init() {}
+extension CohereStreamDecoder: SSEStreamDecoding {
+    var isComplete: Bool { finished }
 
-    var isDone: Bool { false }
-
-    mutating func push(_ bytes: ByteBufferView) throws(ModelError) -> [ChatMessageStreamDelta] {
-        var deltas: [ChatMessageStreamDelta] = []
-        for event in parser.push(bytes) {
-            do {
-                if let delta = try decoder.decode(event) { deltas.append(delta) }
-            } catch {
-                return try failure.deliver(deltas, then: error)
-            }
-        }
-        if let overflow = parser.overflowError { return try failure.deliver(deltas, then: overflow) }
-        return deltas
-    }
-
-    mutating func takeFailure() -> ModelError? { failure.take() }
-
-    mutating func finish() throws(ModelError) -> [ChatMessageStreamDelta] {
-        var deltas: [ChatMessageStreamDelta] = []
-        for event in parser.finish() {
-            if let delta = try decoder.decode(event) { deltas.append(delta) }
-        }
-        guard decoder.finished else {
-            throw .stream(message: parser.hasIncompleteEvent
-                              ? "the Cohere stream ended in the middle of an event, before message-end"
-                              : "the Cohere stream ended before message-end")
-        }
-        return deltas
+    static func incomplete(midEvent: Bool) -> ModelError {
+        .stream(message: midEvent ? "the Cohere stream ended in the middle of an event, before message-end"
+                                  : "the Cohere stream ended before message-end")
     }
 }

@@ -72,41 +72,16 @@ public struct GeminiStreamDecoder: Sendable {
 
 /// Gemini `GenerateContentResponse` chunks over Server-Sent Events. There is no end marker: the stream
 /// ends with the body, which must have carried a chunk with a `finishReason`.
-struct GeminiFraming: DeltaFraming {
-    private var parser = SSEParser()
-    private var decoder = GeminiStreamDecoder()
-    private var failure = DeferredFailure()
+typealias GeminiFraming = SSEFraming<GeminiStreamDecoder>
 
-    init() {}
+extension GeminiStreamDecoder: SSEStreamDecoding {
+    var isComplete: Bool { finished }
 
-    var isDone: Bool { false }
-
-    mutating func push(_ bytes: ByteBufferView) throws(ModelError) -> [ChatMessageStreamDelta] {
-        var deltas: [ChatMessageStreamDelta] = []
-        for event in parser.push(bytes) {
-            do {
-                if let delta = try decoder.decode(event) { deltas.append(delta) }
-            } catch {
-                return try failure.deliver(deltas, then: error)
-            }
-        }
-        if let overflow = parser.overflowError { return try failure.deliver(deltas, then: overflow) }
-        return deltas
+    static func incomplete(midEvent: Bool) -> ModelError {
+        .stream(message: midEvent ? "the Gemini stream ended in the middle of a chunk, before any finishReason"
+                                  : "the Gemini stream ended before any chunk with a finishReason")
     }
 
-    mutating func takeFailure() -> ModelError? { failure.take() }
-
-    mutating func finish() throws(ModelError) -> [ChatMessageStreamDelta] {
-        var deltas: [ChatMessageStreamDelta] = []
-        for event in parser.finish() {
-            if let delta = try decoder.decode(event) { deltas.append(delta) }
-        }
-        guard decoder.finished else {
-            throw .stream(message: parser.hasIncompleteEvent
-                              ? "the Gemini stream ended in the middle of a chunk, before any finishReason"
-                              : "the Gemini stream ended before any chunk with a finishReason")
-        }
-        if let usage = decoder.takeUsage() { deltas.append(usage) }
-        return deltas
-    }
+    /// The usage of the whole stream, reported once at its end.
+    mutating func finalDeltas() -> [ChatMessageStreamDelta] { takeUsage().map { [$0] } ?? [] }
 }

@@ -160,41 +160,14 @@ public struct ChatCompletionsStreamDecoder: Sendable {
 }
 
 /// Chat-completion chunks over Server-Sent Events, ending at `data: [DONE]`.
-struct ChatCompletionsFraming: DeltaFraming {
-    private var parser = SSEParser()
-    private var decoder = ChatCompletionsStreamDecoder()
-    private var failure = DeferredFailure()
+typealias ChatCompletionsFraming = SSEFraming<ChatCompletionsStreamDecoder>
 
-    init() {}
+extension ChatCompletionsStreamDecoder: SSEStreamDecoding {
+    var reachedEnd: Bool { isDone }
+    var isComplete: Bool { isDone }
 
-    var isDone: Bool { decoder.isDone }
-
-    mutating func push(_ bytes: ByteBufferView) throws(ModelError) -> [ChatMessageStreamDelta] {
-        var deltas: [ChatMessageStreamDelta] = []
-        for event in parser.push(bytes) {
-            do {
-                if let delta = try decoder.decode(event) { deltas.append(delta) }
-            } catch {
-                return try failure.deliver(deltas, then: error)
-            }
-            if decoder.isDone { return deltas }
-        }
-        if let overflow = parser.overflowError { return try failure.deliver(deltas, then: overflow) }
-        return deltas
-    }
-
-    mutating func takeFailure() -> ModelError? { failure.take() }
-
-    mutating func finish() throws(ModelError) -> [ChatMessageStreamDelta] {
-        var deltas: [ChatMessageStreamDelta] = []
-        for event in parser.finish() {
-            if let delta = try decoder.decode(event) { deltas.append(delta) }
-        }
-        guard decoder.isDone else {
-            throw .stream(message: parser.hasIncompleteEvent
-                              ? "the stream ended in the middle of an event, before [DONE]"
-                              : "the stream ended before [DONE]")
-        }
-        return deltas
+    static func incomplete(midEvent: Bool) -> ModelError {
+        .stream(message: midEvent ? "the stream ended in the middle of an event, before [DONE]"
+                                  : "the stream ended before [DONE]")
     }
 }
