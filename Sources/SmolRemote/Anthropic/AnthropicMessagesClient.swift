@@ -15,32 +15,24 @@ struct AnthropicMessagesClient: Model {
 
     var streamsIncrementally: Bool { true }
 
+    private var exchange: ModelExchange {
+        ModelExchange(provider: "anthropic", modelID: modelID, parameters: parameters, http: http, rateLimiter: rateLimiter)
+    }
+
     func generate(_ messages: [ChatMessage], options: GenerateOptions) async throws -> ChatMessage {
-        try await GenAITracing.traced(provider: "anthropic", model: modelID, options: options, modelParameters: parameters,
-                                      tracer: http.configuration.tracer) {
-            let (request, secrets) = try request(messages, options: options, stream: false)
-            _ = try await rateLimiter?.throttle()
-            let response = try await http.send(request, secrets: secrets)
-            do {
-                return try AnthropicCodec.decodeResponse(response.body, jsonMode: AnthropicCodec.usesJSONTool(options.responseFormat))
-            } catch let error as ModelError {
-                throw error.redacted(secrets)
-            }
-        }
+        let jsonMode = AnthropicCodec.usesJSONTool(options.responseFormat)
+        return try await exchange.generate(options: options, request: { try request(messages, options: options, stream: false) },
+                                           decode: { try AnthropicCodec.decodeResponse($0, jsonMode: jsonMode) })
     }
 
     func generateStream(_ messages: [ChatMessage], options: GenerateOptions)
         -> AsyncThrowingStream<ChatMessageStreamDelta, any Error>
     {
         let client = self
-        let stream = DeltaStreamSource<AnthropicFraming>(open: {
-            let (request, secrets) = try client.request(messages, options: options, stream: true)
-            _ = try await client.rateLimiter?.throttle()
-            return (try await client.http.stream(request, secrets: secrets), secrets)
-        }).stream
-        return GenAITracing.traced(provider: "anthropic", model: modelID, options: options, modelParameters: parameters,
-                                   tracer: http.configuration.tracer,
-                                   stream: AnthropicCodec.usesJSONTool(options.responseFormat) ? Self.jsonMode(stream) : stream)
+        let jsonMode = AnthropicCodec.usesJSONTool(options.responseFormat)
+        return exchange.stream(AnthropicFraming.self, options: options, request: {
+            try client.request(messages, options: options, stream: true)
+        }, transform: { jsonMode ? Self.jsonMode($0) : $0 })
     }
 
     /// The stream with the forced response-format tool's input fragments as content (LiteLLM's JSON mode).

@@ -21,31 +21,22 @@ struct CohereClient: Model {
     /// LiteLLM's `Request-Source` says which client called; this one says so too, in Cohere's `unspecified:` form.
     static let requestSource = "unspecified:swift-smolagents"
 
+    private var exchange: ModelExchange {
+        ModelExchange(provider: "cohere", modelID: modelID, parameters: parameters, http: http, rateLimiter: rateLimiter)
+    }
+
     func generate(_ messages: [ChatMessage], options: GenerateOptions) async throws -> ChatMessage {
-        try await GenAITracing.traced(provider: "cohere", model: modelID, options: options, modelParameters: parameters,
-                                      tracer: http.configuration.tracer) {
-            let request = try request(messages, options: options, stream: false)
-            _ = try await rateLimiter?.throttle()
-            let response = try await http.send(request, secrets: [apiKey])
-            do {
-                return try CohereCodec.decodeResponse(response.body)
-            } catch let error as ModelError {
-                throw error.redacted([apiKey])
-            }
-        }
+        try await exchange.generate(options: options, request: { (try request(messages, options: options, stream: false), [apiKey]) },
+                                    decode: { try CohereCodec.decodeResponse($0) })
     }
 
     func generateStream(_ messages: [ChatMessage], options: GenerateOptions)
         -> AsyncThrowingStream<ChatMessageStreamDelta, any Error>
     {
         let client = self
-        let stream = DeltaStreamSource<CohereFraming>(open: {
-            let request = try client.request(messages, options: options, stream: true)
-            _ = try await client.rateLimiter?.throttle()
-            return (try await client.http.stream(request, secrets: [client.apiKey]), [client.apiKey])
-        }).stream
-        return GenAITracing.traced(provider: "cohere", model: modelID, options: options, modelParameters: parameters,
-                                   tracer: http.configuration.tracer, stream: stream)
+        return exchange.stream(CohereFraming.self, options: options) {
+            (try client.request(messages, options: options, stream: true), [client.apiKey])
+        }
     }
 
     private func request(_ messages: [ChatMessage], options: GenerateOptions, stream: Bool) throws -> HTTPEngine.Request {

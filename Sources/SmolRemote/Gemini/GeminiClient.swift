@@ -14,31 +14,22 @@ struct GeminiClient: Model {
 
     var streamsIncrementally: Bool { true }
 
+    private var exchange: ModelExchange {
+        ModelExchange(provider: "gcp.gemini", modelID: modelID, parameters: parameters, http: http, rateLimiter: rateLimiter)
+    }
+
     func generate(_ messages: [ChatMessage], options: GenerateOptions) async throws -> ChatMessage {
-        try await GenAITracing.traced(provider: "gcp.gemini", model: modelID, options: options, modelParameters: parameters,
-                                      tracer: http.configuration.tracer) {
-            let (request, secrets) = try request(messages, options: options, method: "generateContent")
-            _ = try await rateLimiter?.throttle()
-            let response = try await http.send(request, secrets: secrets)
-            do {
-                return try GeminiCodec.decodeResponse(response.body)
-            } catch let error as ModelError {
-                throw error.redacted(secrets)
-            }
-        }
+        try await exchange.generate(options: options, request: { try request(messages, options: options, method: "generateContent") },
+                                    decode: { try GeminiCodec.decodeResponse($0) })
     }
 
     func generateStream(_ messages: [ChatMessage], options: GenerateOptions)
         -> AsyncThrowingStream<ChatMessageStreamDelta, any Error>
     {
         let client = self
-        let stream = DeltaStreamSource<GeminiFraming>(open: {
-            let (request, secrets) = try client.request(messages, options: options, method: "streamGenerateContent?alt=sse")
-            _ = try await client.rateLimiter?.throttle()
-            return (try await client.http.stream(request, secrets: secrets), secrets)
-        }).stream
-        return GenAITracing.traced(provider: "gcp.gemini", model: modelID, options: options, modelParameters: parameters,
-                                   tracer: http.configuration.tracer, stream: stream)
+        return exchange.stream(GeminiFraming.self, options: options) {
+            try client.request(messages, options: options, method: "streamGenerateContent?alt=sse")
+        }
     }
 
     private func request(_ messages: [ChatMessage], options: GenerateOptions, method: String) throws

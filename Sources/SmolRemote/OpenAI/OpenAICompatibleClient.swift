@@ -56,19 +56,16 @@ struct OpenAICompatibleClient: Sendable {
     /// Whether the provider accepts `stop` for this model; when not, stops are applied client side.
     var supportsStop: Bool { supportsStopParameter(modelID) }
 
+    private var exchange: ModelExchange {
+        ModelExchange(provider: providerName, modelID: modelID, parameters: parameters, http: http, rateLimiter: rateLimiter)
+    }
+
     func generate(_ messages: [ChatMessage], options: GenerateOptions) async throws -> ChatMessage {
-        try await GenAITracing.traced(provider: providerName, model: modelID, options: options, modelParameters: parameters,
-                                      tracer: http.configuration.tracer) {
-            let (request, secrets) = try await makeRequest(messages, options: options, stream: false)
-            _ = try await rateLimiter?.throttle()
-            let response = try await http.send(request, secrets: secrets)
-            var message: ChatMessage
-            do {
-                message = try ChatCompletionsCodec.decodeResponse(response.body)
-            } catch let error as ModelError {
-                throw error.redacted(secrets)
-            }
-            if let stops = options.stopSequences, !supportsStop, case .text(let text)? = message.content {
+        // Stops the provider does not take are applied here, client side.
+        let clientStops = supportsStop ? nil : options.stopSequences
+        return try await exchange.generate(options: options, request: { try await makeRequest(messages, options: options, stream: false) }) {
+            var message = try ChatCompletionsCodec.decodeResponse($0)
+            if let stops = clientStops, case .text(let text)? = message.content {
                 message.content = .text(removeContentAfterStopSequences(text, stopSequences: stops) ?? text)
             }
             return message
@@ -79,14 +76,10 @@ struct OpenAICompatibleClient: Sendable {
         -> AsyncThrowingStream<ChatMessageStreamDelta, any Error>
     {
         let client = self
-        let stream = DeltaStreamSource<ChatCompletionsFraming>(open: {
-            let (request, secrets) = try await client.makeRequest(messages, options: options, stream: true)
-            _ = try await client.rateLimiter?.throttle()
-            return (try await client.http.stream(request, secrets: secrets), secrets)
-        }).stream
-        let stopped = options.stopSequences.flatMap { stops in supportsStop ? nil : stream.stoppingAt(stops) } ?? stream
-        return GenAITracing.traced(provider: providerName, model: modelID, options: options, modelParameters: parameters,
-                                   tracer: http.configuration.tracer, stream: stopped)
+        let clientStops = supportsStop ? nil : options.stopSequences
+        return exchange.stream(ChatCompletionsFraming.self, options: options, request: {
+            try await client.makeRequest(messages, options: options, stream: true)
+        }, transform: { stream in clientStops.map { stream.stoppingAt($0) } ?? stream })
     }
 
     fileprivate func makeRequest(_ messages: [ChatMessage], options: GenerateOptions, stream: Bool) async throws

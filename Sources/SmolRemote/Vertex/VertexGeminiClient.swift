@@ -20,31 +20,22 @@ struct VertexGeminiClient: Model {
     /// OpenTelemetry's `gen_ai.provider.name` for Vertex AI.
     static let providerName = "gcp.vertex_ai"
 
+    private var exchange: ModelExchange {
+        ModelExchange(provider: Self.providerName, modelID: modelID, parameters: parameters, http: http, rateLimiter: rateLimiter)
+    }
+
     func generate(_ messages: [ChatMessage], options: GenerateOptions) async throws -> ChatMessage {
-        try await GenAITracing.traced(provider: Self.providerName, model: modelID, options: options,
-                                      modelParameters: parameters, tracer: http.configuration.tracer) {
-            let (request, secrets) = try await request(messages, options: options, stream: false)
-            _ = try await rateLimiter?.throttle()
-            let response = try await http.send(request, secrets: secrets)
-            do {
-                return try GeminiCodec.decodeResponse(response.body)
-            } catch let error as ModelError {
-                throw error.redacted(secrets)
-            }
-        }
+        try await exchange.generate(options: options, request: { try await request(messages, options: options, stream: false) },
+                                    decode: { try GeminiCodec.decodeResponse($0) })
     }
 
     func generateStream(_ messages: [ChatMessage], options: GenerateOptions)
         -> AsyncThrowingStream<ChatMessageStreamDelta, any Error>
     {
         let client = self
-        let stream = DeltaStreamSource<GeminiFraming>(open: {
-            let (request, secrets) = try await client.request(messages, options: options, stream: true)
-            _ = try await client.rateLimiter?.throttle()
-            return (try await client.http.stream(request, secrets: secrets), secrets)
-        }).stream
-        return GenAITracing.traced(provider: Self.providerName, model: modelID, options: options,
-                                   modelParameters: parameters, tracer: http.configuration.tracer, stream: stream)
+        return exchange.stream(GeminiFraming.self, options: options) {
+            try await client.request(messages, options: options, stream: true)
+        }
     }
 
     private func request(_ messages: [ChatMessage], options: GenerateOptions, stream: Bool) async throws
