@@ -29,14 +29,7 @@ struct LiteLLMAnthropicJSONTests {
             }
             let options = GenerateOptions(responseFormat: try ResponseFormat(json: try #require(call["response_format"])),
                                           parameters: ["max_tokens": try #require(call["max_tokens"])])
-            let answer: ChatMessage
-            if stream {
-                var deltas: [ChatMessageStreamDelta] = []
-                for try await delta in model.generateStream(messages, options: options) { deltas.append(delta) }
-                answer = try agglomerateStreamDeltas(deltas)
-            } else {
-                answer = try await model.generate(messages, options: options)
-            }
+            let answer = try await modelAnswer(model, messages, options: options, streamed: stream)
             return (try #require(server.requests.first), answer, fixture)
         }
     }

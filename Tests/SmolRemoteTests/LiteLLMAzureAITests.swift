@@ -31,14 +31,7 @@ struct LiteLLMAzureAITests {
             let swift = try #require(fixture["swift"])
             let messages = try AnthropicGolden.messages(swift)
             let options = try GeminiGolden.options(swift)
-            let answer: ChatMessage
-            if stream {
-                var deltas: [ChatMessageStreamDelta] = []
-                for try await delta in model.generateStream(messages, options: options) { deltas.append(delta) }
-                answer = try agglomerateStreamDeltas(deltas)
-            } else {
-                answer = try await model.generate(messages, options: options)
-            }
+            let answer = try await modelAnswer(model, messages, options: options, streamed: stream)
             #expect(answer.text == "Paris")
             let request = try #require(server.requests.first)
             let expected = try #require(fixture["request"])

@@ -30,14 +30,7 @@ struct LiteLLMCohereTests {
             let swift = try #require(fixture["swift"])
             let messages = try AnthropicGolden.messages(swift)
             let options = try GeminiGolden.options(swift)
-            let answer: ChatMessage
-            if stream {
-                var deltas: [ChatMessageStreamDelta] = []
-                for try await delta in model.generateStream(messages, options: options) { deltas.append(delta) }
-                answer = try agglomerateStreamDeltas(deltas)
-            } else {
-                answer = try await model.generate(messages, options: options)
-            }
+            let answer = try await modelAnswer(model, messages, options: options, streamed: stream)
             return (try #require(server.requests.first), answer)
         }
     }

@@ -40,14 +40,7 @@ enum LiteLLMGolden {
                 environment: [:])
             let messages = try AnthropicGolden.messages(swift)
             let options = try GeminiGolden.options(swift)
-            let answer: ChatMessage
-            if fixture["stream"] == true {
-                var deltas: [ChatMessageStreamDelta] = []
-                for try await delta in model.generateStream(messages, options: options) { deltas.append(delta) }
-                answer = try agglomerateStreamDeltas(deltas)
-            } else {
-                answer = try await model.generate(messages, options: options)
-            }
+            let answer = try await modelAnswer(model, messages, options: options, streamed: fixture["stream"] == true)
             return (try #require(server.requests.first), answer)
         }
     }

@@ -38,11 +38,7 @@ struct LiteLLMVertexTests {
 
     static func answer(_ model: LiteLLMModel, _ swift: JSONValue, stream: Bool) async throws -> ChatMessage {
         let messages = try AnthropicGolden.messages(swift)
-        let options = try GeminiGolden.options(swift)
-        guard stream else { return try await model.generate(messages, options: options) }
-        var deltas: [ChatMessageStreamDelta] = []
-        for try await delta in model.generateStream(messages, options: options) { deltas.append(delta) }
-        return try agglomerateStreamDeltas(deltas)
+        return try await modelAnswer(model, messages, options: try GeminiGolden.options(swift), streamed: stream)
     }
 
     /// A Gemini body with LiteLLM's spellings and ours made the same: snake_case keys as camelCase (Vertex reads

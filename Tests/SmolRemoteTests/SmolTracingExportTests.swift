@@ -8,38 +8,16 @@ import Testing
 /// OpenTelemetry's own protobuf classes (the otel venv). One per test; it exits when its standard input closes.
 final class OTLPReceiver: Sendable {
     let endpoint: String
-    private let process: Process
-    private let input: Pipe
+    private let oracle: PythonOracle
 
-    private init(endpoint: String, process: Process, input: Pipe) {
-        self.endpoint = endpoint
-        self.process = process
-        self.input = input
+    private init(_ oracle: PythonOracle) {
+        self.oracle = oracle
+        endpoint = "http://127.0.0.1:\(oracle.port)"
     }
 
     static func start() async throws -> OTLPReceiver {
-        let cache = ProcessInfo.processInfo.environment["SMOL_CACHE"]
-            ?? FileManager.default.homeDirectoryForCurrentUser.path + "/.cache/swift-smolagents"
-        let python = cache + "/venv-otel/bin/python"
-        guard FileManager.default.isExecutableFile(atPath: python) else {
-            throw ModelError.unsupported(message: "no oracle venv at \(python): run `bash scripts/oracles/setup.sh otel`")
-        }
-        let portFile = FileManager.default.temporaryDirectory.appendingPathComponent("otlp-receiver-\(UUID().uuidString)").path
-        let process = Process(), input = Pipe()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [AWSEmulator.scripts + "/otlp_receiver.py", portFile]
-        process.standardInput = input
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        for _ in 0..<200 {
-            if let data = FileManager.default.contents(atPath: portFile), let port = Int(String(decoding: data, as: UTF8.self)) {
-                try? FileManager.default.removeItem(atPath: portFile)
-                return OTLPReceiver(endpoint: "http://127.0.0.1:\(port)", process: process, input: input)
-            }
-            guard process.isRunning else { break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        throw ModelError.unsupported(message: "otlp_receiver.py did not start (is opentelemetry-proto in the otel venv?)")
+        OTLPReceiver(try await PythonOracle.start("otlp_receiver.py", venv: "otel",
+                                                  missing: "is opentelemetry-proto in the otel venv?"))
     }
 
     /// Every span received so far, as the receiver decoded it; any body it could not decode fails the test.
@@ -50,10 +28,8 @@ final class OTLPReceiver: Sendable {
         return try #require(json["spans"]?.arrayValue)
     }
 
-    /// Closing its standard input ends it; not waited for, so no cooperative thread blocks on its exit.
-    func stop() {
-        try? input.fileHandleForWriting.close()
-    }
+    /// Ends the receiver (see ``PythonOracle/stop()``).
+    func stop() { oracle.stop() }
 }
 
 /// `smol` with OTEL_EXPORTER_OTLP_ENDPOINT: the libraries' GenAI spans reach a real OTLP/HTTP receiver, decoded from
@@ -161,7 +137,7 @@ struct SmolTracingExportTests {
     @Test("a local model's span (kind internal, provider transformers) is exported the same way")
     func localModelSpan() async throws {
         // The committed tiny Llama fixture of the local engine's tests: no download, decodes in milliseconds.
-        let folder = URL(fileURLWithPath: AWSEmulator.scripts).deletingLastPathComponent().deletingLastPathComponent()
+        let folder = URL(fileURLWithPath: PythonOracle.scripts).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Tests/SmolLocalTests/Fixtures/tiny-llama").path
         try await Self.withReceiver { receiver in
             let outcome = try await SmolCommand.run(

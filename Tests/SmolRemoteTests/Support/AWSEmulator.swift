@@ -10,48 +10,16 @@ import Testing
 /// the test process ends: it exits when its standard input closes.
 final class AWSEmulator: Sendable {
     let base: String
-    private let process: Process
-    private let input: Pipe
+    /// Kept for the life of the test process: its standard input open keeps the emulator running.
+    private let oracle: PythonOracle
 
-    private init(base: String, process: Process, input: Pipe) {
-        self.base = base
-        self.process = process
-        self.input = input
+    private init(_ oracle: PythonOracle) {
+        self.oracle = oracle
+        base = "http://127.0.0.1:\(oracle.port)"
     }
 
-    static let shared = Task<AWSEmulator, any Error> { try await start() }
-
-    /// The sdk venv's Python (boto3/botocore 1.43.11, from `scripts/oracles/setup.sh sdk`).
-    static func python() throws -> String {
-        let cache = ProcessInfo.processInfo.environment["SMOL_CACHE"]
-            ?? FileManager.default.homeDirectoryForCurrentUser.path + "/.cache/swift-smolagents"
-        let python = cache + "/venv-sdk/bin/python"
-        guard FileManager.default.isExecutableFile(atPath: python) else {
-            throw ModelError.unsupported(message: "no oracle venv at \(python): run `bash scripts/oracles/setup.sh sdk`")
-        }
-        return python
-    }
-
-    static let scripts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts/oracles").path
-
-    private static func start() async throws -> AWSEmulator {
-        let portFile = FileManager.default.temporaryDirectory.appendingPathComponent("aws-emulator-\(UUID().uuidString)").path
-        let process = Process(), input = Pipe()
-        process.executableURL = URL(fileURLWithPath: try python())
-        process.arguments = [scripts + "/aws_emulator.py", portFile]
-        process.standardInput = input
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        for _ in 0..<200 {
-            if let data = FileManager.default.contents(atPath: portFile), let port = Int(String(decoding: data, as: UTF8.self)) {
-                try? FileManager.default.removeItem(atPath: portFile)
-                return AWSEmulator(base: "http://127.0.0.1:\(port)", process: process, input: input)
-            }
-            guard process.isRunning else { break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        throw ModelError.unsupported(message: "aws_emulator.py did not start (is botocore in the sdk venv?)")
+    static let shared = Task<AWSEmulator, any Error> {
+        AWSEmulator(try await PythonOracle.start("aws_emulator.py", venv: "sdk", missing: "is botocore in the sdk venv?"))
     }
 
     /// How many credential requests named `key` the emulator served.
@@ -95,7 +63,7 @@ struct BotocoreCredentials: Equatable, CustomStringConvertible {
         var environment = environment
         if let profile { environment["ORACLE_PROFILE"] = profile }
         let (status, output, errors) = try await AWSProcessCredentials.run(
-            [try AWSEmulator.python(), AWSEmulator.scripts + "/aws_credentials_oracle.py"], environment: environment,
+            [try PythonOracle.python(venv: "sdk"), PythonOracle.scripts + "/aws_credentials_oracle.py"], environment: environment,
             origin: "oracle")
         guard status == 0 else {
             throw ModelError.unsupported(message: "aws_credentials_oracle.py failed: " + String(decoding: errors, as: UTF8.self))

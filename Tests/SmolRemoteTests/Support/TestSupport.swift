@@ -72,3 +72,13 @@ func jsonDifferences(expected: JSONValue?, actual: JSONValue?, path: String) -> 
         return expected == actual ? [] : ["\(path): expected \(expected), got \(actual)"]
     }
 }
+
+/// `model`'s answer to `messages`: from `generate`, or, `streamed`, the deltas of `generateStream` agglomerated.
+func modelAnswer(_ model: some Model, _ messages: [ChatMessage], options: GenerateOptions, streamed: Bool) async throws
+    -> ChatMessage
+{
+    guard streamed else { return try await model.generate(messages, options: options) }
+    var deltas: [ChatMessageStreamDelta] = []
+    for try await delta in model.generateStream(messages, options: options) { deltas.append(delta) }
+    return try agglomerateStreamDeltas(deltas)
+}
