@@ -80,6 +80,12 @@ enum Telemetry {
             }
             break
         }
+        // swift-otel stops the process (`fatalError`) for the samplers it names but does not implement.
+        if let sampler = value("OTEL_TRACES_SAMPLER"),
+           ["jaeger_remote", "parentbased_jaeger_remote", "xray"].contains(sampler.lowercased()) {
+            throw ConfigurationError(description: "OTEL_TRACES_SAMPLER=\(sampler) is not supported by smol's exporter "
+                                     + "(use always_on, always_off, traceidratio or their parentbased_ forms)")
+        }
         var configuration = OTel.Configuration.default
         // OTEL_SERVICE_NAME, then service.name in OTEL_RESOURCE_ATTRIBUTES, win over this default (the spec's order;
         // swift-otel ignores the resource attribute once a name is set in code, so set it only when neither is given).

@@ -79,6 +79,17 @@ struct CustomTransportTests {
         #expect(error.map { !"\($0)".contains("sk-secret-123") } == true)
     }
 
+    @Test("a ModelError thrown by a custom transport keeps its kind and loses the key")
+    func thrownModelErrorsAreRedacted() async throws {
+        let transport = ScriptedTransport([{ _ in throw ModelError.authentication(message: "bad key sk-secret-123") }])
+        let error = await modelError { _ = try await engine(transport).send(post(), secrets: [Secret("sk-secret-123")]) }
+        guard case .authentication(let message)? = error else {
+            Issue.record("expected an authentication error, got \(String(describing: error))")
+            return
+        }
+        #expect(!message.contains("sk-secret-123") && message.contains("bad key"))
+    }
+
     @Test("a foreign error from a custom transport becomes a retried connection error naming the host")
     func foreignErrorsAreConnectionErrors() async throws {
         struct SocketGone: Error {}

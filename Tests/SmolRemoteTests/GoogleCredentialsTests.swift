@@ -231,6 +231,15 @@ struct GoogleCredentialsTests {
         #expect(invalid.message.contains("vertex_credentials") && !invalid.message.contains("PRIVATE KEY"))
         #expect(!invalid.message.contains(String(pem.dropFirst(40).prefix(40))))
 
+        // A value that is neither JSON nor a file (here base64 of the key) is never echoed; a byte-order mark is no content.
+        let encoded = Data(pem.utf8).base64EncodedString()
+        let unrecognised = try #require(throws: GoogleCredentialsError.self) { try GoogleCredentials.load(encoded, from: "VERTEXAI_CREDENTIALS") }
+        #expect("\(unrecognised)".contains("VERTEXAI_CREDENTIALS") && !"\(unrecognised)".contains(String(encoded.prefix(24))))
+        let withMark = "\u{FEFF}" + (try VertexFixtures.serviceAccountJSON(tokenURI: "http://127.0.0.1:1/token"))
+        guard case .serviceAccount = try GoogleCredentials.load(withMark, from: "vertex_credentials") else {
+            throw GoldenError("a byte-order mark before inline JSON was not skipped")
+        }
+
         let badKey = try VertexFixtures.serviceAccountJSON(tokenURI: "http://127.0.0.1:1/token")
             .replacingOccurrences(of: "MII", with: "XII")
         let credentials = try GoogleCredentials.load(badKey, from: "vertex_credentials")

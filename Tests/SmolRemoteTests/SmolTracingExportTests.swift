@@ -161,7 +161,7 @@ struct SmolTracingExportTests {
         }
     }
 
-    @Test("a bad endpoint or the gRPC protocol is refused with exit 2 before anything runs; OTEL_SDK_DISABLED exports nothing")
+    @Test("a bad endpoint, the gRPC protocol or a sampler swift-otel lacks is refused with exit 2 before anything runs; OTEL_SDK_DISABLED exports nothing")
     func configurationErrors() async throws {
         try await Self.withReceiver { receiver in
             try await withTestServer({ _ in .json(SmolCommandTests.completion) }) { server in
@@ -171,6 +171,8 @@ struct SmolTracingExportTests {
                     (["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "ftp://collector"], "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=ftp://collector"),
                     (["OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint, "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"],
                      "OTEL_EXPORTER_OTLP_PROTOCOL=grpc: smol exports over OTLP/HTTP only"),
+                    (["OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint, "OTEL_TRACES_SAMPLER": "jaeger_remote"],
+                     "OTEL_TRACES_SAMPLER=jaeger_remote is not supported"),
                 ]
                 for (environment, message) in refused {
                     let outcome = try await SmolCommand.run(arguments, environment: environment)

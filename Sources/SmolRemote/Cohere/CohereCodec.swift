@@ -47,7 +47,9 @@ public enum CohereCodec {
             }
         default: break
         }
-        if let format = body["response_format"]?.objectValue {
+        // Only the JSON kinds switch Cohere's JSON mode on: `{"type": "text"}` is plain text, as asked.
+        if let format = body["response_format"]?.objectValue,
+           let kind = format["type"]?.stringValue, kind == "json_object" || kind == "json_schema" {
             var native: JSONObject = ["type": "json_object"]
             if let schema = format["json_schema"]?["schema"] ?? format["schema"] { native["json_schema"] = schema }
             out["response_format"] = .object(native)

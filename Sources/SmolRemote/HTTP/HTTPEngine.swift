@@ -92,7 +92,8 @@ public struct HTTPEngine: Sendable {
         return try await withRetries(request, secrets: secrets, deadline: deadline) { attempt in
             let (collected, _) = try await execute(request, attempt: attempt, secrets: secrets, head: \.head, discard: { _ in }) {
                 transport, prepared in
-                try await transport.collect(prepared, limit: Self.maximumBodySize, deadline: deadline, configuration: configuration)
+                try await transport.collect(prepared, limit: Self.maximumBodySize, deadline: deadline, configuration: configuration,
+                                           secrets: secrets)
             }
             let status = Int(collected.head.status.code)
             let body = Array(collected.body.readableBytesView)

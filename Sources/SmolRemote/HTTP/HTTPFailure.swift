@@ -78,7 +78,8 @@ enum HTTPFailure {
         let to = named.map { " to \($0)" } ?? ""
         switch error {
         case let error as ModelError:
-            return error
+            // An application's transport may throw one with a key in it: redacted like every other message.
+            return secrets.isEmpty ? error : error.redacted(secrets)
         case let status as Status:
             return status.error
         case is CancellationError:

@@ -82,10 +82,17 @@ public enum GoogleCredentials: Sendable, CustomStringConvertible {
     ///   - value: The JSON text or the path.
     ///   - name: Where the value came from (`vertex_credentials`, `VERTEXAI_CREDENTIALS`, …), for errors.
     public static func load(_ value: String, from name: String) throws(GoogleCredentialsError) -> GoogleCredentials {
-        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        // A byte-order mark is no content: without dropping it, inline JSON would be taken for a path.
+        let trimmed = value.trimmingCharacters(in: CharacterSet.whitespacesAndNewlines.union(CharacterSet(charactersIn: "\u{FEFF}")))
         if trimmed.isEmpty { throw .invalid(source: name, reason: "it is empty") }
         if trimmed.hasPrefix("{") { return try GoogleCredentials(json: trimmed, source: "\(name) (inline JSON)") }
-        return try file(trimmed, named: name)
+        do {
+            return try file(trimmed, named: name)
+        } catch .unreadable(_, _, let reason) {
+            // The value may be credentials in a form not recognised (base64, quoted JSON): never echo it.
+            throw .invalid(source: name, reason: "it is neither JSON credentials (starting with `{`) nor the path of a readable "
+                           + "file (\(reason))")
+        }
     }
 
     /// Credentials from the JSON file at `path`.

@@ -47,7 +47,9 @@ enum GoogleTokenExchange {
         else {
             throw .tokenExchange(endpoint: endpoint, status: response.status, reason: "the answer has no access_token")
         }
-        let lifetime = json["expires_in"]?.intValue ?? json["expires_in"]?.doubleValue.map { Int($0) } ?? 3600
+        // The endpoint is whatever the credentials name: an absurd lifetime is clamped, never trapped on.
+        let seconds = json["expires_in"]?.doubleValue ?? 3600
+        let lifetime = seconds.isFinite ? Int(min(max(seconds, 0), 86_400)) : 3600
         return .init(value: Secret(token), expiry: now.addingTimeInterval(TimeInterval(lifetime)))
     }
 

@@ -44,7 +44,12 @@ struct VertexSettings: Sendable {
     {
         func parameter(_ names: String...) -> String? {
             for name in names {
-                if case .value(.string(let value))? = parameters[name], !value.isEmpty { return value }
+                switch parameters[name] {
+                case .value(.string(let value))? where !value.isEmpty: return value
+                // LiteLLM also takes the credentials as a dict: the same document, serialised.
+                case .value(let value)? where value.objectValue != nil: return value.description
+                default: continue
+                }
             }
             return nil
         }

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import SmolCore
 
 /// What carries the engine's exchanges: the built-in HTTP/1.1 transport, or the application's
 /// ``HTTPClientTransport``. Either way the engine sees the same `CollectedResponse` / `StreamedResponse`.
@@ -28,24 +29,19 @@ enum EngineTransport: Sendable {
         return nil
     }
 
-    /// Sends a request and reads the whole response (at most `limit` bytes) before `deadline`.
-    func collect(_ request: Prepared, limit: Int, deadline: NIODeadline, configuration: HTTPConfiguration) async throws
-        -> CollectedResponse
+    /// Sends a request and reads the whole response (at most `limit` bytes) before `deadline`; a custom transport's
+    /// failures are redacted with `secrets`.
+    func collect(_ request: Prepared, limit: Int, deadline: NIODeadline, configuration: HTTPConfiguration,
+                 secrets: [Secret]) async throws -> CollectedResponse
     {
         switch self {
         case .builtin(let transport):
             return try await transport.collect(request.outgoing, origin: request.target.origin, limit: limit, deadline: deadline)
         case .custom(let transport):
             let response = try await Self.send(request, through: transport, deadline: deadline, configuration: configuration)
-            var body = ByteBuffer()
-            for try await chunk in response.body {
-                if deadline != .distantFuture, NIODeadline.now() > deadline { throw TransportError.deadlineExceeded }
-                guard body.readableBytes + chunk.readableBytes <= limit else {
-                    throw TransportError.bodyTooLarge(limit: limit, prefix: Array(body.readableBytesView.prefix(2_000)))
-                }
-                body.writeImmutableBuffer(chunk)
-            }
-            return CollectedResponse(head: response.head, body: body)
+            let body = try await HTTPEngine.collect(response.body.redacting(secrets, host: request.target.origin.hostHeader),
+                                                    limit: limit, deadline: deadline, secrets: secrets)
+            return CollectedResponse(head: response.head, body: ByteBuffer(bytes: body))
         }
     }
 
@@ -63,7 +59,8 @@ enum EngineTransport: Sendable {
     }
 
     /// One exchange through an application's transport. The engine keeps its own deadline even when the
-    /// transport ignores the one it is given: past it the call fails and the transport's task is cancelled.
+    /// transport ignores the timeout it is given: past it the transport's call is cancelled, and the request fails as
+    /// soon as that call returns (a transport must stop when cancelled, see ``HTTPClientTransport``).
     private static func send(_ request: Prepared, through transport: any HTTPClientTransport, deadline: NIODeadline,
                              configuration: HTTPConfiguration) async throws -> (head: HTTPResponseHead, body: ResponseBody) {
         let remaining = deadline == .distantFuture ? nil : Duration.nanoseconds(max(0, (deadline - .now()).nanoseconds))

@@ -15,7 +15,7 @@ import NIOCore
 ///   ``TransportRequest/timeout`` as well as it can, and stop when the calling task is cancelled or the body's
 ///   consumer stops iterating (that is how a cancelled stream frees its connection).
 ///
-/// Errors may be anything: a ``/SmolCore/ModelError`` passes through unchanged (throw `.timeout` or `.connection` to
+/// Errors may be anything: a ``/SmolCore/ModelError`` keeps its kind (throw `.timeout` or `.connection` to
 /// choose how it is retried), a `CancellationError` means the call was cancelled, and any other error becomes a
 /// ``/SmolCore/ModelError/connection(message:)`` naming the server (retried like a dropped connection), or a
 /// ``/SmolCore/ModelError/timeout(message:)`` when its description says it timed out. Secrets are redacted from the
