@@ -42,86 +42,6 @@ AVX512 static float dot_bf16(const uint16_t *w, const float *x, int64_t n) {
     return s;
 }
 
-AVX512 static float dot_q8_0(const uint8_t *p, const float *x, int64_t nb) {
-    __m512 acc = _mm512_setzero_ps();
-    for (int64_t b = 0; b < nb; b++, p += 34, x += 32) {
-        __m128i q0 = _mm_loadu_si128((const __m128i *)(p + 2));
-        __m128i q1 = _mm_loadu_si128((const __m128i *)(p + 18));
-        __m512 s = _mm512_mul_ps(i8x16(q0), _mm512_loadu_ps(x));
-        s = _mm512_fmadd_ps(i8x16(q1), _mm512_loadu_ps(x + 16), s);
-        acc = _mm512_fmadd_ps(_mm512_set1_ps(half512(p)), s, acc);
-    }
-    return _mm512_reduce_add_ps(acc);
-}
-
-// Σ nibble_j * x_j over one 32-block.
-AVX512 static inline __m512 nibbles512(const uint8_t *qs, const float *x) {
-    __m128i raw = _mm_loadu_si128((const __m128i *)qs);
-    __m128i m = _mm_set1_epi8(0x0F);
-    __m512 s = _mm512_mul_ps(u8x16(_mm_and_si128(raw, m)), _mm512_loadu_ps(x));
-    return _mm512_fmadd_ps(u8x16(_mm_and_si128(_mm_srli_epi16(raw, 4), m)), _mm512_loadu_ps(x + 16), s);
-}
-
-AVX512 static float dot_q4_0(const uint8_t *p, const float *x, const float *xs, int64_t nb) {
-    __m512 acc = _mm512_setzero_ps();
-    float off = 0;
-    for (int64_t b = 0; b < nb; b++, p += 18) {
-        float d = half512(p);
-        acc = _mm512_fmadd_ps(_mm512_set1_ps(d), nibbles512(p + 2, x + b * 32), acc);
-        off += d * xs[b];
-    }
-    return _mm512_reduce_add_ps(acc) - 8.0f * off;
-}
-
-AVX512 static float dot_q4_1(const uint8_t *p, const float *x, const float *xs, int64_t nb) {
-    __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
-    float off = 0;
-    int64_t b = 0;
-    for (; b + 2 <= nb; b += 2, p += 40) {
-        acc0 = _mm512_fmadd_ps(_mm512_set1_ps(half512(p)), nibbles512(p + 4, x + b * 32), acc0);
-        acc1 = _mm512_fmadd_ps(_mm512_set1_ps(half512(p + 20)), nibbles512(p + 24, x + b * 32 + 32), acc1);
-        off += half512(p + 2) * xs[b] + half512(p + 22) * xs[b + 1];
-    }
-    for (; b < nb; b++, p += 20) {
-        acc0 = _mm512_fmadd_ps(_mm512_set1_ps(half512(p)), nibbles512(p + 4, x + b * 32), acc0);
-        off += half512(p + 2) * xs[b];
-    }
-    return _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1)) + off;
-}
-
-// Σ q_j * x_j over one 5-bit 32-block: the fifth bits of qh are a lane mask (AVX-512F has no byte masks).
-AVX512 static inline __m512 q5_block512(uint32_t qh, const uint8_t *qs, __m512 x0, __m512 x1) {
-    __m128i raw = _mm_loadu_si128((const __m128i *)qs);
-    __m128i m = _mm_set1_epi8(0x0F);
-    const __m512i k16 = _mm512_set1_epi32(16);
-    __m512i lo = _mm512_cvtepu8_epi32(_mm_and_si128(raw, m));
-    __m512i hi = _mm512_cvtepu8_epi32(_mm_and_si128(_mm_srli_epi16(raw, 4), m));
-    lo = _mm512_mask_or_epi32(lo, (__mmask16)(qh & 0xFFFF), lo, k16);
-    hi = _mm512_mask_or_epi32(hi, (__mmask16)(qh >> 16), hi, k16);
-    __m512 s = _mm512_mul_ps(_mm512_cvtepi32_ps(lo), x0);
-    return _mm512_fmadd_ps(_mm512_cvtepi32_ps(hi), x1, s);
-}
-
-AVX512 static float dot_q5_1(const uint8_t *p, const float *x, const float *xs, int64_t nb) {
-    __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
-    float off = 0;
-    int64_t b = 0;
-    for (; b + 2 <= nb; b += 2, p += 48) {
-        const float *xb = x + b * 32;
-        __m512 s0 = q5_block512(csk_load_u32(p + 4), p + 8, _mm512_loadu_ps(xb), _mm512_loadu_ps(xb + 16));
-        __m512 s1 = q5_block512(csk_load_u32(p + 28), p + 32, _mm512_loadu_ps(xb + 32), _mm512_loadu_ps(xb + 48));
-        acc0 = _mm512_fmadd_ps(_mm512_set1_ps(half512(p)), s0, acc0);
-        acc1 = _mm512_fmadd_ps(_mm512_set1_ps(half512(p + 24)), s1, acc1);
-        off += half512(p + 2) * xs[b] + half512(p + 26) * xs[b + 1];
-    }
-    for (; b < nb; b++, p += 24) {
-        __m512 s0 = q5_block512(csk_load_u32(p + 4), p + 8, _mm512_loadu_ps(x + b * 32), _mm512_loadu_ps(x + b * 32 + 16));
-        acc0 = _mm512_fmadd_ps(_mm512_set1_ps(half512(p)), s0, acc0);
-        off += half512(p + 2) * xs[b];
-    }
-    return _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1)) + off;
-}
-
 // A 4-row × 4-token block: 16 accumulators, so each loaded weight and activation vector feeds 4 FMAs.
 // w rows are w_stride floats apart; y[t * y_stride + r].
 AVX512 void csk_dot_f32_rows4_tokens4_avx512(const float *w, int64_t w_stride, const float *x, int64_t n,
@@ -162,10 +82,12 @@ AVX512 float csk_dot_avx512(int type, const void *row, const float *x, const flo
     case CSK_F32: return dot_f32((const float *)row, x, n);
     case CSK_F16: return dot_f16((const uint16_t *)row, x, n);
     case CSK_BF16: return dot_bf16((const uint16_t *)row, x, n);
-    case CSK_Q8_0: return dot_q8_0(p, x, n / 32);
-    case CSK_Q4_0: return dot_q4_0(p, x, xs, n / 32);
-    case CSK_Q4_1: return dot_q4_1(p, x, xs, n / 32);
-    case CSK_Q5_1: return dot_q5_1(p, x, xs, n / 32);
+    case CSK_Q8_0: case CSK_Q4_0: case CSK_Q4_1: case CSK_Q5_1: {
+        // One row of the multi-row kernel, so a row's result is the same whichever kernel a caller picks.
+        float v;
+        csk_dot_rows_tokens_avx512(type, p, 0, 1, x, 0, 1, n, &v);
+        return v;
+    }
     case CSK_Q5_K: return csk_dot_q5_k_avx512(p, x, xs, n / 256);
     default: return csk_dot_avx2(type, row, x, xs, n);
     }

@@ -108,11 +108,11 @@ int csk_avx512_has(int type);
 int csk_avx512_has4(int type);
 void csk_dot_f32_rows4_tokens4_avx512(const float *w, int64_t w_stride, const float *x, int64_t n,
                                       float *y, int64_t y_stride, const float *bias);
-void csk_dot4_avx512(int type, const void *rows, size_t stride, const float *x, const float *xs, int64_t n, float *out);
-// csk_dot4_avx512 for `nt` (1...4) tokens at once: token t's x at x + t * x_stride, its 32-block sums at
-// xs + t * xs_stride; out[t * 4 + r]. Each token's result is bit-identical to csk_dot4_avx512 on it alone.
-void csk_dot4_tokens_avx512(int type, const void *rows, size_t stride, const float *x, int64_t x_stride,
-                            const float *xs, int64_t xs_stride, int nt, int64_t n, float *out);
+// `nrows` (1, 2 or 4) rows `stride` bytes apart against `nt` tokens (nt ≤ 4 with four rows, ≤ 8 with two;
+// one row takes any count) of Q4_0/Q4_1/Q5_1/Q8_0 (csk_avx512_has4): token t's x at x + t * x_stride,
+// out[t * nrows + r]. A row's result is bit-identical whatever nrows and nt (dot_tokens_avx512.c).
+void csk_dot_rows_tokens_avx512(int type, const void *rows, size_t stride, int nrows, const float *x,
+                                int64_t x_stride, int nt, int64_t n, float *out);
 int csk_active_isa(void);
 int csk_best_isa(void);
 // `isa` when this CPU runs it, AUTO -> the active family, anything else -> the best supported.

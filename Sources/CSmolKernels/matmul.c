@@ -191,7 +191,7 @@ static void single_rows(matmul_task *t, const csk_matmul_job *job, int j, int is
 #if CSK_ARM64
             csk_dot4_neon(job->type, w + r * job->row_bytes, job->row_bytes, job->x, xs, cols, out);
 #else
-            csk_dot4_avx512(job->type, w + r * job->row_bytes, job->row_bytes, job->x, xs, cols, out);
+            csk_dot_rows_tokens_avx512(job->type, w + r * job->row_bytes, job->row_bytes, 4, job->x, 0, 1, cols, out);
 #endif
             for (int k = 0; k < 4; k++) job->y[r + k] = job->bias ? out[k] + job->bias[r + k] : out[k];
         }
@@ -203,33 +203,30 @@ static void single_rows(matmul_task *t, const csk_matmul_job *job, int j, int is
     }
 }
 
-// Rows r0..<r1 of a several-token job on AVX-512, four tokens at a time through the multi-token four-row
-// kernel (a block's codes unpacked once per four tokens), grouped into four rows exactly as single_rows
-// groups them; the leftover rows go through the one-row kernel, as there. So every token's result is what
-// a one-token csk_matmul gives. Returns 0 (nothing done) where single_rows would not use the four-row kernel.
-static int rowwise_tokens4(const csk_matmul_job *job, int isa, int64_t r0, int64_t r1, float *sums) {
-    int64_t cols = job->cols, nb = cols / 32;
+// Rows r0..<r1 of a several-token job on AVX-512: up to four tokens against four rows at a time, five to
+// eight against two, larger counts in groups of eight (each block's codes dequantized once per group);
+// leftover rows through the one-row kernel. A row's result does not depend on the grouping
+// (dot_tokens_avx512.c), so every token gets exactly what a one-token csk_matmul gives it. Returns 0
+// (nothing done) where single_rows would not use these kernels.
+static int rowwise_tokens(const csk_matmul_job *job, int isa, int64_t r0, int64_t r1) {
+    int64_t cols = job->cols;
     if (isa != CSK_ISA_AVX512 || job->type == CSK_AFFINE || !csk_avx512_has4(job->type) || cols % 32 != 0 ||
-        4 * nb > MAX_SUM_BLOCKS)
+        cols / 32 > MAX_SUM_BLOCKS)
         return 0;
     const uint8_t *w = (const uint8_t *)job->w;
-    for (int tok0 = 0; tok0 < job->ntok; tok0 += 4) {
-        int nt = job->ntok - tok0 < 4 ? job->ntok - tok0 : 4;
+    for (int tok0 = 0; tok0 < job->ntok; tok0 += 8) {
+        int nt = job->ntok - tok0 < 8 ? job->ntok - tok0 : 8;
+        int nr = nt <= 4 ? 4 : 2;
         const float *x = job->x + (int64_t)tok0 * cols;
-        for (int k = 0; k < nt; k++) csk_block_sums32(x + k * cols, cols, sums + k * nb);
-        int64_t r = r0;
         float out[16];
-        for (; r + 4 <= r1; r += 4) {
-            csk_dot4_tokens_avx512(job->type, w + r * job->row_bytes, job->row_bytes, x, cols, sums, nb, nt, cols, out);
+        for (int64_t r = r0; r < r1;) {
+            int g = r + nr <= r1 ? nr : 1;
+            csk_dot_rows_tokens_avx512(job->type, w + r * job->row_bytes, job->row_bytes, g, x, cols, nt, cols, out);
             for (int k = 0; k < nt; k++)
-                for (int i = 0; i < 4; i++)
-                    job->y[(tok0 + k) * job->y_stride + r + i] = job->bias ? out[k * 4 + i] + job->bias[r + i] : out[k * 4 + i];
+                for (int i = 0; i < g; i++)
+                    job->y[(tok0 + k) * job->y_stride + r + i] = job->bias ? out[k * g + i] + job->bias[r + i] : out[k * g + i];
+            r += g;
         }
-        for (; r < r1; r++)
-            for (int k = 0; k < nt; k++) {
-                float v = dot_with_sums(isa, job->type, w + r * job->row_bytes, x + k * cols, sums + k * nb, cols);
-                job->y[(tok0 + k) * job->y_stride + r] = job->bias ? v + job->bias[r] : v;
-            }
     }
     return 1;
 }
@@ -246,7 +243,7 @@ static void matmul_range(matmul_task *t, int tid, int64_t begin, int64_t end) {
         if (r0 >= r1) continue;
         int64_t cols = job->cols;
         if (t->rowwise) {
-            if (rowwise_tokens4(job, isa, r0, r1, sums)) continue;
+            if (rowwise_tokens(job, isa, r0, r1)) continue;
             // Each token through the single-token (fused) path while rows r0..<r1 are still in cache: the
             // weights are read from memory once for all tokens, and a token's result is what a one-token
             // call gives, whatever else is in the call.

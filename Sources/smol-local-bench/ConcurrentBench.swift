@@ -48,8 +48,8 @@ func runConcurrentBench(_ args: [String]) async -> Int32 {
     }
 }
 
-/// `smol-local-bench batch MODEL [new=64] [threads=2]`: the engine alone — `new` decode steps of 1, 4 and 8
-/// sessions through one ``DecodeBatch`` (greedy, EOS masked), against one session's own `decode`.
+/// `smol-local-bench batch MODEL [new=64] [threads=2] [sizes=0,1,4,8]`: the engine alone — `new` decode steps of
+/// 1, 4 and 8 sessions through one ``DecodeBatch`` (greedy, EOS masked), against one session's own `decode` (size 0).
 func runBatchEngineBench(_ args: [String]) -> Int32 {
     guard let path = args.first else { return 2 }
     let newTokens = args.count > 1 ? Int(args[1]) ?? 64 : 64
@@ -63,10 +63,11 @@ func runBatchEngineBench(_ args: [String]) -> Int32 {
             return Int32(best)
         }
         var rng = SeededGenerator(seed: 42)
-        for count in [0, 1, 4, 8] {  // 0: one session's own decode
+        let sizes = args.count > 3 ? args[3].split(separator: ",").compactMap { Int($0) } : [0, 1, 4, 8]
+        for count in sizes {  // 0: one session's own decode
             let sessions = try (0..<max(count, 1)).map { _ in try InferenceSession(model: model, contextLength: 32 + newTokens + 8) }
             for session in sessions { try session.prefill((0..<32).map { _ in Int32(rng.next() % 20_000) }) }
-            let batch = try DecodeBatch(model: model, capacity: 8)
+            let batch = try DecodeBatch(model: model, capacity: max(count, 1))
             let start = DispatchTime.now().uptimeNanoseconds
             for _ in 0..<newTokens {
                 if count == 0 {
