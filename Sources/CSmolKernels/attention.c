@@ -4,8 +4,6 @@
 #include <math.h>
 #include <stdatomic.h>
 
-size_t csk_attention_scratch_floats(int ctx) { return (size_t)16 * ((size_t)ctx + 16); }
-
 uint16_t csk_f32_to_f16(float f) {
     uint32_t x;
     memcpy(&x, &f, 4);
@@ -27,13 +25,13 @@ uint16_t csk_f32_to_f16(float f) {
 }
 
 typedef struct {
-    const float *q;
-    const void *k, *v;
-    int f16;
-    float *out, *scratch;
-    int nheads, nkv, head_dim, first, position;
+    const csk_attention_row *rows;
+    int nrows, f16;
+    int nheads, nkv, head_dim;
     float scale, softcap;
-    atomic_int next_head;
+    float *scratch;
+    size_t slice;  // scratch floats per thread
+    atomic_int next;
 } attn_task;
 
 #if CSK_X86
@@ -120,21 +118,25 @@ void csk_store_f16(uint16_t *dst, const float *src, int n) {
     for (int i = 0; i < n; i++) dst[i] = csk_f32_to_f16(src[i]);
 }
 
-static void attention_worker(void *arg, int tid, int nthreads) {
-    attn_task *t = (attn_task *)arg;
-    int isa = csk_active_isa();
-    (void)nthreads;
-    int group = t->nheads / t->nkv, hd = t->head_dim, first = t->first, npos = t->position + 1 - first;
+// The query heads of kv head g of one row: on AVX-512 with an f16 cache, all of them at once
+// (attention_avx512.c); otherwise head by head. `scores`: group * npos floats.
+static void attend_heads(int isa, const attn_task *t, const csk_attention_row *row, int g, float *scores) {
+    int group = t->nheads / t->nkv, hd = t->head_dim;
+    int first = row->first < 0 ? 0 : row->first > row->position ? row->position : row->first;
+    int npos = row->position + 1 - first;
     size_t kv_row = (size_t)t->nkv * hd, esize = t->f16 ? 2 : 4;
-    float *scores = t->scratch + (size_t)tid * ((size_t)t->position + 1 + 16);
-    const uint8_t *kbase = (const uint8_t *)t->k + (size_t)first * kv_row * esize;
-    const uint8_t *vbase = (const uint8_t *)t->v + (size_t)first * kv_row * esize;
-    // Heads are taken from a shared counter (see csk_pool_run: a late helper may not join at all).
-    for (int h; (h = atomic_fetch_add_explicit(&t->next_head, 1, memory_order_relaxed)) < t->nheads;) {
-        const float *q = t->q + (size_t)h * hd;
-        size_t head = (size_t)(h / group) * hd * esize;
+    const uint8_t *kbase = (const uint8_t *)row->k_cache + ((size_t)first * kv_row + (size_t)g * hd) * esize;
+    const uint8_t *vbase = (const uint8_t *)row->v_cache + ((size_t)first * kv_row + (size_t)g * hd) * esize;
+    const float *q = row->q + (size_t)g * group * hd;
+    float *out = row->out + (size_t)g * group * hd;
+    if (t->f16 && isa == CSK_ISA_AVX512 && csk_attention_avx512_handles(hd)) {
+        csk_attend_group_f16_avx512(q, (const uint16_t *)kbase, (const uint16_t *)vbase, kv_row, group, hd, npos, t->scale,
+                                    t->softcap, scores, out);
+        return;
+    }
+    for (int j = 0; j < group; j++, q += hd, out += hd) {
         for (int p = 0; p < npos; p++) {
-            const void *k = kbase + (size_t)p * kv_row * esize + head;
+            const void *k = kbase + (size_t)p * kv_row * esize;
             float s;
             if (t->f16) {
                 s = dot_f16(isa, q, (const uint16_t *)k, hd);
@@ -152,33 +154,55 @@ static void attention_worker(void *arg, int tid, int nthreads) {
         }
         if (t->softcap > 0) csk_softcap(scores, npos, t->softcap);
         csk_softmax(scores, npos);
-        float *o = t->out + (size_t)h * hd;
-        for (int d = 0; d < hd; d++) o[d] = 0;
+        for (int d = 0; d < hd; d++) out[d] = 0;
         for (int p = 0; p < npos; p++) {
-            const void *v = vbase + (size_t)p * kv_row * esize + head;
-            if (t->f16) axpy_f16(isa, o, scores[p], (const uint16_t *)v, hd);
-            else axpy(isa, o, scores[p], (const float *)v, hd);
+            const void *v = vbase + (size_t)p * kv_row * esize;
+            if (t->f16) axpy_f16(isa, out, scores[p], (const uint16_t *)v, hd);
+            else axpy(isa, out, scores[p], (const float *)v, hd);
         }
     }
 }
 
+static void attention_worker(void *arg, int tid, int nthreads) {
+    attn_task *t = (attn_task *)arg;
+    int isa = csk_active_isa();
+    (void)nthreads;
+    float *scores = t->scratch + (size_t)tid * t->slice;
+    // (row, kv head) pairs are taken from a shared counter (see csk_pool_run: a late helper may not join at all).
+    int total = t->nrows * t->nkv;
+    for (int i; (i = atomic_fetch_add_explicit(&t->next, 1, memory_order_relaxed)) < total;)
+        attend_heads(isa, t, &t->rows[i / t->nkv], i % t->nkv, scores);
+}
+
 void csk_axpy(float *y, float a, const float *x, int n) { axpy(csk_active_isa(), y, a, x, n); }
 
-static void attend(const float *q, const void *k, const void *v, int f16, float *out, int nheads, int nkv, int head_dim,
-                   int first, int position, float scale, float softcap, float *scratch) {
-    if (first < 0) first = 0;
-    if (first > position) first = position;
-    attn_task t = { q, k, v, f16, out, scratch, nheads, nkv, head_dim, first, position, scale, softcap, 0 };
-    if (position - first < 64) attention_worker(&t, 0, 1);  // too little work to be worth a wake-up
+size_t csk_attention_scratch_floats(int ctx, int group) {
+    return (size_t)CSK_MAX_POOL_THREADS * (size_t)(group > 0 ? group : 1) * ((size_t)ctx + 16);
+}
+
+void csk_attention_rows(const csk_attention_row *rows, int nrows, int f16, int nheads, int nkv, int head_dim, float scale,
+                        float softcap, float *scratch) {
+    if (nrows <= 0) return;
+    int longest = 0, work = 0;
+    for (int i = 0; i < nrows; i++) {
+        int npos = rows[i].position + 1 - (rows[i].first > 0 ? rows[i].first : 0);
+        if (rows[i].position + 1 > longest) longest = rows[i].position + 1;
+        work += npos;
+    }
+    attn_task t = { rows, nrows, f16, nheads, nkv, head_dim, scale, softcap, scratch,
+                    (size_t)(nheads / nkv) * ((size_t)longest + 16), 0 };
+    if (work < 64) attention_worker(&t, 0, 1);  // too little work to be worth a wake-up
     else csk_pool_run(attention_worker, &t);
 }
 
 void csk_attention(const float *q, const float *k_cache, const float *v_cache, float *out,
                    int nheads, int nkv, int head_dim, int first, int position, float scale, float softcap, float *scratch) {
-    attend(q, k_cache, v_cache, 0, out, nheads, nkv, head_dim, first, position, scale, softcap, scratch);
+    csk_attention_row row = { q, k_cache, v_cache, out, first, position };
+    csk_attention_rows(&row, 1, 0, nheads, nkv, head_dim, scale, softcap, scratch);
 }
 
 void csk_attention_f16(const float *q, const uint16_t *k_cache, const uint16_t *v_cache, float *out,
                        int nheads, int nkv, int head_dim, int first, int position, float scale, float softcap, float *scratch) {
-    attend(q, k_cache, v_cache, 1, out, nheads, nkv, head_dim, first, position, scale, softcap, scratch);
+    csk_attention_row row = { q, k_cache, v_cache, out, first, position };
+    csk_attention_rows(&row, 1, 1, nheads, nkv, head_dim, scale, softcap, scratch);
 }

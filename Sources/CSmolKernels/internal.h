@@ -113,6 +113,10 @@ void csk_dot_f32_rows4_tokens4_avx512(const float *w, int64_t w_stride, const fl
 // out[t * nrows + r]. A row's result is bit-identical whatever nrows and nt (dot_tokens_avx512.c).
 void csk_dot_rows_tokens_avx512(int type, const void *rows, size_t stride, int nrows, const float *x,
                                 int64_t x_stride, int nt, int64_t n, float *out);
+// Grouped-query attention over an f16 cache on AVX-512 (attention_avx512.c), for head dimensions it handles.
+int csk_attention_avx512_handles(int head_dim);
+void csk_attend_group_f16_avx512(const float *q, const uint16_t *k, const uint16_t *v, size_t kv_row, int group,
+                                 int head_dim, int npos, float scale, float softcap, float *scores, float *out);
 int csk_active_isa(void);
 int csk_best_isa(void);
 // `isa` when this CPU runs it, AUTO -> the active family, anything else -> the best supported.
@@ -180,6 +184,8 @@ static inline uint64_t csk_load_bits8(const uint8_t *p, int bits) {
     return v;
 }
 
+// The most threads the pool runs (thread ids are below it).
+#define CSK_MAX_POOL_THREADS 16
 typedef void (*csk_task_fn)(void *arg, int tid, int nthreads);
 void csk_pool_run(csk_task_fn fn, void *arg);
 int csk_pool_threads(void);

@@ -6,7 +6,7 @@
 #include <stdatomic.h>
 #include <unistd.h>
 
-#define CSK_MAX_THREADS 16
+#define CSK_MAX_THREADS CSK_MAX_POOL_THREADS
 #define CSK_SPIN_ROUNDS 20000
 
 static inline void cpu_relax(void) {

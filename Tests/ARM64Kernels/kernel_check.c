@@ -283,7 +283,7 @@ static void check_f16(const char *family) {
 // Attention (f32 and f16 caches, enough positions to use the pool) and axpy against the scalar family.
 static void check_attention(int isa, const char *family) {
     enum { H = 4, KV = 2, D = 72, P = 100 };
-    static float q[H * D], k[P * KV * D], v[P * KV * D], out[2][H * D], scratch[16 * (P + 17)];
+    static float q[H * D], k[P * KV * D], v[P * KV * D], out[2][H * D], scratch[16 * (H / KV) * (P + 17)];
     static uint16_t k16[P * KV * D], v16[P * KV * D];
     for (int i = 0; i < H * D; i++) q[i] = uniform(-1, 1);
     for (int i = 0; i < P * KV * D; i++) { k[i] = uniform(-1, 1); v[i] = uniform(-1, 1); }

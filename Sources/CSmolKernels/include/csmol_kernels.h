@@ -186,7 +186,7 @@ void csk_axpy(float *y, float a, const float *x, int n);
 /// Causal attention for one query position. q: [nheads * head_dim]. The caches hold rows of
 /// nkv * head_dim floats per position; positions first...position are read (first > 0 for a sliding
 /// window). Scores are multiplied by `scale`, then soft-capped by `softcap` when it is positive.
-/// out: [nheads * head_dim]. scratch: nthreads * (position + 1) floats at least (csk_attention_scratch_floats).
+/// out: [nheads * head_dim]. scratch: csk_attention_scratch_floats(ctx, nheads / nkv) floats, ctx > position.
 void csk_attention(const float *q, const float *k_cache, const float *v_cache, float *out,
                    int nheads, int nkv, int head_dim, int first, int position, float scale, float softcap, float *scratch);
 
@@ -194,14 +194,31 @@ void csk_attention(const float *q, const float *k_cache, const float *v_cache, f
 void csk_attention_f16(const float *q, const uint16_t *k_cache, const uint16_t *v_cache, float *out,
                        int nheads, int nkv, int head_dim, int first, int position, float scale, float softcap, float *scratch);
 
+/// One query row of csk_attention_rows: its heads, its layer's caches (f32 or f16 as the call says), the
+/// positions first...position it reads, and where its heads' outputs go.
+typedef struct {
+    const float *q;
+    const void *k_cache;
+    const void *v_cache;
+    float *out;
+    int first;
+    int position;
+} csk_attention_row;
+
+/// csk_attention for several rows (batched decoding: one row per sequence, each with its own cache), in one
+/// parallel region over (row, kv head) pairs. A row's output is bit-identical to a one-row call's.
+/// scratch: csk_attention_scratch_floats(ctx, nheads / nkv) floats, ctx above every row's position.
+void csk_attention_rows(const csk_attention_row *rows, int nrows, int f16, int nheads, int nkv, int head_dim, float scale,
+                        float softcap, float *scratch);
+
 /// dst[i] = src[i] rounded to the nearest IEEE half (ties to even; overflow to infinity).
 void csk_store_f16(uint16_t *dst, const float *src, int n);
 
 /// One float rounded to the nearest IEEE half (ties to even).
 uint16_t csk_f32_to_f16(float f);
 
-/// Floats of scratch csk_attention needs for a context of `ctx` positions.
-size_t csk_attention_scratch_floats(int ctx);
+/// Floats of scratch csk_attention needs for a context of `ctx` positions and `group` query heads per kv head.
+size_t csk_attention_scratch_floats(int ctx, int group);
 
 /// Converts one IEEE half (bits) to float exactly.
 float csk_f16_to_f32(uint16_t h);

@@ -20,6 +20,10 @@ public final class DecodeBatch {
     let attention: FloatBuffer, gate: FloatBuffer, up: FloatBuffer
     let logitRows: FloatBuffer
     let matmulScratch: FloatBuffer
+    /// Attention scratch for the longest context among the sessions seen so far (grown in `decode`).
+    private var attentionScratch: FloatBuffer?
+    private var attentionScratchContext = 0
+    private let attentionRows: UnsafeMutablePointer<csk_attention_row>
     let jobs: UnsafeMutablePointer<csk_matmul_job>
     let moe: ExpertScratch?
 
@@ -46,10 +50,15 @@ public final class DecodeBatch {
         let jobCapacity = max(4, 2 * (c.experts?.count ?? 0))
         jobs = UnsafeMutablePointer<csk_matmul_job>.allocate(capacity: jobCapacity)
         jobs.initialize(repeating: csk_matmul_job(), count: jobCapacity)
+        attentionRows = UnsafeMutablePointer<csk_attention_row>.allocate(capacity: self.capacity)
+        attentionRows.initialize(repeating: csk_attention_row(), count: self.capacity)
         moe = try c.experts.map { e throws(InferenceError) in try ExpertScratch(experts: e, hidden: c.hiddenSize, tokens: n) }
     }
 
-    deinit { jobs.deallocate() }
+    deinit {
+        jobs.deallocate()
+        attentionRows.deallocate()
+    }
 
     /// Appends `token` to each `session` and leaves that token's logits in the session's
     /// ``InferenceSession/logits``. The sessions must be distinct, at most ``capacity``, and run ``model``.
@@ -65,6 +74,13 @@ public final class DecodeBatch {
             }
             for other in batch[..<i] where other.session === row.session { throw .invalidBatch(reason: "a session appears twice") }
             try row.session.validate(CollectionOfOne(row.token))
+        }
+        let longest = batch.map(\.session.contextLength).max() ?? 1
+        if longest > attentionScratchContext {
+            let c = model.config
+            let group = c.headCount / max(1, c.kvHeadCount)
+            attentionScratch = try FloatBuffer(count: Int(csk_attention_scratch_floats(Int32(longest), Int32(group))))
+            attentionScratchContext = longest
         }
         forward(batch)
     }
@@ -109,9 +125,11 @@ public final class DecodeBatch {
                 session.storeCache(session.keyCache, at: layerOffset + pos * kvDim, from: ki, count: kvDim)
                 session.storeCache(session.valueCache, at: layerOffset + pos * kvDim, from: v[i * kvDim], count: kvDim)
                 let first = state.window.map { max(0, pos - $0 + 1) } ?? 0
-                session.attend(query: qi, layerOffset: layerOffset, first: first, position: pos, output: attention[i * qDim],
-                               scale: scale, softcap: softcap)
+                attentionRows[i] = csk_attention_row(q: qi, k_cache: session.keyCache.raw.advanced(by: layerOffset * session.keyCache.type.byteWidth),
+                                                     v_cache: session.valueCache.raw.advanced(by: layerOffset * session.valueCache.type.byteWidth),
+                                                     out: attention[i * qDim], first: Int32(first), position: Int32(pos))
             }
+            attend(batch, scale: scale, softcap: softcap)
             setJob(0, layer.o, x: attention.pointer, y: xb.pointer, ntok: n)
             runJobs(1)
             if let post = state.postAttentionNorm {
@@ -138,6 +156,32 @@ public final class DecodeBatch {
             row.session.logitBuffer.pointer.update(from: logitRows[i * vocab], count: vocab)
             row.session.hasLogits = true
             row.session.tokens.append(row.token)
+        }
+    }
+}
+
+extension DecodeBatch {
+    /// One parallel region for every row's attention (rows with an f16 cache and rows with an f32 cache in
+    /// one call each), over the rows `forward` filled in for this layer.
+    private func attend(_ batch: [(session: InferenceSession, token: Int32)], scale: Float, softcap: Float) {
+        let c = model.config
+        guard let scratch = attentionScratch?.pointer else { return }
+        var f16 = 0
+        for row in batch where row.session.cacheType == .f16 { f16 += 1 }
+        if f16 == batch.count || f16 == 0 {
+            csk_attention_rows(attentionRows, Int32(batch.count), f16 > 0 ? 1 : 0, Int32(c.headCount), Int32(c.kvHeadCount),
+                               Int32(c.headDim), scale, softcap, scratch)
+            return
+        }
+        // Mixed cache types: the f16 rows first, then the f32 rows (each row's numbers are the same either way).
+        var order = Array(0..<batch.count)
+        order.sort { (batch[$0].session.cacheType == .f16 ? 0 : 1) < (batch[$1].session.cacheType == .f16 ? 0 : 1) }
+        let rows = order.map { attentionRows[$0] }
+        rows.withUnsafeBufferPointer { p in
+            csk_attention_rows(p.baseAddress, Int32(f16), 1, Int32(c.headCount), Int32(c.kvHeadCount), Int32(c.headDim),
+                               scale, softcap, scratch)
+            csk_attention_rows(p.baseAddress! + f16, Int32(batch.count - f16), 0, Int32(c.headCount), Int32(c.kvHeadCount),
+                               Int32(c.headDim), scale, softcap, scratch)
         }
     }
 }

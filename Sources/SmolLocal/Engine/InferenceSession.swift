@@ -106,7 +106,7 @@ public final class InferenceSession {
         logitBuffer = try FloatBuffer(count: c.vocabSize)
         let widest = max(c.hiddenSize, c.intermediateSize, qDim, c.experts?.intermediateSize ?? 0)
         matmulScratch = try FloatBuffer(count: Int(csk_matmul_scratch_floats(Int32(widest))))
-        attentionScratch = try FloatBuffer(count: Int(csk_attention_scratch_floats(Int32(self.contextLength))))
+        attentionScratch = try FloatBuffer(count: Int(csk_attention_scratch_floats(Int32(self.contextLength), Int32(model.config.headCount / max(1, model.config.kvHeadCount)))))
         jobCapacity = max(4, 2 * (c.experts?.count ?? 0))
         jobs = UnsafeMutablePointer<csk_matmul_job>.allocate(capacity: jobCapacity)
         jobs.initialize(repeating: csk_matmul_job(), count: jobCapacity)
