@@ -130,6 +130,7 @@ let package = Package(
             dependencies: [
                 "SmolRemote",
                 "SmolLocal",
+                "SmolTracing",
                 "SmolTestSupport",
                 "SmolAsyncHTTPClient",
                 .product(name: "Logging", package: "swift-log"),

@@ -83,6 +83,10 @@ package enum GenAITracing {
     }
 
     /// A stream inside its span, which ends with the stream: finished, failed or cancelled by its consumer.
+    ///
+    /// The span's bookkeeping runs in the consumer's own `next()` calls (decision 006): no forwarding task,
+    /// so the upstream keeps its back-pressure, and a consumer that stops early (cancels, or drops the
+    /// stream) ends the span as cancelled, not as a success.
     package static func traced(
         provider: String, model: String?, kind: SpanKind, request: @autoclosure () -> Request, tracer: (any Tracer)?,
         stream upstream: AsyncThrowingStream<ChatMessageStreamDelta, any Error>
@@ -92,27 +96,59 @@ package enum GenAITracing {
             span.end()
             return upstream
         }
-        let (stream, continuation) = AsyncThrowingStream.makeStream(of: ChatMessageStreamDelta.self)
-        let task = Task {
-            var finish: String?
-            var usage: TokenUsage?
+        let state = TracedStream(upstream: upstream.makeAsyncIterator(), span: span)
+        return AsyncThrowingStream(unfolding: { try await state.next() })
+    }
+
+    /// The state behind a traced stream: the upstream iterator, what the span will record, and whether it ended.
+    ///
+    /// `@unchecked Sendable` is sound: one instance serves one `AsyncThrowingStream(unfolding:)`, whose closure
+    /// is called by a single consumer one call at a time, and `deinit` runs after the last of those calls.
+    private final class TracedStream: @unchecked Sendable {
+        private var upstream: AsyncThrowingStream<ChatMessageStreamDelta, any Error>.AsyncIterator?
+        private let span: any Span
+        private var finishReason: String?
+        private var usage: TokenUsage?
+        private var ended = false
+
+        init(upstream: AsyncThrowingStream<ChatMessageStreamDelta, any Error>.AsyncIterator, span: any Span) {
+            self.upstream = upstream
+            self.span = span
+        }
+
+        func next() async throws -> ChatMessageStreamDelta? {
+            guard var iterator = upstream else { return nil }
+            let delta: ChatMessageStreamDelta?
             do {
-                for try await delta in upstream {
-                    if let reason = delta.finishReason { finish = reason }
-                    if let more = delta.tokenUsage { usage = usage.map { $0 + more } ?? more }
-                    continuation.yield(delta)
-                }
-                record(span, finishReason: finish, usage: usage)
-                continuation.finish()
+                delta = try await iterator.next()
             } catch {
-                fail(span, error)
-                continuation.finish(throwing: error)
+                upstream = nil
+                end(failure: error)
+                throw error
             }
+            guard let delta else {
+                upstream = nil
+                // An upstream that ends because its consumer was cancelled did not finish: a cancelled span.
+                end(failure: Task.isCancelled ? ModelError.cancelled : nil)
+                return nil
+            }
+            upstream = iterator
+            if let reason = delta.finishReason { finishReason = reason }
+            if let more = delta.tokenUsage { usage = usage.map { $0 + more } ?? more }
+            return delta
+        }
+
+        private func end(failure: (any Error)?) {
+            guard !ended else { return }
+            ended = true
+            if let failure { GenAITracing.fail(span, failure) } else { GenAITracing.record(span, finishReason: finishReason, usage: usage) }
             span.end()
         }
-        // A consumer that stops early cancels the task: the upstream request ends and so does the span.
-        continuation.onTermination = { _ in task.cancel() }
-        return stream
+
+        deinit {
+            // Dropped before its end: the consumer stopped reading.
+            if !ended { end(failure: ModelError.cancelled) }
+        }
     }
 
     private static func start(provider: String, model: String?, kind: SpanKind, request: () -> Request,
@@ -136,7 +172,7 @@ package enum GenAITracing {
         return span
     }
 
-    private static func record(_ span: any Span, finishReason: String?, usage: TokenUsage?) {
+    fileprivate static func record(_ span: any Span, finishReason: String?, usage: TokenUsage?) {
         var attributes = span.attributes
         if let finishReason { attributes["gen_ai.response.finish_reasons"] = [finishReason] }
         if let usage {
@@ -146,11 +182,13 @@ package enum GenAITracing {
         span.attributes = attributes
     }
 
-    private static func fail(_ span: any Span, _ error: any Error) {
+    fileprivate static func fail(_ span: any Span, _ error: any Error) {
         span.recordError(error)
         // A low-cardinality type, as the conventions ask: the HTTP status, or the error's kind (never its message).
         let type: String
-        if let error = error as? ModelError {
+        if case .cancelled? = error as? ModelError {
+            type = "cancelled"  // the one case without a payload, so without a label in its mirror
+        } else if let error = error as? ModelError {
             type = error.status.map(String.init) ?? Mirror(reflecting: error).children.first?.label ?? "ModelError"
         } else {
             type = String(describing: Swift.type(of: error))

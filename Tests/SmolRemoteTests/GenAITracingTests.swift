@@ -1,6 +1,7 @@
 import Foundation
 import InMemoryTracing
 import SmolCore
+import SmolTracing
 import Testing
 import Tracing
 
@@ -69,11 +70,67 @@ struct GenAITracingTests {
         try await withTestServer({ _ in .sse(Self.chunks) }) { server in
             for try await _ in try Self.model(server, tracer: tracer).generateStream(Self.question, options: GenerateOptions()) {}
         }
-        // The span is ended by the task forwarding the stream, just after the consumer saw its end.
-        for _ in 0..<100 where tracer.finishedSpans.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+        // The span ends in the consumer's last `next()`, before the loop above exits.
         let span = try #require(tracer.finishedSpans.first)
         #expect(Self.string(span, "gen_ai.response.finish_reasons") == "length")
         #expect(Self.string(span, "gen_ai.usage.output_tokens") == "2")
+        #expect(span.status == nil && span.errors.isEmpty)
+    }
+
+    /// An upstream of `count` deltas that counts how many were pulled from it.
+    final class CountingUpstream: @unchecked Sendable {
+        // Touched only from the unfolding closure (one consumer, one call at a time) and after the stream ends.
+        var pulled = 0
+        func stream(_ count: Int) -> AsyncThrowingStream<ChatMessageStreamDelta, any Error> {
+            AsyncThrowingStream(unfolding: {
+                guard self.pulled < count else { return nil }
+                self.pulled += 1
+                return ChatMessageStreamDelta(content: "x")
+            })
+        }
+    }
+
+    static func traced(_ upstream: AsyncThrowingStream<ChatMessageStreamDelta, any Error>, tracer: InMemoryTracer)
+        -> AsyncThrowingStream<ChatMessageStreamDelta, any Error>
+    {
+        GenAITracing.traced(provider: "openai", model: "m", kind: .client, request: GenAITracing.Request(), tracer: tracer,
+                            stream: upstream)
+    }
+
+    @Test("a traced stream reads its upstream only as fast as its consumer: no read-ahead with a recording tracer")
+    func tracedStreamKeepsBackPressure() async throws {
+        let tracer = InMemoryTracer(), upstream = CountingUpstream()
+        var iterator = Self.traced(upstream.stream(1000), tracer: tracer).makeAsyncIterator()
+        for _ in 0..<3 { _ = try await iterator.next() }
+        try await Task.sleep(for: .milliseconds(20))
+        #expect(upstream.pulled == 3)
+        #expect(tracer.finishedSpans.isEmpty)  // still open: the stream has not ended
+    }
+
+    @Test("a consumer that stops reading early or is cancelled ends the span as cancelled, not as a success")
+    func abandonedStreamIsCancelled() async throws {
+        let tracer = InMemoryTracer()
+        do {
+            var iterator = Self.traced(CountingUpstream().stream(10), tracer: tracer).makeAsyncIterator()
+            _ = try await iterator.next()
+        }  // the stream is dropped here
+        let dropped = try #require(tracer.finishedSpans.first)
+        #expect(Self.string(dropped, "error.type") == "cancelled" && dropped.status?.code == .error)
+
+        // A consumer task cancelled while the upstream waits: the upstream ends (as local generations do) or throws.
+        let waiting = AsyncThrowingStream<ChatMessageStreamDelta, any Error> { continuation in
+            continuation.yield(ChatMessageStreamDelta(content: "a"))
+        }
+        let consumer = Task {
+            for try await _ in Self.traced(waiting, tracer: tracer) {}
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        consumer.cancel()
+        _ = await consumer.result
+        #expect(tracer.finishedSpans.count == 2)
+        let cancelled = try #require(tracer.finishedSpans.last)
+        #expect(Self.string(cancelled, "error.type") == "cancelled")
+        #expect(Self.string(cancelled, "gen_ai.response.finish_reasons") == nil)
     }
 
     @Test("a failed call records the error, its type (the HTTP status) and an error status")

@@ -7,7 +7,8 @@ import Synchronization
 /// The first request fetches it; later ones reuse it until less than ``refreshMargin`` (google-auth's
 /// 3 min 45 s) is left before its expiry, when the next request fetches a new one. Only one fetch runs at a
 /// time: concurrent callers await the same one, so a burst of requests costs one token exchange. A failed
-/// fetch is thrown to every caller waiting for it and the next request tries again.
+/// fetch is thrown to every caller waiting for it and the next request tries again. A caller cancelled while
+/// it waits stops waiting at once; the fetch goes on for the others.
 public final class GoogleAccessTokenProvider: Sendable {
     /// How long before its expiry a token is replaced (google-auth's `REFRESH_THRESHOLD`).
     public static let refreshMargin: TimeInterval = 225
@@ -75,11 +76,11 @@ public final class GoogleAccessTokenProvider: Sendable {
             return token.value
         case .wait(let task):
             do {
-                return try await task.value.value
+                return try await sharedRefreshValue(of: task).value
             } catch let error as GoogleCredentialsError {
                 throw error
             } catch {
-                // The task throws only GoogleCredentialsError; `Task` erases the type.
+                // The task throws only GoogleCredentialsError (`Task` erases the type): this caller was cancelled.
                 throw .tokenExchange(endpoint: credentialsDescription, status: nil, reason: "the request was cancelled")
             }
         }

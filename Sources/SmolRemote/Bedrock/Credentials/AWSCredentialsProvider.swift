@@ -14,7 +14,8 @@ import Synchronization
 /// - inside the mandatory window (less than ``mandatoryRefreshWindow``, 10 minutes, left) or after
 ///   expiry: every caller waits for the refresh, and its failure is thrown.
 ///
-/// Only one refresh runs at a time (single flight): concurrent callers await the same one.
+/// Only one refresh runs at a time (single flight): concurrent callers await the same one. A caller cancelled
+/// while it waits stops waiting at once (``/SmolCore/ModelError/cancelled``); the refresh goes on for the others.
 public final class AWSCredentialsProvider: Sendable {
     /// Where the credentials come from, in botocore's words: `explicit`, `env`, `assume-role`,
     /// `assume-role-with-web-identity`, `sso`, `shared-credentials-file`, `custom-process`, `config-file`,
@@ -91,7 +92,10 @@ public final class AWSCredentialsProvider: Sendable {
             return credentials
         case .wait(let task, let fallback):
             do {
-                return try await task.value
+                return try await sharedRefreshValue(of: task)
+            } catch is CancellationError {
+                // This caller was cancelled while waiting; the refresh goes on for the others.
+                throw .cancelled
             } catch {
                 // An advisory refresh that fails keeps the current credentials, as botocore does.
                 if let fallback { return fallback }

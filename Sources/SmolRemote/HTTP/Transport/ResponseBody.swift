@@ -58,8 +58,8 @@ public struct ResponseBody: AsyncSequence, Sendable {
         public mutating func next() async throws -> ByteBuffer? {
             do {
                 switch base {
-                case .connection(var iterator):
-                    defer { base = .connection(iterator) }
+                case .connection(let iterator):
+                    // The connection's reader is a reference: nothing to write back.
                     return try await iterator.next()
                 case .custom(var iterator):
                     defer { base = .custom(iterator) }
