@@ -81,17 +81,7 @@ struct AWSCredentialRefreshTests {
                 return try await source.fetch()
             }
             let patient = Task { try await provider.credentials().accessKeyID }
-            let impatient = Task { () -> (any Error)? in
-                do {
-                    _ = try await provider.credentials()
-                    return nil
-                } catch {
-                    return error
-                }
-            }
-            try await Task.sleep(for: .milliseconds(100))
-            impatient.cancel()
-            let error = await impatient.value
+            let error = try await errorWhenCancelledWhileWaiting { _ = try await provider.credentials() }
             #expect(!gate.isOpen, "the cancelled caller waited for the refresh")
             guard case .cancelled? = error as? ModelError else {
                 Issue.record("expected ModelError.cancelled, got \(String(describing: error))")

@@ -184,17 +184,7 @@ struct GoogleCredentialsTests {
                 return .init(value: Secret("ya29.token"), expiry: Date().addingTimeInterval(3600))
             }
             let patient = Task { try await provider.token().revealed }
-            let impatient = Task { () -> (any Error)? in
-                do {
-                    _ = try await provider.token()
-                    return nil
-                } catch {
-                    return error
-                }
-            }
-            try await Task.sleep(for: .milliseconds(100))
-            impatient.cancel()
-            let error = await impatient.value
+            let error = try await errorWhenCancelledWhileWaiting { _ = try await provider.token() }
             #expect(!gate.isOpen, "the cancelled caller waited for the exchange")
             #expect("\(String(describing: error))".contains("cancelled"))
             gate.open()

@@ -43,3 +43,19 @@ func withTestGate<T>(opensAfter limit: Duration = .seconds(30), _ body: (TestGat
     }
     return try await body(gate)
 }
+
+/// Starts `call` in a task, cancels that task once `call` had time to start waiting (100 ms), and returns
+/// what it threw (nil if it returned).
+func errorWhenCancelledWhileWaiting(_ call: @escaping @Sendable () async throws -> Void) async throws -> (any Error)? {
+    let task = Task { () -> (any Error)? in
+        do {
+            try await call()
+            return nil
+        } catch {
+            return error
+        }
+    }
+    try await Task.sleep(for: .milliseconds(100))
+    task.cancel()
+    return await task.value
+}
